@@ -1,0 +1,39 @@
+# Two commands on a fresh machine:
+#   make demo   -- creates .venv, installs, runs the main job on built-in synthetic data
+#   make test   -- creates .venv, installs, runs the test suite (then the Triton interpreter tests)
+# torch is installed first, pinned, so that `pip install -e .` never pulls an unpinned
+# (CUDA, multi-GB) torch. Override for a GPU machine: make test TORCH_SPEC="torch==2.11.0"
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test test-fast test-triton bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
+	touch $(STAMP)
+
+demo: venv
+	$(BIN)/python examples/demo_filterbanks.py
+
+test: venv
+	$(BIN)/python -m pytest -q -m "not triton_interpret"
+	$(MAKE) test-triton
+
+# The Triton interpreter must be switched on before any @triton.jit runs, hence its own process.
+# pytest exits 5 when it collects no test; that is not a failure here.
+test-triton: venv
+	TRITON_INTERPRET=1 $(BIN)/python -m pytest -q -m triton_interpret; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+
+bench: venv
+	$(BIN)/python benchmarks/comb_ops.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,118 @@
+"""Argument checks shared by every module.
+
+Every check raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
+parameter and the offending value, so that a user reading a traceback from deep inside a
+``GridSearchCV`` knows which argument to fix.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+__all__ = [
+    "check_positive_int",
+    "check_positive_float",
+    "check_sample_rate",
+    "check_frequency_range",
+    "check_open_unit_interval",
+    "check_choice",
+    "check_waveform",
+]
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` if it is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+    return int(value)
+
+
+def check_positive_float(name: str, value, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number ``> 0`` (``>= 0`` if allowed)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {name}={value!r}")
+    return value
+
+
+def check_sample_rate(sample_rate) -> float:
+    """Return the sample rate in Hz as a float, or raise naming ``sample_rate``."""
+    return check_positive_float("sample_rate", sample_rate)
+
+
+def check_frequency_range(fmin, fmax, sample_rate, *, fmax_default: float | None = None):
+    """Validate ``0 < fmin < fmax <= sample_rate / 2``; ``fmax=None`` takes ``fmax_default``.
+
+    Returns ``(fmin, fmax)`` as floats.
+    """
+    sample_rate = check_sample_rate(sample_rate)
+    nyquist = sample_rate / 2
+    if fmax is None:
+        fmax = nyquist if fmax_default is None else fmax_default
+    if isinstance(fmin, bool) or not isinstance(fmin, numbers.Real) or not np.isfinite(fmin) or fmin <= 0:
+        raise ValueError(f"fmin must be a finite frequency > 0 Hz, got fmin={fmin!r}")
+    if isinstance(fmax, bool) or not isinstance(fmax, numbers.Real) or not np.isfinite(fmax):
+        raise ValueError(f"fmax must be a finite frequency in Hz, got fmax={fmax!r}")
+    if fmax > nyquist:
+        raise ValueError(
+            f"fmax must be <= sample_rate / 2 = {nyquist:g} Hz (the Nyquist frequency), "
+            f"got fmax={fmax!r} with sample_rate={sample_rate:g}"
+        )
+    if fmin >= fmax:
+        raise ValueError(f"fmin must be < fmax, got fmin={fmin!r} and fmax={fmax!r}")
+    return float(fmin), float(fmax)
+
+
+def check_open_unit_interval(name: str, value) -> None:
+    """Raise unless every element of ``value`` lies strictly inside (-1, 1).
+
+    Used for comb feedback gains: ``|alpha| < 1`` keeps the IIR comb stable.
+    """
+    arr = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, dtype=float)
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(np.abs(arr) >= 1):
+        shown = arr.item() if arr.size == 1 else arr
+        raise ValueError(f"{name} must lie strictly inside (-1, 1) so the comb filter is stable, got {name}={shown!r}")
+
+
+def check_choice(name: str, value, choices) -> str:
+    """Raise unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)!r}, got {name}={value!r}")
+    return value
+
+
+def check_waveform(x, *, name: str = "x", min_length: int = 1, min_length_reason: str = "") -> torch.Tensor:
+    """Validate a batch of waveforms and return it as a ``(batch, time)`` tensor.
+
+    Accepts ``(batch, time)`` or ``(batch, 1, time)`` floating tensors. Raises ``ValueError`` naming
+    ``name`` for a wrong number of dimensions, more than one channel, NaN or infinite samples, or a
+    signal shorter than ``min_length`` samples (``min_length_reason`` says why that many are needed).
+    The finiteness check is skipped while ``torch.compile`` traces, where it would break the graph.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim == 3:
+        if x.shape[1] != 1:
+            raise ValueError(
+                f"{name} must have shape (batch, time) or (batch, 1, time); got {tuple(x.shape)} "
+                f"with {x.shape[1]} channels (mix down or split the channels first)"
+            )
+        x = x[:, 0, :]
+    elif x.ndim != 2:
+        raise ValueError(f"{name} must have shape (batch, time) or (batch, 1, time); got ndim={x.ndim}, shape={tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype={x.dtype}")
+    if x.shape[-1] < min_length:
+        why = f" ({min_length_reason})" if min_length_reason else ""
+        raise ValueError(f"{name} has {x.shape[-1]} samples but at least {min_length} are needed{why}")
+    if not torch.compiler.is_compiling() and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or infinite samples")
+    return x

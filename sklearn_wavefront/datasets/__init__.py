@@ -1,0 +1,1 @@
+"""(public names are filled in as modules land)."""
