@@ -1,0 +1,7 @@
+"""Differentiable operators: comb filter (training), exact IIR comb (inference), FIR convolution."""
+
+from .comb import comb_envelope, comb_filter, envelope_length
+from .conv import fft_conv1d_valid
+from .iir import CombIIRStream, comb_iir
+
+__all__ = ["comb_filter", "comb_envelope", "envelope_length", "comb_iir", "CombIIRStream", "fft_conv1d_valid"]
