@@ -48,17 +48,25 @@ def check_sample_rate(sample_rate) -> float:
     return check_positive_float("sample_rate", sample_rate)
 
 
-def check_frequency_range(fmin, fmax, sample_rate, *, fmax_default: float | None = None):
+def check_frequency_range(fmin, fmax, sample_rate, *, fmax_default: float | None = None, allow_zero_fmin: bool = False):
     """Validate ``0 < fmin < fmax <= sample_rate / 2``; ``fmax=None`` takes ``fmax_default``.
 
-    Returns ``(fmin, fmax)`` as floats.
+    ``allow_zero_fmin=True`` accepts ``fmin = 0`` (fixed filterbanks such as mel, whose lowest
+    triangle may start at DC; learnable ones keep ``fmin > 0``). Returns ``(fmin, fmax)`` as floats.
     """
     sample_rate = check_sample_rate(sample_rate)
     nyquist = sample_rate / 2
     if fmax is None:
         fmax = nyquist if fmax_default is None else fmax_default
-    if isinstance(fmin, bool) or not isinstance(fmin, numbers.Real) or not np.isfinite(fmin) or fmin <= 0:
-        raise ValueError(f"fmin must be a finite frequency > 0 Hz, got fmin={fmin!r}")
+    if (
+        isinstance(fmin, bool)
+        or not isinstance(fmin, numbers.Real)
+        or not np.isfinite(fmin)
+        or fmin < 0
+        or (fmin == 0 and not allow_zero_fmin)
+    ):
+        bound = ">= 0" if allow_zero_fmin else "> 0"
+        raise ValueError(f"fmin must be a finite frequency {bound} Hz, got fmin={fmin!r}")
     if isinstance(fmax, bool) or not isinstance(fmax, numbers.Real) or not np.isfinite(fmax):
         raise ValueError(f"fmax must be a finite frequency in Hz, got fmax={fmax!r}")
     if fmax > nyquist:
@@ -85,7 +93,8 @@ def check_open_unit_interval(name: str, value) -> None:
 def check_choice(name: str, value, choices) -> str:
     """Raise unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)!r}, got {name}={value!r}")
+        # key=repr: option sets may mix strings and None, which plain sorting cannot order
+        raise ValueError(f"{name} must be one of {sorted(choices, key=repr)!r}, got {name}={value!r}")
     return value
 
 
