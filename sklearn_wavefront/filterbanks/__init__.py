@@ -7,5 +7,19 @@ Every module maps waveforms ``(batch, time)`` to ``(batch, n_outputs, frames)`` 
 
 from ._base import Filterbank, FIRFilterbank
 from .comb import CombFilterbank
+from .fir_window import FIRWindowFilterbank
+from .gammatone import GammatoneFilterbank
+from .mel import MelFilterbank, MFCCFilterbank, mel_weights
+from .sinc import SincFilterbank
 
-__all__ = ["Filterbank", "FIRFilterbank", "CombFilterbank"]
+__all__ = [
+    "Filterbank",
+    "FIRFilterbank",
+    "CombFilterbank",
+    "FIRWindowFilterbank",
+    "SincFilterbank",
+    "GammatoneFilterbank",
+    "MelFilterbank",
+    "MFCCFilterbank",
+    "mel_weights",
+]
