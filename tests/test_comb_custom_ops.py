@@ -1,0 +1,176 @@
+"""The four comb custom operators: opcheck, torch.compile(fullgraph=True) on CPU, gradcheck in float64.
+
+These exercise ``torch.ops.sklearn_wavefront.comb_filter`` / ``comb_filter_backward`` /
+``comb_envelope`` / ``comb_envelope_backward`` directly (the registration: schema, fake kernels,
+autograd), on the plain-torch CPU path. The Triton kernels behind the same operators are tested by
+``tests/test_triton_comb.py`` under the Triton interpreter.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sklearn_wavefront.ops import comb as C  # noqa: F401  (registers the operators)
+
+ops = torch.ops.sklearn_wavefront
+T = 3
+
+
+def _inputs(dtype=torch.float64, batch=2, n=48, delays=(2.3, 3.7, 5.45), seed=0, requires_grad=False):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, n, generator=gen, dtype=torch.float64).to(dtype)
+    delay = torch.tensor(delays, dtype=dtype)
+    alpha = torch.linspace(-0.8, 0.9, len(delays), dtype=dtype)
+    if requires_grad:
+        x, delay, alpha = (t.requires_grad_(True) for t in (x, delay, alpha))
+    return x, delay, alpha
+
+
+# (window, stride, pad): valid W > S, valid W < S, centred
+ENVELOPES = [(12, 8, 0), (8, 13, 0), (10, 6, 5)]
+
+
+# ------------------------------------------------------------------------------------ opcheck
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_opcheck_comb_filter(dtype):
+    x, delay, alpha = _inputs(dtype)
+    torch.library.opcheck(ops.comb_filter, (x, delay, alpha, T))
+    x, delay, alpha = _inputs(dtype, requires_grad=True)
+    torch.library.opcheck(ops.comb_filter, (x, delay, alpha, T))
+    g = torch.randn(x.shape[0], delay.shape[0], x.shape[1], dtype=dtype)
+    torch.library.opcheck(ops.comb_filter_backward, (g, x.detach(), delay.detach(), alpha.detach(), T))
+
+
+@pytest.mark.parametrize("mode", ["max", "energy"])
+@pytest.mark.parametrize("window, stride, pad", ENVELOPES)
+def test_opcheck_comb_envelope(mode, window, stride, pad):
+    x, delay, alpha = _inputs(torch.float32, requires_grad=True)
+    args = (x, delay, alpha, T, window, stride, mode, pad)
+    torch.library.opcheck(ops.comb_envelope, args)
+    z, argmax = ops.comb_envelope(*(a.detach() if isinstance(a, torch.Tensor) else a for a in args))
+    gz = torch.randn_like(z)
+    torch.library.opcheck(
+        ops.comb_envelope_backward,
+        (gz, x.detach(), delay.detach(), alpha.detach(), argmax, T, window, stride, mode, pad),
+    )
+
+
+# ------------------------------------------------------------------------------------ torch.compile
+
+
+def _fwd_bwd(fn, x, delay, alpha):
+    x, delay, alpha = (t.detach().clone().requires_grad_(True) for t in (x, delay, alpha))
+    out = fn(x, delay, alpha)
+    weights = torch.linspace(-1.0, 1.0, out.numel(), dtype=out.dtype).reshape(out.shape)
+    (out * weights).sum().backward()
+    return out.detach(), x.grad, delay.grad, alpha.grad
+
+
+@pytest.mark.slow  # first inductor compile: 20-40 s on 2 cores
+def test_torch_compile_fullgraph_cpu():
+    torch._dynamo.reset()
+    x, delay, alpha = _inputs(torch.float32, n=64)
+
+    def features(x, delay, alpha):
+        z_max, _ = ops.comb_envelope(x, delay, alpha, T, 16, 8, "max", 0)
+        z_energy, _ = ops.comb_envelope(x, delay, alpha, T, 10, 12, "energy", 5)
+        y = ops.comb_filter(x, delay, alpha, T)
+        return torch.cat([torch.log1p(z_max), z_energy, y[..., ::8]], dim=-1)
+
+    compiled = torch.compile(features, fullgraph=True, backend="inductor")
+    got = _fwd_bwd(compiled, x, delay, alpha)
+    ref = _fwd_bwd(features, x, delay, alpha)
+    for a, b in zip(got, ref):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------ gradcheck
+
+
+def test_gradcheck_comb_filter():
+    # delays with every t * D (t <= T) at least 0.05 from an integer: y is smooth there in D
+    x, delay, alpha = _inputs(torch.float64, n=30, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, d, a: ops.comb_filter(x, d, a, T), (x, delay, alpha))
+
+
+@pytest.mark.parametrize("mode", ["max", "energy"])
+@pytest.mark.parametrize("window, stride, pad", ENVELOPES)
+def test_gradcheck_comb_envelope(mode, window, stride, pad):
+    x, delay, alpha = _inputs(torch.float64, n=40, seed=3, requires_grad=True)
+
+    def fn(x, d, a):
+        return ops.comb_envelope(x, d, a, T, window, stride, mode, pad)[0]
+
+    assert torch.autograd.gradcheck(fn, (x, delay, alpha))
+
+
+def test_integer_delay_gradient_is_the_right_derivative():
+    # At an integer t*D the operator has a kink; its delay gradient is the right derivative
+    # (⌊·⌋ and ⌊·⌋ + 1), checked against a forward finite difference. x and alpha: full gradcheck.
+    x, delay, alpha = _inputs(torch.float64, n=30, delays=(2.0, 3.0, 5.0), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, a: ops.comb_filter(x, delay.detach(), a, T), (x, alpha))
+    w = torch.randn(2, 3, 30, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    (ops.comb_filter(x, delay, alpha, T) * w).sum().backward()
+    eps = 1e-7
+    for f in range(3):
+        shifted = delay.detach().clone()
+        shifted[f] += eps
+        hi = (ops.comb_filter(x.detach(), shifted, alpha.detach(), T) * w).sum()
+        lo = (ops.comb_filter(x.detach(), delay.detach(), alpha.detach(), T) * w).sum()
+        torch.testing.assert_close(delay.grad[f], (hi - lo) / eps, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------ dispatch
+
+
+def test_triton_backend_registered_for_cuda_only_when_available():
+    backend = C._BACKENDS.get("cuda")
+    if not torch.cuda.is_available():
+        assert backend is None
+        return
+    try:
+        import triton  # noqa: F401
+    except Exception:  # noqa: BLE001
+        assert backend is None
+    else:
+        from sklearn_wavefront.ops._triton_comb import TritonCombBackend
+
+        assert isinstance(backend, TritonCombBackend)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (compiled Triton kernels)")
+@pytest.mark.parametrize("mode", ["max", "energy"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_triton_cuda_custom_ops_match_cpu_reference(mode, dtype):
+    """On a GPU machine: the custom ops on CUDA tensors (Triton) against the CPU torch path."""
+    pytest.importorskip("triton")
+    gen = torch.Generator().manual_seed(0)
+    n, delays = 3000, (2.0, 3.5, 17.25, 40.0, 123.4, 5000.0, 7.0)
+    x = torch.randn(3, n, generator=gen).to(dtype)
+    delay = torch.tensor(delays)
+    alpha = torch.linspace(-0.9, 0.9, len(delays))
+    tol = 1e-4 if dtype == torch.float32 else 3e-3
+
+    def run(device):
+        xd, dd, ad = (t.to(device).requires_grad_(True) for t in (x, delay, alpha))
+        z_env, argmax = ops.comb_envelope(xd, dd, ad, 10, 250, 100, mode, 125)
+        y = ops.comb_filter(xd, dd, ad, 10)
+        w_env = torch.linspace(-1, 1, z_env.numel(), device=device).reshape(z_env.shape)
+        w_y = torch.linspace(-1, 1, y.numel(), device=device).reshape(y.shape)
+        loss = (y.float() * w_y).sum()
+        if not (mode == "max" and dtype == torch.float16):
+            # (the float16 CPU reference takes its max over y rounded to float16: ties may move the argmax)
+            loss = loss + (z_env.float() * w_env).sum()
+        loss.backward()
+        return [t.detach().cpu() for t in (z_env, y, xd.grad, dd.grad, ad.grad)], argmax.cpu()
+
+    got, argmax = run("cuda")
+    ref, argmax_ref = run("cpu")
+    for a, b in zip(got, ref):
+        err = float((a.double() - b.double()).abs().max() / b.double().abs().max())
+        assert err < tol
+    if mode == "max" and dtype == torch.float32:
+        assert torch.equal(argmax, argmax_ref)
