@@ -1,1 +1,10 @@
-"""(public names are filled in as modules land)."""
+"""Data: audio folders with a labels.csv, the PhysioNet/CinC 2016 layout, and synthetic generators.
+
+The synthetic generators are the built-in data of the examples and of the ``wavefront`` command.
+"""
+
+from ._folder import load_audio_folder
+from ._physionet import load_physionet2016
+from ._synthetic import make_harmonic_tones, make_heart_sounds
+
+__all__ = ["load_audio_folder", "load_physionet2016", "make_harmonic_tones", "make_heart_sounds"]

@@ -1,0 +1,231 @@
+"""Load a folder of audio files described by a CSV of labels and per-recording columns."""
+
+from __future__ import annotations
+
+import csv
+import numbers
+import os
+import warnings
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+from sklearn.utils import Bunch
+
+__all__ = ["load_audio_folder"]
+
+_RESERVED = {"data", "target", "sample_rate", "paths", "lengths", "original_sample_rates", "columns",
+             "skipped", "DESCR"}
+
+
+class _SkipFile(Exception):
+    """A file that could not be used; carries the reason."""
+
+
+def _check_rate(sample_rate):
+    if sample_rate is None:
+        return None
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Real) or not sample_rate > 0 \
+            or float(sample_rate) != int(sample_rate):
+        raise ValueError(f"sample_rate must be a positive whole number of Hz or None, got sample_rate={sample_rate!r}")
+    return int(sample_rate)
+
+
+def _check_duration(duration):
+    if duration is None:
+        return None
+    if isinstance(duration, bool) or not isinstance(duration, numbers.Real) or not np.isfinite(duration) \
+            or duration <= 0:
+        raise ValueError(f"duration must be a positive number of seconds or None, got duration={duration!r}")
+    return float(duration)
+
+
+def resample(x, orig_rate, target_rate):
+    """Resample ``x`` from ``orig_rate`` to ``target_rate`` Hz with :func:`scipy.signal.resample_poly`.
+
+    The rational factor ``target_rate / orig_rate`` is reduced (e.g. 44100 -> 2000 Hz is up 20,
+    down 441); the output has ``ceil(len(x) * target_rate / orig_rate)`` samples.
+    """
+    if int(orig_rate) == int(target_rate):
+        return np.asarray(x, dtype=np.float32)
+    ratio = Fraction(int(target_rate), int(orig_rate))
+    return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def _read_one(path, sample_rate):
+    """Mono float32 samples of ``path`` (channels averaged), resampled; raise _SkipFile on trouble."""
+    if not os.path.exists(path):
+        raise _SkipFile("file not found")
+    try:
+        x, rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
+        raise _SkipFile(f"unreadable ({type(exc).__name__}: {exc})") from exc
+    if x.shape[0] == 0:
+        raise _SkipFile("holds no samples")
+    x = x.mean(axis=1)
+    if sample_rate is not None:
+        x = resample(x, rate, sample_rate)
+    return x, int(rate)
+
+
+def _read_files(paths, *, sample_rate, duration, on_error, listed_in):
+    """Read ``paths``; returns data (list), kept positions, original rates, lengths, skipped list."""
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got on_error={on_error!r}")
+    sample_rate = _check_rate(sample_rate)
+    duration = _check_duration(duration)
+    data, kept, rates, skipped = [], [], [], []
+    for i, path in enumerate(paths):
+        try:
+            x, rate = _read_one(path, sample_rate)
+        except _SkipFile as exc:
+            if on_error == "raise":
+                err = FileNotFoundError if str(exc) == "file not found" else ValueError
+                raise err(
+                    f"audio file {path} (listed in {listed_in}) {exc}; fix or remove it, "
+                    "or pass on_error='skip' to leave such files out"
+                ) from exc.__cause__
+            skipped.append((str(path), str(exc)))
+            continue
+        data.append(x)
+        kept.append(i)
+        rates.append(rate)
+    if skipped:
+        shown = "; ".join(f"{p}: {why}" for p, why in skipped[:5])
+        more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+        warnings.warn(
+            f"on_error='skip': left out {len(skipped)} of {len(paths)} files listed in {listed_in}: "
+            f"{shown}{more}; the list is in the returned Bunch's 'skipped'",
+            UserWarning,
+            stacklevel=3,
+        )
+    if not data:
+        raise ValueError(f"no readable audio file among the {len(paths)} listed in {listed_in}")
+    if sample_rate is None:
+        distinct = sorted(set(rates))
+        if len(distinct) > 1:
+            examples = {r: str(paths[kept[rates.index(r)]]) for r in distinct}
+            raise ValueError(
+                f"the files listed in {listed_in} have different sample rates {distinct} "
+                f"(e.g. {examples}); pass sample_rate=... to resample them all to one rate"
+            )
+        sample_rate = distinct[0]
+    lengths = np.array([len(x) for x in data])
+    if duration is not None:
+        n = int(round(duration * sample_rate))
+        fixed = np.zeros((len(data), n), dtype=np.float32)
+        for row, x in zip(fixed, data):
+            row[: min(n, len(x))] = x[:n]
+        data = fixed
+    return data, np.asarray(kept), np.asarray(rates), lengths, skipped, sample_rate
+
+
+def _convert_column(values):
+    """Whole numbers -> int64, other numbers -> float64, anything else -> object array of str."""
+    for kind in (int, float):
+        try:
+            return np.array([kind(v) for v in values], dtype=np.int64 if kind is int else np.float64)
+        except ValueError:
+            continue
+    return np.array(values, dtype=object)
+
+
+def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None, *, path_column="path",
+                      target_column="label", on_error="raise", return_X_y=False):
+    """Load the recordings of a folder described by a CSV file.
+
+    The CSV has a header row; ``path_column`` holds file paths relative to ``root`` (or
+    absolute), ``target_column`` the labels, and every other column (speaker, domain, subject,
+    ...) is returned as an array under its own name. Files are read with ``soundfile`` (WAV,
+    FLAC, OGG, MP3), mixed down to mono by averaging the channels, and returned as float32.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The folder.
+    labels : str or path-like, default="labels.csv"
+        The CSV file, relative to ``root`` or absolute.
+    sample_rate : int or None, default=None
+        Resample every file to this rate (:func:`scipy.signal.resample_poly`). ``None`` keeps
+        the files' rate, which must then be the same for all (otherwise a ``ValueError`` lists
+        the rates found).
+    duration : float or None, default=None
+        If given, every recording is cut or zero-padded at the end to ``round(duration *
+        sample_rate)`` samples and ``data`` is a 2-D array; the original lengths stay in
+        ``lengths``. If ``None``, ``data`` is a list of 1-D arrays of their own lengths.
+    path_column, target_column : str, default="path", "label"
+        Names of the CSV columns with the file paths and the labels.
+    on_error : {"raise", "skip"}, default="raise"
+        A missing file raises ``FileNotFoundError`` and an unreadable or empty one
+        ``ValueError``, naming the file. With ``"skip"`` such files are left out, a warning says
+        how many, and the Bunch's ``skipped`` lists ``(path, reason)`` pairs.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of the Bunch.
+
+    Returns
+    -------
+    bunch : :class:`~sklearn.utils.Bunch`
+        ``data`` (list of float32 arrays, or an array of shape (n, round(duration*sample_rate))),
+        ``target``, ``sample_rate`` (int), ``paths`` (str), ``lengths`` (samples after
+        resampling, before ``duration``), ``original_sample_rates``, ``columns`` (names of the
+        extra columns), one entry per extra column, ``skipped``. Columns whose values are all
+        whole numbers are ``int64``, all numbers ``float64``, otherwise ``object`` arrays of
+        ``str`` (empty cells stay ``""``); the same holds for ``target``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, soundfile as sf
+    >>> from sklearn_wavefront.datasets import load_audio_folder
+    >>> root = tempfile.mkdtemp()
+    >>> sf.write(os.path.join(root, "a.wav"), np.zeros(800), 8000)
+    >>> sf.write(os.path.join(root, "b.wav"), np.zeros(4000), 4000)
+    >>> with open(os.path.join(root, "labels.csv"), "w") as f:
+    ...     _ = f.write("path,label,speaker\\na.wav,yes,s1\\nb.wav,no,s2\\n")
+    >>> bunch = load_audio_folder(root, sample_rate=2000)
+    >>> [len(x) for x in bunch.data], bunch.target.tolist(), bunch.speaker.tolist()
+    ([200, 2000], ['yes', 'no'], ['s1', 's2'])
+    >>> load_audio_folder(root, sample_rate=2000, duration=0.5).data.shape
+    (2, 1000)
+    """
+    root = Path(root)
+    labels_path = Path(labels) if Path(labels).is_absolute() else root / labels
+    if not labels_path.is_file():
+        raise FileNotFoundError(f"labels file not found: {labels_path} (labels={str(labels)!r}, root={str(root)!r})")
+    with open(labels_path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames or []
+        rows = list(reader)
+    for name, col in (("path_column", path_column), ("target_column", target_column)):
+        if col not in fields:
+            raise ValueError(f"{name}={col!r} is not a column of {labels_path}; its columns are {fields}")
+    extra = [c for c in fields if c not in (path_column, target_column)]
+    clash = sorted(set(extra) & _RESERVED)
+    if clash:
+        raise ValueError(f"columns {clash} of {labels_path} clash with reserved Bunch keys {sorted(_RESERVED)}; rename them")
+    if not rows:
+        raise ValueError(f"{labels_path} lists no recordings")
+    paths = [str(Path(r[path_column]) if Path(r[path_column]).is_absolute() else root / r[path_column]) for r in rows]
+    data, kept, rates, lengths, skipped, rate = _read_files(
+        paths, sample_rate=sample_rate, duration=duration, on_error=on_error, listed_in=str(labels_path)
+    )
+    rows = [rows[i] for i in kept]
+    target = _convert_column([r[target_column] for r in rows])
+    if return_X_y:
+        return data, target
+    bunch = Bunch(
+        data=data,
+        target=target,
+        sample_rate=rate,
+        paths=np.array([paths[i] for i in kept], dtype=object),
+        lengths=lengths,
+        original_sample_rates=rates,
+        columns=extra,
+        skipped=skipped,
+        DESCR=f"Audio recordings listed in {labels_path}",
+    )
+    for col in extra:
+        bunch[col] = _convert_column([r[col] for r in rows])
+    return bunch
