@@ -7,10 +7,14 @@ combolutional paper (DESIGN §3.1, §8):
 * key estimation: 120 s at 44.1 kHz, batch 8, 64 filters, W = 8192, S = 8820.
 
 Methods (every one computes the same ``z = max-envelope(comb(x))`` and the gradients of a weighted
-sum of ``z`` w.r.t. delay and alpha; ``x`` is raw audio and does not require grad):
+sum of ``z`` w.r.t. delay and alpha; ``x`` is raw audio and does not require grad, as for a first
+layer, so the backward operators run with ``need_grad_x=False`` and never build ``dL/dx``):
 
 * ``triton fused``: ``torch.ops.sklearn_wavefront.comb_envelope`` on CUDA, i.e. the fused Triton
-  kernels (never a (B, F, N) tensor);
+  kernels (never a (B, F, N) tensor, and no (B, N) ``dL/dx`` or atomics buffer);
+* ``triton fused +dx``: the same with ``x.requires_grad_(True)`` (a comb layer that is not the
+  first): the backward also returns ``dL/dx``, through a float32 (B, N) atomics buffer, so its peak
+  shows what skipping ``dL/dx`` saves;
 * ``triton unfused``: ``torch.ops.sklearn_wavefront.comb_filter`` (Triton) -> ``|y|`` -> ``max_pool1d``;
 * ``torch reference``: the same custom op with the Triton backend switched off (plain torch);
 * ``dense conv1d``: the FIR surrogate a ConvNet front-end would learn: ``conv1d`` with one dense
@@ -120,7 +124,10 @@ def _backend(device_type, backend):
 
 
 def _methods(window, stride, triton_backend, with_dense, with_torch):
-    """``(label, forward function, backend for the device)``; the backend holds for forward AND backward."""
+    """``(label, forward function, backend for the device, x requires grad)``.
+
+    The backend holds for forward AND backward.
+    """
     ops = torch.ops.sklearn_wavefront
 
     def fused(x, delay, alpha):
@@ -131,11 +138,15 @@ def _methods(window, stride, triton_backend, with_dense, with_torch):
         z = F.max_pool1d(y.abs().reshape(-1, 1, y.shape[-1]), window, stride)
         return z.reshape(x.shape[0], y.shape[1], -1)
 
-    methods = [("triton fused", fused, triton_backend), ("triton unfused", unfused, triton_backend)]
+    methods = [
+        ("triton fused", fused, triton_backend, False),
+        ("triton fused +dx", fused, triton_backend, True),
+        ("triton unfused", unfused, triton_backend, False),
+    ]
     if with_torch:
-        methods.append(("torch reference", fused, None))
+        methods.append(("torch reference", fused, None, False))
     if with_dense:
-        methods.append(("dense conv1d", "dense", None))
+        methods.append(("dense conv1d", "dense", None, False))
     return methods
 
 
@@ -168,7 +179,7 @@ def _run_config(dev, name, batch, n, n_filters, window, stride, args, triton_bac
     io_bytes = x.numel() * x.element_size() + batch * n_filters * n_frames * 4
     rows, results = [], {}
     dense_weight = None
-    for label, fn, backend in _methods(window, stride, triton_backend, not args.no_dense, not args.no_torch):
+    for label, fn, backend, x_grad in _methods(window, stride, triton_backend, not args.no_dense, not args.no_torch):
         if fn == "dense":
             dense_weight = _dense_setup(delay0, alpha0)
 
@@ -180,11 +191,13 @@ def _run_config(dev, name, batch, n, n_filters, window, stride, args, triton_bac
 
         else:
 
-            def step(fn=fn, backend=backend):
+            def step(fn=fn, backend=backend, x_grad=x_grad):
                 delay = delay0.clone().requires_grad_(True)
                 alpha = alpha0.clone().requires_grad_(True)
+                # x_grad: a fresh leaf sharing x's storage (no copy); its .grad is the (B, N) dL/dx
+                x_in = x.detach().requires_grad_(True) if x_grad else x
                 with _backend(dev.device.type, backend):  # forward and backward on the same kernels
-                    z = fn(x, delay, alpha)
+                    z = fn(x_in, delay, alpha)
                     (z * weights).sum().backward()
                 return z.detach(), delay.grad, alpha.grad
 
@@ -219,6 +232,10 @@ def _run_config(dev, name, batch, n, n_filters, window, stride, args, triton_bac
             return float((a.double() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-30))
 
         print(f"  check fused vs torch: z {rel(zf, zr):.1e}, d/ddelay {rel(df, dr):.1e}, d/dalpha {rel(af, ar):.1e}")
+        if "triton fused +dx" in results:
+            (zx, dx, ax) = results["triton fused +dx"]
+            print(f"  check fused +dx vs torch: z {rel(zx, zr):.1e}, d/ddelay {rel(dx, dr):.1e}, "
+                  f"d/dalpha {rel(ax, ar):.1e}")
         if "triton unfused" in results:
             (zu, du, au) = results["triton unfused"]
             print(f"  check unfused vs torch: z {rel(zu, zr):.1e}, d/ddelay {rel(du, dr):.1e}, d/dalpha {rel(au, ar):.1e}")
@@ -230,6 +247,7 @@ def _run_config(dev, name, batch, n, n_filters, window, stride, args, triton_bac
     if "dense conv1d" in times:
         summary["dense/fused"] = times["dense conv1d"] / base
     summary["fused peak/(in+out)"] = peaks.get("triton fused", float("nan")) / io_bytes
+    summary["fused +dx peak/(in+out)"] = peaks.get("triton fused +dx", float("nan")) / io_bytes
     return summary
 
 
@@ -286,9 +304,10 @@ def main(argv=None) -> int:
         parts = [f"{k} = {v:.2f}" for k, v in s.items()]
         print(f"  {name:22s} " + "; ".join(parts))
     print(
-        "note: the peak includes the benchmark's own (B, F, P) loss weights and the int64 argmax saved for\n"
-        "      the backward, and the backward operator always returns dL/dx, an input-sized (B, N) float32\n"
-        "      tensor, even though x does not require grad here (about +1.0 of peak / (input + output))."
+        "note: x does not require grad (a first layer), so the backward operators run with need_grad_x=False\n"
+        "      and build no (B, N) dL/dx or float32 atomics buffer; 'triton fused +dx' (x requires grad) keeps\n"
+        "      them (about +1.0 of peak / (input + output) for float32 x). Every peak also includes the\n"
+        "      benchmark's own (B, F, P) loss weights and the int64 (B, F, P) argmax saved for the backward."
     )
     return 0
 

@@ -3,7 +3,9 @@
 These exercise ``torch.ops.sklearn_wavefront.comb_filter`` / ``comb_filter_backward`` /
 ``comb_envelope`` / ``comb_envelope_backward`` directly (the registration: schema, fake kernels,
 autograd), on the plain-torch CPU path. The Triton kernels behind the same operators are tested by
-``tests/test_triton_comb.py`` under the Triton interpreter.
+``tests/test_triton_comb.py`` under the Triton interpreter. The backward operators take
+``need_grad_x``: with False they return an empty tensor of shape (0,) in place of dL/dx (checked
+for both values of the flag, and through autograd with an ``x`` that needs no gradient).
 """
 
 from __future__ import annotations
@@ -41,7 +43,12 @@ def test_opcheck_comb_filter(dtype):
     x, delay, alpha = _inputs(dtype, requires_grad=True)
     torch.library.opcheck(ops.comb_filter, (x, delay, alpha, T))
     g = torch.randn(x.shape[0], delay.shape[0], x.shape[1], dtype=dtype)
-    torch.library.opcheck(ops.comb_filter_backward, (g, x.detach(), delay.detach(), alpha.detach(), T))
+    for need_grad_x in (True, False):
+        args = (g, x.detach(), delay.detach(), alpha.detach(), T, need_grad_x)
+        torch.library.opcheck(ops.comb_filter_backward, args)
+        grad_x, grad_delay, grad_alpha = ops.comb_filter_backward(*args)
+        assert grad_x.shape == (x.shape if need_grad_x else (0,)) and grad_x.dtype == dtype
+        assert grad_delay.shape == delay.shape and grad_alpha.shape == alpha.shape
 
 
 @pytest.mark.parametrize("mode", ["max", "energy"])
@@ -52,17 +59,99 @@ def test_opcheck_comb_envelope(mode, window, stride, pad):
     torch.library.opcheck(ops.comb_envelope, args)
     z, argmax = ops.comb_envelope(*(a.detach() if isinstance(a, torch.Tensor) else a for a in args))
     gz = torch.randn_like(z)
-    torch.library.opcheck(
-        ops.comb_envelope_backward,
-        (gz, x.detach(), delay.detach(), alpha.detach(), argmax, T, window, stride, mode, pad),
-    )
+    for need_grad_x in (True, False):
+        bwd_args = (gz, x.detach(), delay.detach(), alpha.detach(), argmax, T, window, stride, mode, pad, need_grad_x)
+        torch.library.opcheck(ops.comb_envelope_backward, bwd_args)
+        grad_x = ops.comb_envelope_backward(*bwd_args)[0]
+        assert grad_x.shape == (x.shape if need_grad_x else (0,)) and grad_x.dtype == x.dtype
+
+
+def test_backward_schema_has_need_grad_x():
+    # last argument ``bool need_grad_x=True``: calls without it (older callers, compiled graphs cached
+    # before the flag existed) still get dL/dx
+    for op in (ops.comb_filter_backward, ops.comb_envelope_backward):
+        arg = op.default._schema.arguments[-1]
+        assert arg.name == "need_grad_x" and str(arg.type) == "bool" and arg.default_value is True
+    x, delay, alpha = _inputs(torch.float32, n=20)
+    g = torch.randn(x.shape[0], delay.shape[0], x.shape[1])
+    assert ops.comb_filter_backward(g, x, delay, alpha, T)[0].shape == x.shape
+
+
+# ------------------------------------------------------------------------------------ x without grad
+
+
+def _param_grads(fn, x, delay, alpha, x_requires_grad):
+    x = x.detach().clone().requires_grad_(x_requires_grad)
+    delay = delay.detach().clone().requires_grad_(True)
+    alpha = alpha.detach().clone().requires_grad_(True)
+    out = fn(x, delay, alpha)
+    weights = torch.linspace(-1.0, 1.0, out.numel(), dtype=out.dtype).reshape(out.shape)
+    (out * weights).sum().backward()
+    return x.grad, delay.grad, alpha.grad
+
+
+@pytest.mark.parametrize(
+    "kind, mode",
+    [("filter", None), ("envelope", "max"), ("envelope", "energy")],
+)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_x_without_grad_skips_grad_x_and_keeps_parameter_grads(monkeypatch, kind, mode, dtype):
+    """Through the public functions: x not requiring grad gives the same delay/alpha gradients, no
+    x.grad, and the backward operator is asked (need_grad_x=False) not to compute dL/dx."""
+    x, delay, alpha = _inputs(dtype, n=64, seed=2)
+    if kind == "filter":
+        name = "_comb_filter_backward_torch"
+
+        def fn(x, d, a):
+            return C.comb_filter(x, d, a, n_echoes=T)
+
+    else:
+        name = "_comb_envelope_backward_torch"
+
+        def fn(x, d, a):
+            return C.comb_envelope(x, d, a, window=12, stride=8, n_echoes=T, mode=mode, padding="center")
+
+    seen = []
+    real = getattr(C, name)
+
+    def spy(*args):
+        out = real(*args)
+        seen.append((args[-1], tuple(out[0].shape)))
+        return out
+
+    monkeypatch.setattr(C, name, spy)
+    gx_with, gd_with, ga_with = _param_grads(fn, x, delay, alpha, True)
+    gx_without, gd_without, ga_without = _param_grads(fn, x, delay, alpha, False)
+    assert seen == [(True, tuple(x.shape)), (False, (0,))]
+    assert gx_with is not None and gx_with.shape == x.shape
+    assert gx_without is None
+    torch.testing.assert_close(gd_without, gd_with, rtol=0, atol=0)
+    torch.testing.assert_close(ga_without, ga_with, rtol=0, atol=0)
+
+
+def test_x_without_grad_via_backward_ops_directly():
+    # need_grad_x=False returns exactly the parameter gradients of need_grad_x=True
+    x, delay, alpha = _inputs(torch.float32, n=50, seed=4)
+    g = torch.randn(x.shape[0], delay.shape[0], x.shape[1], generator=torch.Generator().manual_seed(0))
+    full = ops.comb_filter_backward(g, x, delay, alpha, T, True)
+    lean = ops.comb_filter_backward(g, x, delay, alpha, T, False)
+    assert lean[0].shape == (0,) and lean[0].dtype == x.dtype and lean[0].device == x.device
+    assert torch.equal(lean[1], full[1]) and torch.equal(lean[2], full[2])
+    for mode in ("max", "energy"):
+        z, argmax = ops.comb_envelope(x, delay, alpha, T, 12, 8, mode, 0)
+        gz = torch.randn_like(z)
+        full = ops.comb_envelope_backward(gz, x, delay, alpha, argmax, T, 12, 8, mode, 0, True)
+        lean = ops.comb_envelope_backward(gz, x, delay, alpha, argmax, T, 12, 8, mode, 0, False)
+        assert lean[0].shape == (0,) and full[0].shape == x.shape
+        assert torch.equal(lean[1], full[1]) and torch.equal(lean[2], full[2])
 
 
 # ------------------------------------------------------------------------------------ torch.compile
 
 
-def _fwd_bwd(fn, x, delay, alpha):
-    x, delay, alpha = (t.detach().clone().requires_grad_(True) for t in (x, delay, alpha))
+def _fwd_bwd(fn, x, delay, alpha, x_requires_grad=True):
+    x = x.detach().clone().requires_grad_(x_requires_grad)
+    delay, alpha = (t.detach().clone().requires_grad_(True) for t in (delay, alpha))
     out = fn(x, delay, alpha)
     weights = torch.linspace(-1.0, 1.0, out.numel(), dtype=out.dtype).reshape(out.shape)
     (out * weights).sum().backward()
@@ -70,7 +159,10 @@ def _fwd_bwd(fn, x, delay, alpha):
 
 
 @pytest.mark.slow  # first inductor compile: 20-40 s on 2 cores
-def test_torch_compile_fullgraph_cpu():
+@pytest.mark.parametrize("x_requires_grad", [True, False])
+def test_torch_compile_fullgraph_cpu(x_requires_grad):
+    # x_requires_grad=False: the traced backward calls the backward ops with need_grad_x=False
+    # (their fake returns a (0,) tensor in place of dL/dx) and x.grad stays None.
     torch._dynamo.reset()
     x, delay, alpha = _inputs(torch.float32, n=64)
 
@@ -81,8 +173,11 @@ def test_torch_compile_fullgraph_cpu():
         return torch.cat([torch.log1p(z_max), z_energy, y[..., ::8]], dim=-1)
 
     compiled = torch.compile(features, fullgraph=True, backend="inductor")
-    got = _fwd_bwd(compiled, x, delay, alpha)
-    ref = _fwd_bwd(features, x, delay, alpha)
+    got = _fwd_bwd(compiled, x, delay, alpha, x_requires_grad)
+    ref = _fwd_bwd(features, x, delay, alpha, x_requires_grad)
+    if not x_requires_grad:
+        assert got[1] is None and ref[1] is None
+        got, ref = got[:1] + got[2:], ref[:1] + ref[2:]
     for a, b in zip(got, ref):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
@@ -105,6 +200,17 @@ def test_gradcheck_comb_envelope(mode, window, stride, pad):
         return ops.comb_envelope(x, d, a, T, window, stride, mode, pad)[0]
 
     assert torch.autograd.gradcheck(fn, (x, delay, alpha))
+
+
+def test_gradcheck_parameters_only_x_without_grad():
+    # x is a constant (no grad): the backward ops run with need_grad_x=False
+    x, delay, alpha = _inputs(torch.float64, n=36, seed=5, requires_grad=True)
+    x = x.detach()
+    assert torch.autograd.gradcheck(lambda d, a: ops.comb_filter(x, d, a, T), (delay, alpha))
+    for mode in ("max", "energy"):
+        assert torch.autograd.gradcheck(
+            lambda d, a: ops.comb_envelope(x, d, a, T, 10, 6, mode, 5)[0], (delay, alpha)
+        )
 
 
 def test_integer_delay_gradient_is_the_right_derivative():

@@ -92,6 +92,12 @@ def test_comb_filter_matches_reference(batch, n, block_n, block_f, random_delays
     for name, a, b in zip(["x", "delay", "alpha"], got, ref):
         assert a.dtype == b.dtype and a.shape == b.shape, name
         assert _rel(a, b) < 1e-4, name
+    # without dL/dx (NEED_GX=False): an empty (0,) placeholder and the same parameter gradients
+    lean = run_triton_comb_filter_backward(g, x, delay, alpha, T, False, block_f=block_f, block_n=block_n)
+    assert lean[0].shape == (0,) and lean[0].dtype == x.dtype
+    for name, a, b in zip(["delay", "alpha"], lean[1:], ref[1:]):
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert _rel(a, b) < 1e-4, name
 
 
 def test_comb_filter_float16_and_noncontiguous():
@@ -276,6 +282,86 @@ def test_fused_envelope_never_allocates_batch_filters_time(mode):
     assert max(size for _, size in rec.sizes) < big, rec.sizes
 
 
+# ------------------------------------------------------------------------------ need_grad_x=False
+
+# (n, window, stride, pad): W > S valid, centred padding (frames over the zero padding)
+NO_GX_CASES = [(90, 40, 25, 0), (80, 30, 20, 15)]
+
+
+class _RecordAllocations(TorchDispatchMode):
+    """Records ``(op, numel, dtype)`` of every tensor a non-in-place torch op returns.
+
+    In-place ops (``set_``, ``copy_``, ``zero_``, ...) are left out: they allocate nothing new, and
+    the interpreter's own byte-storage copies of the kernel arguments go through them.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.allocs = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if not func._schema.name.split("::")[-1].endswith("_"):
+            for o in out if isinstance(out, (tuple, list)) else (out,):
+                if isinstance(o, torch.Tensor):
+                    self.allocs.append((str(func), o.numel(), o.dtype))
+        return out
+
+    def input_sized(self, batch, n, dtypes=(torch.float32,)):
+        """The recorded tensors of at least ``batch * n`` elements with a dtype in ``dtypes``."""
+        return [a for a in self.allocs if a[1] >= batch * n and a[2] in dtypes]
+
+
+@pytest.mark.parametrize("mode", ["max", "energy"])
+@pytest.mark.parametrize("n, window, stride, pad", NO_GX_CASES)
+def test_envelope_backward_without_grad_x(mode, n, window, stride, pad):
+    """NEED_GX=False: parameter gradients equal the reference's; no (B, N) buffer is allocated."""
+    batch = 2
+    delay, alpha = _params()
+    x = _randn(batch, n, seed=n + 3)
+    z, argmax = run_triton_comb_envelope(x, delay, alpha, T, window, stride, mode, pad, block_f=8, block_w=64)
+    gz = _randn(*z.shape, seed=12)
+    block_n = 16 if mode == "max" else 32
+    with _RecordAllocations() as rec:
+        got = run_triton_comb_envelope_backward(
+            gz, x, delay, alpha, argmax, T, window, stride, mode, pad, False, block_f=4, block_n=block_n
+        )
+    ref = C._comb_envelope_backward_torch(gz, x, delay, alpha, argmax, T, window, stride, mode, pad, False)
+    ref_full = C._comb_envelope_backward_torch(gz, x, delay, alpha, argmax, T, window, stride, mode, pad)
+    assert got[0].shape == (0,) and got[0].dtype == x.dtype and ref[0].shape == (0,)
+    for name, a, b, c in zip(["delay", "alpha"], got[1:], ref[1:], ref_full[1:]):
+        assert torch.equal(b, c), name  # the reference's parameter gradients do not depend on the flag
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert _rel(a, b) < 1e-4, name
+    assert rec.allocs, "the recorder saw no torch op"
+    assert not rec.input_sized(batch, n), rec.allocs  # no float32 (B, N) buffer (x is float32)
+    assert max(size for _, size, _ in rec.allocs) < batch * n, rec.allocs  # nor anything that large
+
+    # sanity of the recorder: with dL/dx the float32 (B, N) result (for max: its atomics buffer) shows up
+    with _RecordAllocations() as rec_full:
+        run_triton_comb_envelope_backward(
+            gz, x, delay, alpha, argmax, T, window, stride, mode, pad, True, block_f=4, block_n=block_n
+        )
+    assert rec_full.input_sized(batch, n), rec_full.allocs
+
+
+def test_filter_backward_without_grad_x_allocates_no_input_sized_tensor():
+    batch, n = 2, 70
+    delay, alpha = _params()
+    x = _randn(batch, n, seed=30)
+    g = _randn(batch, len(DELAYS), n, seed=31)
+    with _RecordAllocations() as rec:
+        got = run_triton_comb_filter_backward(g, x, delay, alpha, T, False, block_f=8, block_n=64)
+    ref = C._comb_filter_backward_torch(g, x, delay, alpha, T, False)
+    assert got[0].shape == (0,) and ref[0].shape == (0,)
+    for a, b in zip(got[1:], ref[1:]):
+        assert _rel(a, b) < 1e-4
+    assert rec.allocs and max(size for _, size, _ in rec.allocs) < batch * n, rec.allocs
+    with _RecordAllocations() as rec_full:
+        run_triton_comb_filter_backward(g, x, delay, alpha, T, True, block_f=8, block_n=64)
+    assert rec_full.input_sized(batch, n), rec_full.allocs
+
+
 # ------------------------------------------------------------------------------ through the custom ops
 
 
@@ -329,6 +415,29 @@ def test_custom_ops_dispatch_to_triton_backend(triton_on_cpu, mode):
             assert _rel(a, b) < 1e-4
 
 
+@pytest.mark.parametrize("mode", ["max", "energy"])
+def test_custom_ops_x_without_grad_on_triton_backend(triton_on_cpu, mode):
+    """Autograd passes needs_input_grad[0] = False to the Triton backend: same delay/alpha grads as
+    the torch path, x.grad stays None."""
+    delay, alpha = _params(4)
+    x = _randn(2, 96, seed=17)
+
+    def run():
+        d = delay.clone().requires_grad_(True)
+        a = alpha.clone().requires_grad_(True)
+        z = C.comb_envelope(x, d, a, window=32, stride=24, n_echoes=T, mode=mode, padding="valid")
+        (z * _randn(*z.shape, seed=6)).sum().backward()
+        return d.grad, a.grad
+
+    got = run()
+    C._BACKENDS.pop("cpu")
+    ref = run()
+    C.register_backend("cpu", TritonCombBackend())
+    assert not x.requires_grad and x.grad is None
+    for a, b in zip(got, ref):
+        assert _rel(a, b) < 1e-4
+
+
 def test_backend_sends_float64_to_torch(triton_on_cpu):
     delay, alpha = _params(3, dtype=torch.float64)
     x = _randn(1, 40, dtype=torch.float64)
@@ -360,24 +469,27 @@ for arch, xdt in [(90, "fp32"), (80, "fp16")]:
     xp = "*" + xdt
     build(K._comb_filter_fwd_kernel, dict(x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32", y_ptr=xp, N=I, F=I, T=I),
           dict(BLOCK_F=4, BLOCK_N=512), arch)
-    build(K._comb_filter_bwd_kernel, dict(g_ptr=xp, x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32", gx_ptr=xp,
-          gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I), dict(BLOCK_F=4, BLOCK_N=256), arch)
+    for need_gx in (True, False):
+        build(K._comb_filter_bwd_kernel, dict(g_ptr=xp, x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32", gx_ptr=xp,
+              gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I), dict(NEED_GX=need_gx, BLOCK_F=4, BLOCK_N=256), arch)
     for is_max in (True, False):
         build(K._comb_envelope_fwd_kernel, dict(x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32", z_ptr=xp,
               idx_ptr="*i64" if is_max else xp, N=I, F=I, T=I, P=I, W=I, S=I, PAD=I),
               dict(IS_MAX=is_max, BLOCK_F=4, BLOCK_W=256), arch)
-    build(K._comb_envelope_bwd_max_kernel, dict(gz_ptr=xp, x_ptr=xp, idx_ptr="*i64", s_ptr="*i32",
-          coef_ptr="*fp32", gx_ptr="*fp32", gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I),
-          dict(BLOCK_F=8, BLOCK_P=32), arch)
-    build(K._comb_envelope_bwd_energy_kernel, dict(cum_ptr="*fp64", x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32",
-          gx_ptr=xp, gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I, W=I, S=I, PAD=I),
-          dict(BLOCK_F=2, BLOCK_N=256), arch)
+    for need_gx in (True, False):
+        build(K._comb_envelope_bwd_max_kernel, dict(gz_ptr=xp, x_ptr=xp, idx_ptr="*i64", s_ptr="*i32",
+              coef_ptr="*fp32", gx_ptr="*fp32", gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I),
+              dict(NEED_GX=need_gx, BLOCK_F=8, BLOCK_P=32), arch)
+        build(K._comb_envelope_bwd_energy_kernel, dict(cum_ptr="*fp64", x_ptr=xp, s_ptr="*i32", coef_ptr="*fp32",
+              gx_ptr=xp, gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I, W=I, S=I, PAD=I),
+              dict(NEED_GX=need_gx, BLOCK_F=2, BLOCK_N=256), arch)
 build(K._comb_envelope_fwd_kernel, dict(x_ptr="*fp32", s_ptr="*i32", coef_ptr="*fp32", z_ptr="*fp32",
       idx_ptr="*i64", N=I, F=I, T=I, P=I, W=I, S=I, PAD=I), dict(IS_MAX=True, BLOCK_F=1, BLOCK_W=16), 90,
       ones=("F", "T", "P", "W", "S", "PAD"))
-build(K._comb_envelope_bwd_energy_kernel, dict(cum_ptr="*fp64", x_ptr="*fp32", s_ptr="*i32", coef_ptr="*fp32",
-      gx_ptr="*fp32", gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I, W=I, S=I, PAD=I),
-      dict(BLOCK_F=1, BLOCK_N=16), 90, ones=("F", "T", "P", "W", "S", "PAD"))
+for need_gx in (True, False):
+    build(K._comb_envelope_bwd_energy_kernel, dict(cum_ptr="*fp64", x_ptr="*fp32", s_ptr="*i32", coef_ptr="*fp32",
+          gx_ptr="*fp32", gd_ptr="*fp32", ga_ptr="*fp32", N=I, F=I, T=I, P=I, W=I, S=I, PAD=I),
+          dict(NEED_GX=need_gx, BLOCK_F=1, BLOCK_N=16), 90, ones=("F", "T", "P", "W", "S", "PAD"))
 print("OK")
 """
 

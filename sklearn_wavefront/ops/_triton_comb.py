@@ -31,13 +31,25 @@ into an int32 table ``s[f, t]`` and a float32 table ``coef[k, f, t]`` with
 Computing ``t D`` in float32 inside the kernel would move ``⌊t D⌋`` across an integer for some delays
 (the output is continuous there, but the delay gradient jumps).
 
+Skipping dL/dx
+--------------
+The backward entry points take ``need_grad_x`` (default True), passed by the custom operators as
+``ctx.needs_input_grad[0]``. The backward kernels have a ``NEED_GX: tl.constexpr`` flag; with
+``NEED_GX=False`` they compile without any ``dL/dx`` load, arithmetic, store or atomic (in the
+energy backward that also removes the recomputation of ``dL/dy`` at ``m + s`` and ``m + s + 1``,
+about ``2T`` of its ``2T + 1`` evaluations), no (B, N) output or float32 atomics buffer is
+allocated (the ``gx_ptr`` argument is a one-element dummy that is never touched), and the entry
+point returns ``x.new_empty((0,))`` in place of ``dL/dx``. The delay and alpha gradients are
+computed by the same code either way.
+
 Kernels, memory and cost (B batch, F filters, N samples, T echoes, P frames of W samples, stride S)
 ---------------------------------------------------------------------------------------------------
 * ``_comb_filter_fwd_kernel``: ``y`` (B, F, N), a program per (N block, F block, b); 2T + 1 gathers
   per output sample and filter.
 * ``_comb_filter_bwd_kernel``: a program per (N block, b) loops over all filters: ``dL/dx`` of its
-  block (the adjoint, reading ``g`` at ``m + s`` and ``m + s + 1``: no atomics) and the per-program
-  partial sums of the delay and alpha gradients, added with one ``atomic_add`` per channel.
+  block (the adjoint, reading ``g`` at ``m + s`` and ``m + s + 1``: no atomics; only with
+  ``NEED_GX``) and the per-program partial sums of the delay and alpha gradients, added with one
+  ``atomic_add`` per channel.
 * ``_comb_envelope_fwd_kernel``: a program per (frame, F block, b) computes ``y`` on the fly for the
   W samples of its frame, in chunks of ``BLOCK_W``, and keeps the running max ``|y|`` with its first
   absolute index (``max_pool1d``'s rule; padded positions count as ``-inf``) or the sum of ``y²``
@@ -47,13 +59,15 @@ Kernels, memory and cost (B batch, F filters, N samples, T echoes, P frames of W
 * ``_comb_envelope_bwd_max_kernel``: a program per (P block, F block, b); for each stored argmax
   ``n*`` it recomputes ``y[n*]`` (T + 1 taps) for ``sign(y)``, scatters ``w = g · sign(y[n*])`` into
   ``dL/dx`` at ``n*``, ``n* − s`` and ``n* − s − 1`` with atomics into a float32 (B, N) buffer
-  (input-sized), and reduces the parameter gradients per program (one atomic per channel).
+  (input-sized; only with ``NEED_GX``, else neither the buffer nor the atomics exist), and reduces
+  the parameter gradients per program (one atomic per channel).
 * ``_comb_envelope_bwd_energy_kernel``: ``dL/dy[n] = 2 y[n] / W · Σ_{frames p ∋ n} g[p]`` is never
   stored: the window sums come from a float64 prefix sum of ``g`` along frames (B, F, P + 1), and
   ``dL/dy`` is recomputed where the adjoint needs it (at ``m``, ``m + s`` and ``m + s + 1``), so a
   program per (N block, b) owns its ``dL/dx`` block without atomics. Cost ``(2T + 1)(T + 1)`` gathers
   per sample and filter (about ``T`` times the forward), traded for no (B, F, N) buffer and no
-  contended atomics into ``dL/dx``.
+  contended atomics into ``dL/dx``. Without ``NEED_GX`` only ``dL/dy[m]`` is recomputed: ``T + 1``
+  gathers for it plus ``2T`` for the correlations, per sample and filter.
 """
 
 from __future__ import annotations
@@ -147,13 +161,26 @@ def _comb_filter_fwd_kernel(x_ptr, s_ptr, coef_ptr, y_ptr, N, F, T, BLOCK_F: tl.
 
 @triton.jit
 def _comb_filter_bwd_kernel(
-    g_ptr, x_ptr, s_ptr, coef_ptr, gx_ptr, gd_ptr, ga_ptr, N, F, T, BLOCK_F: tl.constexpr, BLOCK_N: tl.constexpr
+    g_ptr,
+    x_ptr,
+    s_ptr,
+    coef_ptr,
+    gx_ptr,
+    gd_ptr,
+    ga_ptr,
+    N,
+    F,
+    T,
+    NEED_GX: tl.constexpr,
+    BLOCK_F: tl.constexpr,
+    BLOCK_N: tl.constexpr,
 ):
     """dL/dx for one block of samples (all filters) and its partial delay/alpha gradients.
 
     Grid (cdiv(N, BLOCK_N), B). ``gx[m] = Σ_f g[f, m] + Σ_{f,t} α^t ((1−β) g[f, m+s] + β g[f, m+s+1])``;
     the program owns its gx block (no atomics). Parameter partial sums over the block's samples go
-    out with one atomic per channel.
+    out with one atomic per channel. Without ``NEED_GX`` nothing of dL/dx is computed and
+    ``gx_ptr`` is never touched.
     """
     pid_n = tl.program_id(0)
     b = tl.program_id(1).to(tl.int64)
@@ -174,17 +201,22 @@ def _comb_filter_bwd_kernel(
         tab = offs_f * T
         for t in range(T):
             s = tl.load(s_ptr + tab + t, mask=f_ok, other=0)
-            c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
-            c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
             tg = tl.load(coef_ptr + 2 * FT + tab + t, mask=f_ok, other=0.0)
             d0 = tl.load(coef_ptr + 3 * FT + tab + t, mask=f_ok, other=0.0)
             d1 = tl.load(coef_ptr + 4 * FT + tab + t, mask=f_ok, other=0.0)
-            # adjoint: read g forward in time
-            q0 = offs_n[None, :] + s[:, None]
-            gq0 = tl.load(g_rows + q0, mask=(q0 >= 0) & (q0 < N) & n_ok[None, :] & f_ok2, other=0.0).to(tl.float32)
-            q1 = q0 + 1
-            gq1 = tl.load(g_rows + q1, mask=(q1 >= 0) & (q1 < N) & n_ok[None, :] & f_ok2, other=0.0).to(tl.float32)
-            acc = acc + c0[:, None] * gq0 + c1[:, None] * gq1
+            if NEED_GX:
+                # adjoint: read g forward in time
+                c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
+                c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
+                q0 = offs_n[None, :] + s[:, None]
+                gq0 = tl.load(g_rows + q0, mask=(q0 >= 0) & (q0 < N) & n_ok[None, :] & f_ok2, other=0.0).to(
+                    tl.float32
+                )
+                q1 = q0 + 1
+                gq1 = tl.load(g_rows + q1, mask=(q1 >= 0) & (q1 < N) & n_ok[None, :] & f_ok2, other=0.0).to(
+                    tl.float32
+                )
+                acc = acc + c0[:, None] * gq0 + c1[:, None] * gq1
             # correlations <g, x[. - s]>, <g, x[. - s - 1]> over this block
             p0 = offs_n[None, :] - s[:, None]
             xv0 = tl.load(x_row + p0, mask=(p0 >= 0) & (p0 < N) & f_ok2, other=0.0).to(tl.float32)
@@ -194,10 +226,12 @@ def _comb_filter_bwd_kernel(
             corr1 = tl.sum(g0 * xv1, axis=1)
             gd += tg * (corr1 - corr0)
             ga += d0 * corr0 + d1 * corr1
-        gx += tl.sum(acc, axis=0)
+        if NEED_GX:
+            gx += tl.sum(acc, axis=0)
         tl.atomic_add(gd_ptr + offs_f, gd, mask=f_ok, sem="relaxed")
         tl.atomic_add(ga_ptr + offs_f, ga, mask=f_ok, sem="relaxed")
-    tl.store(gx_ptr + b * N + offs_n, gx.to(gx_ptr.dtype.element_ty), mask=n_ok)
+    if NEED_GX:
+        tl.store(gx_ptr + b * N + offs_n, gx.to(gx_ptr.dtype.element_ty), mask=n_ok)
 
 
 @triton.jit
@@ -272,13 +306,15 @@ def _comb_envelope_bwd_max_kernel(
     F,
     T,
     P,
+    NEED_GX: tl.constexpr,
     BLOCK_F: tl.constexpr,
     BLOCK_P: tl.constexpr,
 ):
     """Backward of the max envelope through the stored absolute argmax, times sign(y).
 
-    Grid (cdiv(P, BLOCK_P), cdiv(F, BLOCK_F), B). ``gx_ptr`` is a float32 (B, N) buffer receiving
-    atomics; delay/alpha partial sums go out with one atomic per channel.
+    Grid (cdiv(P, BLOCK_P), cdiv(F, BLOCK_F), B). With ``NEED_GX``, ``gx_ptr`` is a float32 (B, N)
+    buffer receiving atomics; without it ``gx_ptr`` is never touched (a dummy). Delay/alpha partial
+    sums go out with one atomic per channel.
     """
     pid_p = tl.program_id(0)
     pid_f = tl.program_id(1)
@@ -298,14 +334,13 @@ def _comb_envelope_bwd_max_kernel(
     y = _comb_at(x_row, n_star, offs_f, f_ok, N, T, FT, s_ptr, coef_ptr)
     sign = tl.where(y > 0, 1.0, tl.where(y < 0, -1.0, 0.0))
     w = tl.where(ok, gz * sign, 0.0)
-    tl.atomic_add(gx_row + n_star, w, mask=ok, sem="relaxed")
+    if NEED_GX:
+        tl.atomic_add(gx_row + n_star, w, mask=ok, sem="relaxed")
     gd = tl.zeros([BLOCK_F], dtype=tl.float32)
     ga = tl.zeros([BLOCK_F], dtype=tl.float32)
     tab = offs_f * T
     for t in range(T):
         s = tl.load(s_ptr + tab + t, mask=f_ok, other=0)
-        c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
-        c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
         tg = tl.load(coef_ptr + 2 * FT + tab + t, mask=f_ok, other=0.0)
         d0 = tl.load(coef_ptr + 3 * FT + tab + t, mask=f_ok, other=0.0)
         d1 = tl.load(coef_ptr + 4 * FT + tab + t, mask=f_ok, other=0.0)
@@ -313,8 +348,11 @@ def _comb_envelope_bwd_max_kernel(
         m0 = ok & (p0 >= 0) & (p0 < N)
         p1 = p0 - 1
         m1 = ok & (p1 >= 0) & (p1 < N)
-        tl.atomic_add(gx_row + p0, w * c0[:, None], mask=m0, sem="relaxed")
-        tl.atomic_add(gx_row + p1, w * c1[:, None], mask=m1, sem="relaxed")
+        if NEED_GX:
+            c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
+            c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
+            tl.atomic_add(gx_row + p0, w * c0[:, None], mask=m0, sem="relaxed")
+            tl.atomic_add(gx_row + p1, w * c1[:, None], mask=m1, sem="relaxed")
         xv0 = tl.load(x_row + p0, mask=m0, other=0.0).to(tl.float32)
         xv1 = tl.load(x_row + p1, mask=m1, other=0.0).to(tl.float32)
         corr0 = tl.sum(w * xv0, axis=1)
@@ -341,6 +379,7 @@ def _comb_envelope_bwd_energy_kernel(
     W,
     S,
     PAD,
+    NEED_GX: tl.constexpr,
     BLOCK_F: tl.constexpr,
     BLOCK_N: tl.constexpr,
 ):
@@ -348,7 +387,8 @@ def _comb_envelope_bwd_energy_kernel(
 
     Grid (cdiv(N, BLOCK_N), B); ``cum_ptr`` holds the float64 prefix sums (B, F, P + 1) of dL/dz
     along frames. The program owns its dL/dx block; parameter partial sums go out with one atomic
-    per channel.
+    per channel. Without ``NEED_GX`` dL/dy is recomputed at the block's own samples only (for the
+    correlations) and ``gx_ptr`` is never touched.
     """
     pid_n = tl.program_id(0)
     b = tl.program_id(1).to(tl.int64)
@@ -370,15 +410,18 @@ def _comb_envelope_bwd_energy_kernel(
         tab = offs_f * T
         for t in range(T):
             s = tl.load(s_ptr + tab + t, mask=f_ok, other=0)
-            c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
-            c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
             tg = tl.load(coef_ptr + 2 * FT + tab + t, mask=f_ok, other=0.0)
             d0 = tl.load(coef_ptr + 3 * FT + tab + t, mask=f_ok, other=0.0)
             d1 = tl.load(coef_ptr + 4 * FT + tab + t, mask=f_ok, other=0.0)
-            q0 = pos + s[:, None]
-            gq0 = _energy_grad_y(x_row, cum_rows, q0, offs_f, f_ok, N, T, FT, P, W, S, PAD, s_ptr, coef_ptr)
-            gq1 = _energy_grad_y(x_row, cum_rows, q0 + 1, offs_f, f_ok, N, T, FT, P, W, S, PAD, s_ptr, coef_ptr)
-            acc = acc + c0[:, None] * gq0 + c1[:, None] * gq1
+            if NEED_GX:
+                c0 = tl.load(coef_ptr + tab + t, mask=f_ok, other=0.0)
+                c1 = tl.load(coef_ptr + FT + tab + t, mask=f_ok, other=0.0)
+                q0 = pos + s[:, None]
+                gq0 = _energy_grad_y(x_row, cum_rows, q0, offs_f, f_ok, N, T, FT, P, W, S, PAD, s_ptr, coef_ptr)
+                gq1 = _energy_grad_y(
+                    x_row, cum_rows, q0 + 1, offs_f, f_ok, N, T, FT, P, W, S, PAD, s_ptr, coef_ptr
+                )
+                acc = acc + c0[:, None] * gq0 + c1[:, None] * gq1
             p0 = pos - s[:, None]
             xv0 = tl.load(x_row + p0, mask=(p0 >= 0) & (p0 < N) & f_ok2, other=0.0).to(tl.float32)
             p1 = p0 - 1
@@ -387,10 +430,12 @@ def _comb_envelope_bwd_energy_kernel(
             corr1 = tl.sum(g0 * xv1, axis=1)
             gd += tg * (corr1 - corr0)
             ga += d0 * corr0 + d1 * corr1
-        gx += tl.sum(acc, axis=0)
+        if NEED_GX:
+            gx += tl.sum(acc, axis=0)
         tl.atomic_add(gd_ptr + offs_f, gd, mask=f_ok, sem="relaxed")
         tl.atomic_add(ga_ptr + offs_f, ga, mask=f_ok, sem="relaxed")
-    tl.store(gx_ptr + b * N + offs_n, gx.to(gx_ptr.dtype.element_ty), mask=n_ok)
+    if NEED_GX:
+        tl.store(gx_ptr + b * N + offs_n, gx.to(gx_ptr.dtype.element_ty), mask=n_ok)
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,11 +516,16 @@ def run_triton_comb_filter_backward(
     delay: Tensor,
     alpha: Tensor,
     n_echoes: int,
+    need_grad_x: bool = True,
     *,
     block_f: int | None = None,
     block_n: int | None = None,
 ):
-    """Triton ``(dL/dx, dL/ddelay, dL/dalpha)`` from ``grad = dL/dy`` (B, F, N); as ``_comb_filter_backward_torch``."""
+    """Triton ``(dL/dx, dL/ddelay, dL/dalpha)`` from ``grad = dL/dy`` (B, F, N); as ``_comb_filter_backward_torch``.
+
+    With ``need_grad_x=False`` the kernel skips dL/dx (``NEED_GX=False``), no (B, N) tensor is
+    allocated, and ``x.new_empty((0,))`` is returned in its place.
+    """
     _check_2d(x, delay, alpha)
     x = x.contiguous()
     grad = grad.contiguous()
@@ -483,7 +533,9 @@ def run_triton_comb_filter_backward(
     n_filters = delay.shape[0]
     if tuple(grad.shape) != (batch, n_filters, n):
         raise ValueError(f"grad must have shape {(batch, n_filters, n)}, got {tuple(grad.shape)}")
-    grad_x = torch.empty_like(x)
+    need_grad_x = bool(need_grad_x)
+    # without dL/dx the kernel gets a one-element dummy of the same dtype (never read or written)
+    grad_x = torch.empty_like(x) if need_grad_x else x.new_empty((0,))
     grad_delay = torch.zeros(n_filters, dtype=torch.float32, device=x.device)
     grad_alpha = torch.zeros(n_filters, dtype=torch.float32, device=x.device)
     if grad.numel() == 0:
@@ -492,9 +544,11 @@ def run_triton_comb_filter_backward(
     bf = block_f or _pow2(n_filters, 4)
     bn = block_n or _pow2(n, 256, 16)
     grid = (triton.cdiv(n, bn), batch)
+    gx_arg = grad_x if need_grad_x else x.new_empty((1,))
     with _device_ctx(x):
         _comb_filter_bwd_kernel[grid](
-            grad, x, s_tab, coef, grad_x, grad_delay, grad_alpha, n, n_filters, n_echoes, BLOCK_F=bf, BLOCK_N=bn
+            grad, x, s_tab, coef, gx_arg, grad_delay, grad_alpha, n, n_filters, n_echoes,
+            NEED_GX=need_grad_x, BLOCK_F=bf, BLOCK_N=bn,
         )
     return grad_x, grad_delay.to(delay.dtype), grad_alpha.to(alpha.dtype)
 
@@ -570,6 +624,7 @@ def run_triton_comb_envelope_backward(
     stride: int,
     mode: str,
     pad: int,
+    need_grad_x: bool = True,
     *,
     block_f: int | None = None,
     block_n: int | None = None,
@@ -577,6 +632,9 @@ def run_triton_comb_envelope_backward(
     """Triton ``(dL/dx, dL/ddelay, dL/dalpha)`` of the fused envelope; as ``_comb_envelope_backward_torch``.
 
     ``block_n`` is the tile length along frames (``mode="max"``) or samples (``mode="energy"``).
+    With ``need_grad_x=False`` the kernels skip dL/dx (``NEED_GX=False``): neither the (B, N) result
+    nor the float32 (B, N) atomics buffer of the max backward is allocated, and
+    ``x.new_empty((0,))`` is returned in place of dL/dx.
     """
     _check_2d(x, delay, alpha)
     if mode not in ("max", "energy"):
@@ -588,36 +646,39 @@ def run_triton_comb_envelope_backward(
     n_frames = _n_frames(n, window, stride, pad)
     if tuple(grad_z.shape) != (batch, n_filters, n_frames):
         raise ValueError(f"grad_z must have shape {(batch, n_filters, n_frames)}, got {tuple(grad_z.shape)}")
+    need_grad_x = bool(need_grad_x)
     grad_delay = torch.zeros(n_filters, dtype=torch.float32, device=x.device)
     grad_alpha = torch.zeros(n_filters, dtype=torch.float32, device=x.device)
     if grad_z.numel() == 0 or x.numel() == 0:
-        return torch.zeros_like(x), grad_delay.to(delay.dtype), grad_alpha.to(alpha.dtype)
+        grad_x = torch.zeros_like(x) if need_grad_x else x.new_empty((0,))
+        return grad_x, grad_delay.to(delay.dtype), grad_alpha.to(alpha.dtype)
     s_tab, coef = _echo_tables(delay, alpha, n_echoes, n)
     with _device_ctx(x):
         if mode == "max":
             argmax = argmax.contiguous()
             if tuple(argmax.shape) != tuple(grad_z.shape):
                 raise ValueError(f"argmax must have shape {tuple(grad_z.shape)}, got {tuple(argmax.shape)}")
-            # atomics need a float32 target; for float32 x it is the result itself
-            gx = torch.zeros(x.shape, dtype=torch.float32, device=x.device)
+            # atomics need a float32 target; for float32 x it is the result itself. Without dL/dx:
+            # a one-element float32 dummy, never read or written.
+            gx = torch.zeros(x.shape if need_grad_x else (1,), dtype=torch.float32, device=x.device)
             bf = block_f or _pow2(n_filters, 8)
             bp = block_n or _pow2(n_frames, max(16, 256 // bf), 16)
             grid = (triton.cdiv(n_frames, bp), triton.cdiv(n_filters, bf), batch)
             _comb_envelope_bwd_max_kernel[grid](
                 grad_z, x, argmax, s_tab, coef, gx, grad_delay, grad_alpha, n, n_filters, n_echoes, n_frames,
-                BLOCK_F=bf, BLOCK_P=bp,
+                NEED_GX=need_grad_x, BLOCK_F=bf, BLOCK_P=bp,
             )
-            grad_x = gx.to(x.dtype)
+            grad_x = gx.to(x.dtype) if need_grad_x else x.new_empty((0,))
         else:
             cum = torch.zeros((batch, n_filters, n_frames + 1), dtype=torch.float64, device=x.device)
             torch.cumsum(grad_z.to(torch.float64), dim=-1, out=cum[..., 1:])
-            grad_x = torch.empty_like(x)
+            grad_x = torch.empty_like(x) if need_grad_x else x.new_empty((0,))
             bf = block_f or _pow2(n_filters, 2)
             bn = block_n or _pow2(n, 256, 16)
             grid = (triton.cdiv(n, bn), batch)
             _comb_envelope_bwd_energy_kernel[grid](
-                cum, x, s_tab, coef, grad_x, grad_delay, grad_alpha, n, n_filters, n_echoes, n_frames, window,
-                stride, pad, BLOCK_F=bf, BLOCK_N=bn,
+                cum, x, s_tab, coef, grad_x if need_grad_x else x.new_empty((1,)), grad_delay, grad_alpha, n,
+                n_filters, n_echoes, n_frames, window, stride, pad, NEED_GX=need_grad_x, BLOCK_F=bf, BLOCK_N=bn,
             )
     return grad_x, grad_delay.to(delay.dtype), grad_alpha.to(alpha.dtype)
 
@@ -631,7 +692,9 @@ class TritonCombBackend:
     """The kernel methods :func:`sklearn_wavefront.ops.comb.register_backend` expects, on Triton.
 
     float64 inputs go to the plain-torch reference kernels (the Triton kernels accumulate in
-    float32); float32, float16 and bfloat16 run the Triton kernels.
+    float32); float32, float16 and bfloat16 run the Triton kernels. The backward methods take
+    ``need_grad_x`` (the custom operators always pass it); when False they return
+    ``x.new_empty((0,))`` in place of dL/dx and allocate nothing input-sized for it.
     """
 
     @staticmethod
@@ -645,12 +708,12 @@ class TritonCombBackend:
             return _comb_filter_torch(x, delay, alpha, n_echoes)
         return run_triton_comb_filter(x, delay, alpha, n_echoes)
 
-    def comb_filter_backward(self, grad, x, delay, alpha, n_echoes):
+    def comb_filter_backward(self, grad, x, delay, alpha, n_echoes, need_grad_x=True):
         if self._torch_path(x):
             from .comb import _comb_filter_backward_torch
 
-            return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes)
-        return run_triton_comb_filter_backward(grad, x, delay, alpha, n_echoes)
+            return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes, need_grad_x)
+        return run_triton_comb_filter_backward(grad, x, delay, alpha, n_echoes, need_grad_x)
 
     def comb_envelope(self, x, delay, alpha, n_echoes, window, stride, mode, pad):
         if self._torch_path(x):
@@ -659,12 +722,18 @@ class TritonCombBackend:
             return _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad)
         return run_triton_comb_envelope(x, delay, alpha, n_echoes, window, stride, mode, pad)
 
-    def comb_envelope_backward(self, grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad):
+    def comb_envelope_backward(
+        self, grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x=True
+    ):
         if self._torch_path(x):
             from .comb import _comb_envelope_backward_torch
 
-            return _comb_envelope_backward_torch(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad)
-        return run_triton_comb_envelope_backward(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad)
+            return _comb_envelope_backward_torch(
+                grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
+            )
+        return run_triton_comb_envelope_backward(
+            grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
+        )
 
 
 def register_cuda_backend() -> None:

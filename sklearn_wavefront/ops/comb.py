@@ -21,6 +21,14 @@ Gradients (``g = dL/dy``):
 * ``dL/dD_f = sum_t t α^t <g_f, x[· - s - 1] - x[· - s]>``;
 * ``dL/dα_f = sum_t t α^{t-1} <g_f, (1-β) x[· - s] + β x[· - s - 1]>``.
 
+``dL/dx`` is computed only when it is needed. Both backward operators take a last argument
+``bool need_grad_x=True``; the autograd registration always passes ``ctx.needs_input_grad[0]``
+(the default keeps calls without it, e.g. from compiled graphs cached before the flag existed,
+computing ``dL/dx`` as they did). With ``need_grad_x=False`` (the usual case: the waveform is the
+network's input) no ``dL/dx`` is accumulated and the backward returns, in its place, an **empty
+tensor of shape (0,)** with the dtype and device of ``x``; the autograd function then returns
+``None`` for ``x``. The delay and alpha gradients are the same either way.
+
 The plain-torch implementation below loops over filters and echoes with in-place strided
 additions, so its memory is the output plus the input: it never builds a
 ``(batch, n_filters, n_echoes, time)`` tensor, and the backward recomputes nothing of size
@@ -81,11 +89,19 @@ def _comb_filter_torch(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -
     return y.to(x.dtype)
 
 
-def _comb_filter_backward_torch(grad: Tensor, x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int):
+def _no_grad_x(x: Tensor) -> Tensor:
+    """What the backward operators return in place of dL/dx when ``need_grad_x`` is False."""
+    return x.new_empty((0,))
+
+
+def _comb_filter_backward_torch(
+    grad: Tensor, x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int, need_grad_x: bool = True
+):
+    """``(dL/dx, dL/ddelay, dL/dalpha)``; ``dL/dx`` is ``_no_grad_x(x)`` (shape (0,)) unless ``need_grad_x``."""
     batch, n = x.shape
     acc = _acc_dtype(x.dtype)
     xa, ga = x.to(acc), grad.to(acc)
-    grad_x = ga.sum(dim=1)
+    grad_x = ga.sum(dim=1) if need_grad_x else None
     grad_delay = torch.zeros(delay.shape[0], dtype=torch.float64)
     grad_alpha = torch.zeros(delay.shape[0], dtype=torch.float64)
     for f, (d, a) in enumerate(zip(delay.tolist(), alpha.tolist())):
@@ -95,9 +111,9 @@ def _comb_filter_backward_torch(grad: Tensor, x: Tensor, delay: Tensor, alpha: T
             # <g, x[. - s]> and <g, x[. - s - 1]>: correlations at the two taps of echo t.
             corr0 = float((gf[:, s:] * xa[:, : n - s]).sum()) if s < n else 0.0
             corr1 = float((gf[:, s + 1 :] * xa[:, : n - s - 1]).sum()) if s + 1 < n else 0.0
-            if s < n:
+            if need_grad_x and s < n:
                 grad_x[:, : n - s].add_(gf[:, s:], alpha=gain * (1.0 - beta))
-            if s + 1 < n:
+            if need_grad_x and s + 1 < n:
                 grad_x[:, : n - s - 1].add_(gf[:, s + 1 :], alpha=gain * beta)
             gd += t * gain * (corr1 - corr0)
             gain_prev = a ** (t - 1)  # d(alpha^t)/d alpha = t alpha^(t-1); 0**0 == 1 in Python
@@ -106,7 +122,7 @@ def _comb_filter_backward_torch(grad: Tensor, x: Tensor, delay: Tensor, alpha: T
         grad_alpha[f] = galpha
     # The accumulators live on the CPU (float64); the gradients go back to the parameters' device.
     return (
-        grad_x.to(x.dtype),
+        grad_x.to(x.dtype) if need_grad_x else _no_grad_x(x),
         grad_delay.to(device=delay.device, dtype=delay.dtype),
         grad_alpha.to(device=alpha.device, dtype=alpha.dtype),
     )
@@ -145,11 +161,16 @@ def _envelope_grad_y_torch(grad_z, y, argmax, window, stride, mode, pad):
     return 2.0 * y * spread.reshape(batch, n_filters, n)
 
 
-def _comb_envelope_backward_torch(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad):
+def _comb_envelope_backward_torch(
+    grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x: bool = True
+):
+    """``(dL/dx, dL/ddelay, dL/dalpha)``; ``dL/dx`` is ``_no_grad_x(x)`` (shape (0,)) unless ``need_grad_x``."""
     acc = _acc_dtype(x.dtype)
     y = _comb_filter_torch(x.to(acc), delay, alpha, n_echoes)
     grad_y = _envelope_grad_y_torch(grad_z.to(acc), y, argmax, window, stride, mode, pad)
-    grad_x, grad_delay, grad_alpha = _comb_filter_backward_torch(grad_y, x.to(acc), delay, alpha, n_echoes)
+    grad_x, grad_delay, grad_alpha = _comb_filter_backward_torch(
+        grad_y, x.to(acc), delay, alpha, n_echoes, need_grad_x
+    )
     return grad_x.to(x.dtype), grad_delay, grad_alpha
 
 
@@ -162,10 +183,16 @@ _BACKENDS: dict[str, object] = {}
 
 
 def register_backend(device_type: str, backend) -> None:
-    """Register an object with the five kernel methods of this module for tensors on ``device_type``.
+    """Register an object with the four kernel methods of this module for tensors on ``device_type``.
 
-    The backend provides ``comb_filter``, ``comb_filter_backward``, ``comb_envelope`` and
-    ``comb_envelope_backward`` with the signatures of the ``_..._torch`` functions above.
+    The backend provides ``comb_filter(x, delay, alpha, n_echoes)``,
+    ``comb_filter_backward(grad, x, delay, alpha, n_echoes, need_grad_x)``,
+    ``comb_envelope(x, delay, alpha, n_echoes, window, stride, mode, pad)`` and
+    ``comb_envelope_backward(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x)``
+    with the semantics of the ``_..._torch`` functions above. ``need_grad_x`` is always passed
+    (positionally); when it is False the backward methods must skip all ``dL/dx`` work, allocate
+    nothing input-sized for it, and return ``x.new_empty((0,))`` in its place (the fake kernels of
+    the backward operators say so).
     """
     _BACKENDS[device_type] = backend
 
@@ -194,17 +221,22 @@ def _(x, delay, alpha, n_echoes):
 
 @torch.library.custom_op("sklearn_wavefront::comb_filter_backward", mutates_args=())
 def _comb_filter_backward_op(
-    grad: Tensor, x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int
+    grad: Tensor, x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int, need_grad_x: bool = True
 ) -> tuple[Tensor, Tensor, Tensor]:
     backend = _backend(x)
     if backend is not None:
-        return backend.comb_filter_backward(grad.contiguous(), x, delay, alpha, n_echoes)
-    return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes)
+        return backend.comb_filter_backward(grad.contiguous(), x, delay, alpha, n_echoes, need_grad_x)
+    return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes, need_grad_x)
+
+
+def _backward_fake(x, delay, alpha, need_grad_x):
+    grad_x = torch.empty_like(x) if need_grad_x else _no_grad_x(x)
+    return grad_x, torch.empty_like(delay), torch.empty_like(alpha)
 
 
 @_comb_filter_backward_op.register_fake
-def _(grad, x, delay, alpha, n_echoes):
-    return torch.empty_like(x), torch.empty_like(delay), torch.empty_like(alpha)
+def _(grad, x, delay, alpha, n_echoes, need_grad_x=True):
+    return _backward_fake(x, delay, alpha, need_grad_x)
 
 
 def _comb_filter_setup_context(ctx, inputs, output):
@@ -215,8 +247,9 @@ def _comb_filter_setup_context(ctx, inputs, output):
 
 def _comb_filter_autograd(ctx, grad):
     x, delay, alpha = ctx.saved_tensors
-    grad_x, grad_delay, grad_alpha = _comb_filter_backward_op(grad, x, delay, alpha, ctx.n_echoes)
-    return grad_x, grad_delay, grad_alpha, None
+    need_grad_x = bool(ctx.needs_input_grad[0])
+    grad_x, grad_delay, grad_alpha = _comb_filter_backward_op(grad, x, delay, alpha, ctx.n_echoes, need_grad_x)
+    return (grad_x if need_grad_x else None), grad_delay, grad_alpha, None
 
 
 _comb_filter_op.register_autograd(_comb_filter_autograd, setup_context=_comb_filter_setup_context)
@@ -253,18 +286,21 @@ def _comb_envelope_backward_op(
     stride: int,
     mode: str,
     pad: int,
+    need_grad_x: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor]:
     backend = _backend(x)
     if backend is not None:
         return backend.comb_envelope_backward(
-            grad_z.contiguous(), x, delay, alpha, argmax, n_echoes, window, stride, mode, pad
+            grad_z.contiguous(), x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
         )
-    return _comb_envelope_backward_torch(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad)
+    return _comb_envelope_backward_torch(
+        grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
+    )
 
 
 @_comb_envelope_backward_op.register_fake
-def _(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad):
-    return torch.empty_like(x), torch.empty_like(delay), torch.empty_like(alpha)
+def _(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x=True):
+    return _backward_fake(x, delay, alpha, need_grad_x)
 
 
 def _comb_envelope_setup_context(ctx, inputs, output):
@@ -277,8 +313,11 @@ def _comb_envelope_setup_context(ctx, inputs, output):
 
 def _comb_envelope_autograd(ctx, grad_z, _grad_argmax):
     x, delay, alpha, argmax = ctx.saved_tensors
-    grad_x, grad_delay, grad_alpha = _comb_envelope_backward_op(grad_z, x, delay, alpha, argmax, *ctx.params)
-    return grad_x, grad_delay, grad_alpha, None, None, None, None, None
+    need_grad_x = bool(ctx.needs_input_grad[0])
+    grad_x, grad_delay, grad_alpha = _comb_envelope_backward_op(
+        grad_z, x, delay, alpha, argmax, *ctx.params, need_grad_x
+    )
+    return (grad_x if need_grad_x else None), grad_delay, grad_alpha, None, None, None, None, None
 
 
 _comb_envelope_op.register_autograd(_comb_envelope_autograd, setup_context=_comb_envelope_setup_context)
