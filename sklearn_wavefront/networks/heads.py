@@ -1,0 +1,246 @@
+"""Back-ends (heads) shared by the networks, and the generic front-end + back-end network.
+
+Every network in :mod:`sklearn_wavefront.networks` maps waveforms ``(batch, time)`` to class
+**logits** ``(batch, n_classes)`` (train with ``torch.nn.CrossEntropyLoss``). Dropout is always an
+``nn.Dropout`` module, so ``module.eval()`` switches it off. Recordings shorter than the front-end's
+minimum input length are zero-padded at the end (:func:`pad_to_length`).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+from torch import nn
+
+from .._validation import check_choice, check_positive_int
+
+__all__ = [
+    "FRONTEND_NAMES",
+    "make_filterbank",
+    "pad_to_length",
+    "StatsPooling",
+    "FFNHead",
+    "Conv1x1Head",
+    "WaveformNet",
+]
+
+#: Names accepted by :func:`make_filterbank` (and by ``WaveformClassifier(frontend=...)``).
+FRONTEND_NAMES = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
+
+
+def _filterbank_class(name: str):
+    check_choice("frontend", name, set(FRONTEND_NAMES))
+    if name == "comb":
+        from ..filterbanks.comb import CombFilterbank
+
+        return CombFilterbank
+    if name == "iconnet":
+        from ..filterbanks.fir_window import FIRWindowFilterbank
+
+        return FIRWindowFilterbank
+    if name == "sinc":
+        from ..filterbanks.sinc import SincFilterbank
+
+        return SincFilterbank
+    if name == "gammatone":
+        from ..filterbanks.gammatone import GammatoneFilterbank
+
+        return GammatoneFilterbank
+    from ..filterbanks.mel import MelFilterbank, MFCCFilterbank
+
+    return MelFilterbank if name == "mel" else MFCCFilterbank
+
+
+def make_filterbank(frontend, **kwargs) -> nn.Module:
+    """Build a filterbank module from a name in :data:`FRONTEND_NAMES` or a filterbank class.
+
+    ``kwargs`` are passed to the constructor; those whose value is ``None`` are dropped, so the
+    filterbank's own default applies.
+    """
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if isinstance(frontend, str):
+        return _filterbank_class(frontend)(**kwargs)
+    if isinstance(frontend, type) and issubclass(frontend, nn.Module):
+        return frontend(**kwargs)
+    raise ValueError(
+        f"frontend must be one of {list(FRONTEND_NAMES)} or a filterbank class, got frontend={frontend!r}"
+    )
+
+
+def pad_to_length(x: torch.Tensor, length: int) -> torch.Tensor:
+    """Zero-pad ``(batch, time)`` waveforms at the end to at least ``length`` samples."""
+    if x.ndim == 3 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.shape[-1] < length:
+        x = nn.functional.pad(x, (0, length - x.shape[-1]))
+    return x
+
+
+_POOLS = ("mean", "std", "max")
+
+
+class StatsPooling(nn.Module):
+    """Statistics over the last (time) axis, concatenated: ``(B, C, T) -> (B, C * len(stats))``.
+
+    ``"std"`` is the population standard deviation (0 for a single frame).
+    """
+
+    def __init__(self, stats=("mean", "std")):
+        super().__init__()
+        stats = (stats,) if isinstance(stats, str) else tuple(stats)
+        if not stats or any(s not in _POOLS for s in stats):
+            raise ValueError(f"pooling must be a non-empty sequence of {list(_POOLS)}, got pooling={stats!r}")
+        self.stats = stats
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        out = []
+        for s in self.stats:
+            if s == "mean":
+                out.append(z.mean(-1))
+            elif s == "std":
+                out.append(z.std(-1, correction=0))
+            else:
+                out.append(z.amax(-1))
+        return torch.cat(out, dim=1)
+
+
+def _hidden(hidden, name="hidden"):
+    if isinstance(hidden, numbers.Integral):
+        hidden = (hidden,)
+    hidden = tuple(hidden)
+    for h in hidden:
+        check_positive_int(name, h)
+    return hidden
+
+
+def _check_dropout(dropout):
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got dropout={dropout!r}")
+    return float(dropout)
+
+
+class FFNHead(nn.Module):
+    """Feed-forward classifier: input LayerNorm, then per hidden layer
+    ``Linear -> LayerNorm -> LeakyReLU -> Dropout``, then a ``Linear`` to the logits.
+
+    With the default two hidden layers, LayerNorm and LeakyReLU sit between *both* pairs of linear
+    layers (the IConNet head).
+
+    Parameters
+    ----------
+    in_features : int
+    n_classes : int
+    hidden : tuple of int, default=(256, 128)
+    dropout : float, default=0.1
+    """
+
+    def __init__(self, in_features: int, n_classes: int, hidden=(256, 128), dropout: float = 0.1):
+        super().__init__()
+        in_features = check_positive_int("in_features", in_features)
+        n_classes = check_positive_int("n_classes", n_classes)
+        dropout = _check_dropout(dropout)
+        layers = [nn.LayerNorm(in_features)]
+        width = in_features
+        for h in _hidden(hidden):
+            layers += [nn.Linear(width, h), nn.LayerNorm(h), nn.LeakyReLU(0.01), nn.Dropout(dropout)]
+            width = h
+        layers.append(nn.Linear(width, n_classes))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+class Conv1x1Head(nn.Module):
+    """Per-frame channel mixing: ``GroupNorm(1, C)`` (per-recording normalisation over channels and
+    frames), a stack of 1x1 ``Conv1d`` + ``ELU``, global pooling over frames, ``Dropout``, ``Linear``.
+
+    ``(B, C, T) -> (B, n_classes)`` logits.
+    """
+
+    def __init__(self, in_channels: int, n_classes: int, channels=(32, 32), pooling=("mean", "max"), dropout=0.1):
+        super().__init__()
+        in_channels = check_positive_int("in_channels", in_channels)
+        n_classes = check_positive_int("n_classes", n_classes)
+        layers = [nn.GroupNorm(1, in_channels)]
+        width = in_channels
+        for c in _hidden(channels, "channels"):
+            layers += [nn.Conv1d(width, c, kernel_size=1), nn.ELU()]
+            width = c
+        self.features = nn.Sequential(*layers)
+        self.pool = StatsPooling(pooling)
+        self.dropout = nn.Dropout(_check_dropout(dropout))
+        self.linear = nn.Linear(width * len(self.pool.stats), n_classes)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.dropout(self.pool(self.features(z))))
+
+
+_BACKENDS = ("ffn", "conv")
+
+
+class WaveformNet(nn.Module):
+    """Any front-end followed by a back-end: the network of ``WaveformClassifier``.
+
+    ``waveform (B, T) -> filterbank (B, C, frames) -> back-end -> logits (B, n_classes)``.
+
+    Parameters
+    ----------
+    frontend : str or filterbank class, default="iconnet"
+        One of :data:`FRONTEND_NAMES` or a class following the filterbank protocol.
+    n_classes : int, default=2
+    sample_rate : float, default=16000
+    n_filters : int or None, default=None
+        Passed to the filterbank (``None``: its default).
+    backend : {"ffn", "conv"}, default="ffn"
+        ``"ffn"``: :class:`StatsPooling` (``pooling``) then :class:`FFNHead` (``hidden``, ``dropout``).
+        ``"conv"``: :class:`Conv1x1Head` (``hidden`` as its channels).
+    hidden : tuple of int, default=(128, 64)
+    pooling : tuple of str, default=("mean", "std")
+    dropout : float, default=0.1
+    frontend_kwargs : dict or None, default=None
+        Further filterbank arguments (e.g. ``{"kernel_size": 127}``).
+    fmin, fmax : float or None, default=None
+        Frequency range passed to the filterbank when given.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_wavefront.networks.heads import WaveformNet
+    >>> net = WaveformNet("comb", n_classes=3, sample_rate=8000, n_filters=8)
+    >>> net(torch.randn(2, 4000)).shape
+    torch.Size([2, 3])
+    """
+
+    def __init__(
+        self,
+        frontend="iconnet",
+        n_classes: int = 2,
+        sample_rate: float = 16000,
+        n_filters: int | None = None,
+        backend: str = "ffn",
+        hidden=(128, 64),
+        pooling=("mean", "std"),
+        dropout: float = 0.1,
+        frontend_kwargs: dict | None = None,
+        fmin: float | None = None,
+        fmax: float | None = None,
+    ):
+        super().__init__()
+        check_choice("backend", backend, set(_BACKENDS))
+        self.filterbank = make_filterbank(
+            frontend, sample_rate=sample_rate, n_filters=n_filters, fmin=fmin, fmax=fmax, **(frontend_kwargs or {})
+        )
+        self.min_length = int(self.filterbank.min_input_length())
+        channels = self.filterbank.n_outputs
+        if backend == "ffn":
+            self.pool = StatsPooling(pooling)
+            self.head = FFNHead(channels * len(self.pool.stats), n_classes, hidden=hidden, dropout=dropout)
+        else:
+            self.pool = nn.Identity()
+            self.head = Conv1x1Head(channels, n_classes, channels=hidden, pooling=pooling, dropout=dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.filterbank(pad_to_length(x, self.min_length))
+        return self.head(self.pool(z))
