@@ -1,0 +1,921 @@
+"""Front-ends as scikit-learn transformers: waveforms in, per-filter features out.
+
+Every transformer here wraps one filterbank module of :mod:`sklearn_wavefront.filterbanks`. It takes
+``X`` of shape ``(n_recordings, n_samples)`` (waveforms at ``sample_rate`` Hz) and returns features of
+shape ``(n_recordings, n_features)`` for any scikit-learn model.
+
+**The feature rule.** The filterbank maps each recording to a compressed (log) envelope ``Z`` of shape
+``(n_outputs, frames)`` (see each filterbank's output-length rule). With ``output="statistics"``
+(default) the features are, for each statistic in ``statistics`` (in that order) and each output
+channel ``c``, the statistic of ``Z[c, :]`` over frames: ``"mean"``, ``"std"`` (population standard
+deviation, ``ddof=0``, so one frame gives 0), ``"max"`` or ``"min"``. Column ``s * n_outputs + c`` holds
+statistic ``s`` of channel ``c``; ``n_features = len(statistics) * n_outputs``. With
+``output="frames"`` the features are ``Z`` flattened row-major (column ``c * frames + t``), so
+``n_features = n_outputs * frames``.
+
+Recordings shorter than the filterbank's minimum input length (:meth:`Filterbank.min_input_length`)
+are zero-padded at the end before filtering. ``transform`` runs in float64 on the CPU in chunks of
+``batch_size`` recordings (learning runs in float32); the output is float64.
+
+**Learning the filters.** ``fit(X)`` (or ``fit(X, y)`` with ``max_epochs=0``, the default) only
+builds the initial filterbank (mel- or log-spaced, see each class). ``fit(X, y)`` with
+``max_epochs > 0`` also *learns* the filterbank's learnable parameters, like a supervised
+transformer such as :class:`~sklearn.neighbors.NeighborhoodComponentsAnalysis`: the mean/std
+statistics (always these, whatever ``output`` is) are standardised with the statistics of the
+initial filterbank on the training data and fed to a linear soft-max head; filterbank and head are
+trained jointly with Adam on the cross-entropy for ``max_epochs`` passes over shuffled mini-batches
+of ``batch_size`` recordings. The head is then discarded and ``transform`` uses the learned filters.
+The same ``random_state`` gives the same result.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+__all__ = [
+    "CombFrontend",
+    "IConNetFrontend",
+    "GammatoneFrontend",
+    "SincFrontend",
+    "MelFrontend",
+    "MFCCFrontend",
+]
+
+_STATISTICS = ("mean", "std", "max", "min")
+_OUTPUTS = ("statistics", "frames")
+
+
+def _statistic(z: torch.Tensor, name: str) -> torch.Tensor:
+    """Statistic ``name`` over the last (frame) axis of ``z``."""
+    if name == "mean":
+        return z.mean(-1)
+    if name == "std":
+        return z.std(-1, correction=0)
+    if name == "max":
+        return z.amax(-1)
+    return z.amin(-1)
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+    return int(value)
+
+
+def _check_float(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {name}={value!r}")
+    return float(value)
+
+
+class _BaseFrontend(TransformerMixin, BaseEstimator):
+    """Shared machinery of the front-end transformers (see the module docstring for the rules).
+
+    Subclasses define ``_name`` (feature-name prefix), ``_filterbank_class()`` and
+    ``_filterbank_kwargs()``, and may extend ``_set_learned_attributes``.
+    """
+
+    _name = "frontend"
+    _frequency_label = ""  # e.g. "f0_" for comb channels
+    _cepstral = False  # outputs are cepstral coefficients, not bands (no frequency in the names)
+
+    # -- to implement -------------------------------------------------------------------------------
+    def _filterbank_class(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _filterbank_kwargs(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- validation -------------------------------------------------------------------------------
+    def _validate_params(self):
+        stats = self.statistics
+        if isinstance(stats, str):
+            stats = (stats,)
+        stats = tuple(stats)
+        if not stats or any(s not in _STATISTICS for s in stats) or len(set(stats)) != len(stats):
+            raise ValueError(
+                f"statistics must be a non-empty sequence of distinct names from {list(_STATISTICS)}, "
+                f"got statistics={self.statistics!r}"
+            )
+        if self.output not in _OUTPUTS:
+            raise ValueError(f"output must be one of {list(_OUTPUTS)}, got output={self.output!r}")
+        _check_int("max_epochs", self.max_epochs, 0)
+        _check_int("batch_size", self.batch_size, 1)
+        _check_float("learning_rate", self.learning_rate)
+        return stats
+
+    def _make_filterbank(self) -> nn.Module:
+        return self._filterbank_class()(**self._filterbank_kwargs())
+
+    # -- features -----------------------------------------------------------------------------------
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        need = self.min_input_length_
+        if x.shape[-1] < need:
+            x = torch.nn.functional.pad(x, (0, need - x.shape[-1]))
+        return x
+
+    def _pooled(self, fb, x: torch.Tensor, stats) -> torch.Tensor:
+        z = fb(self._pad(x))
+        return torch.cat([_statistic(z, s) for s in stats], dim=1)
+
+    def _features(self, fb, x: torch.Tensor) -> torch.Tensor:
+        if self.output == "frames":
+            z = fb(self._pad(x))
+            return z.reshape(z.shape[0], -1)
+        return self._pooled(fb, x, self._statistics_)
+
+    def _batched(self, fn, X: np.ndarray, dtype=torch.float64) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for start in range(0, X.shape[0], self.batch_size):
+                chunk = torch.tensor(X[start : start + self.batch_size], dtype=dtype)
+                out.append(fn(chunk).double().numpy())
+        return np.concatenate(out, axis=0)
+
+    # -- learning -----------------------------------------------------------------------------------
+    def _learn(self, fb, X: np.ndarray, y_codes: np.ndarray, n_classes: int, seed: int) -> list:
+        params = [p for p in fb.parameters() if p.requires_grad]
+        if not params:
+            return []
+        stats = ("mean", "std")
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fb.eval()
+            feats0 = torch.as_tensor(
+                self._batched(lambda x: self._pooled(fb, x, stats), X, dtype=torch.float32), dtype=torch.float32
+            )
+            mu = feats0.mean(0)
+            sd = feats0.std(0, correction=0).clamp_min(1e-3)
+            head = nn.Linear(feats0.shape[1], n_classes)
+            opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
+            loss_fn = nn.CrossEntropyLoss()
+            gen = torch.Generator().manual_seed(seed)
+            X_t = torch.tensor(X, dtype=torch.float32)
+            y_t = torch.as_tensor(y_codes, dtype=torch.long)
+            fb.train()
+            losses = []
+            for _ in range(self.max_epochs):
+                perm = torch.randperm(X_t.shape[0], generator=gen)
+                total = 0.0
+                for start in range(0, X_t.shape[0], self.batch_size):
+                    idx = perm[start : start + self.batch_size]
+                    opt.zero_grad()
+                    logits = head((self._pooled(fb, X_t[idx], stats) - mu) / sd)
+                    loss = loss_fn(logits, y_t[idx])
+                    loss.backward()
+                    opt.step()
+                    total += float(loss) * len(idx)
+                losses.append(total / X_t.shape[0])
+            fb.eval()
+        return losses
+
+    # -- scikit-learn API ---------------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Build the filterbank; with ``y`` and ``max_epochs > 0``, also learn its parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_recordings, n_samples)
+            Waveforms sampled at ``sample_rate`` Hz.
+        y : array-like of shape (n_recordings,), default=None
+            Class labels. Used only when ``max_epochs > 0`` (then the filters are learned).
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        stats = self._validate_params()
+        learn = y is not None and self.max_epochs > 0
+        if learn:
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+            check_classification_targets(y)
+        else:
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
+        self._statistics_ = stats
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fb = self._make_filterbank()
+        self.min_input_length_ = int(fb.min_input_length())
+        self.loss_curve_ = []
+        if learn:
+            encoder = LabelEncoder().fit(y)
+            self.classes_ = encoder.classes_
+            if len(self.classes_) >= 2:
+                self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed)
+        fb.eval()
+        for p in fb.parameters():
+            p.requires_grad_(False)
+        # transform runs in float64: results do not depend on how recordings are chunked
+        self.filterbank_ = fb.double()
+        self.n_iter_ = len(self.loss_curve_)
+        n_frames = fb.output_length(max(X.shape[1], self.min_input_length_))
+        self.n_frames_ = int(n_frames)
+        self._n_features_out = (
+            fb.n_outputs * self.n_frames_ if self.output == "frames" else fb.n_outputs * len(stats)
+        )
+        self._set_learned_attributes(fb)
+        return self
+
+    def _set_learned_attributes(self, fb) -> None:
+        self.center_frequencies_ = np.asarray(fb.center_frequencies(), dtype=np.float64)
+
+    def transform(self, X):
+        """Features of each recording (see the module docstring for the rule).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_recordings, n_samples)
+            Waveforms at ``sample_rate`` Hz, as many samples as in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_recordings, n_features_out)
+        """
+        check_is_fitted(self, "filterbank_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._batched(lambda x: self._features(self.filterbank_, x), X)
+
+    def _channel_names(self) -> list:
+        fb = self.filterbank_
+        n = fb.n_outputs
+        width = len(str(max(n - 1, 0)))
+        if not self._cepstral:
+            hz = self.center_frequencies_
+            return [f"{self._name}{i:0{width}d}_{self._frequency_label}{hz[i]:.0f}hz" for i in range(n)]
+        return [f"{self._name}{i:0{width}d}" for i in range(n)]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        ``"<name><channel>_<centre>hz_<statistic>"`` (e.g. ``"comb03_f0_220hz_mean"``) with
+        ``output="statistics"``, ``"<name><channel>_<centre>hz_t<frame>"`` with ``output="frames"``.
+        Cepstral outputs (MFCC) have no frequency: ``"mfcc03_mean"``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored apart from a length check (the output names do not depend on the input).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "filterbank_")
+        if input_features is not None and len(input_features) != self.n_features_in_:
+            raise ValueError(
+                f"input_features should have length equal to the number of features seen in fit "
+                f"({self.n_features_in_}), got {len(input_features)}"
+            )
+        channels = self._channel_names()
+        if self.output == "frames":
+            width = len(str(max(self.n_frames_ - 1, 0)))
+            names = [f"{c}_t{t:0{width}d}" for c in channels for t in range(self.n_frames_)]
+        else:
+            names = [f"{c}_{s}" for s in self._statistics_ for c in channels]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+
+_COMMON_PARAMS_DOC = """
+    statistics : sequence of {"mean", "std", "max", "min"}, default=("mean", "std")
+        Statistics over frames of each output channel (``output="statistics"``).
+    output : {"statistics", "frames"}, default="statistics"
+        Pooled statistics, or the whole envelope flattened (``n_outputs * frames`` features).
+    max_epochs : int, default=0
+        Passes over the data when learning the filters in ``fit(X, y)``; 0 keeps the initial filters.
+    learning_rate : float, default=0.01
+        Adam step size when learning the filters.
+    batch_size : int, default=32
+        Recordings per mini-batch (learning) and per chunk (``transform``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the head initialisation and the shuffling when learning (and any random
+        initialisation of the filterbank).
+"""
+
+_COMMON_ATTRS_DOC = """
+    filterbank_ : torch.nn.Module
+        The fitted filterbank module (parameters frozen).
+    n_features_in_ : int
+        Number of samples per recording seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` had string column names.
+    n_frames_ : int
+        Frames per recording of ``n_features_in_`` samples.
+    min_input_length_ : int
+        Shorter recordings are zero-padded at the end to this length.
+    classes_ : ndarray
+        Class labels (only after learning with ``y``).
+    loss_curve_ : list of float
+        Mean training loss per epoch when the filters were learned (empty otherwise).
+    n_iter_ : int
+        Number of epochs run.
+"""
+
+
+def _doc(cls):
+    cls.__doc__ = cls.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n")).replace(
+        "%(common_attrs)s", _COMMON_ATTRS_DOC.strip("\n")
+    )
+    return cls
+
+
+@_doc
+class CombFrontend(_BaseFrontend):
+    """Comb-filter (combolutional) front-end: learned fundamental frequencies.
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.comb.CombFilterbank`: ``n_filters`` comb channels with
+    fundamentals initialised evenly on a log scale over ``[fmin, fmax]``, max-envelope frames,
+    ``log1p`` compression. Features follow the rule of :mod:`sklearn_wavefront.frontends`.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_filters : int, default=32
+        Number of comb channels.
+    fmin, fmax : float, default=50.0 and None
+        Range of the fundamentals in Hz (``None``: ``min(2000, sample_rate / 2)``).
+    alpha : float, default=0.9
+        Feedback gain, inside (-1, 1).
+    learn_alpha : bool, default=False
+        Also learn one gain per channel.
+    window_length, hop_length : int or None, default=None
+        Envelope frame and hop in samples (``None``: 50 ms and half of it).
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Fundamentals in Hz (learned if ``max_epochs > 0``).
+    f0_ : ndarray of shape (n_filters,)
+        Same as ``center_frequencies_``.
+    alpha_ : ndarray of shape (n_filters,)
+        Feedback gains.
+%(common_attrs)s
+
+    See Also
+    --------
+    sklearn_wavefront.filterbanks.comb.CombFilterbank : The filterbank module.
+    CombNetClassifier : The end-to-end classifier built on the same filters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import CombFrontend
+    >>> X = np.random.default_rng(0).normal(size=(4, 4000))
+    >>> front = CombFrontend(sample_rate=8000, n_filters=6).fit(X)
+    >>> front.transform(X).shape
+    (4, 12)
+    >>> front.get_feature_names_out()[:2].tolist()
+    ['comb0_f0_68hz_mean', 'comb1_f0_126hz_mean']
+    """
+
+    _name = "comb"
+    _frequency_label = "f0_"
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_filters=32,
+        fmin=50.0,
+        fmax=None,
+        alpha=0.9,
+        learn_alpha=False,
+        window_length=None,
+        hop_length=None,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.alpha = alpha
+        self.learn_alpha = learn_alpha
+        self.window_length = window_length
+        self.hop_length = hop_length
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.comb import CombFilterbank
+
+        return CombFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            alpha=self.alpha,
+            learn_alpha=self.learn_alpha,
+            window_length=self.window_length,
+            hop_length=self.hop_length,
+        )
+
+    def _set_learned_attributes(self, fb):
+        super()._set_learned_attributes(fb)
+        self.f0_ = self.center_frequencies_.copy()
+        self.alpha_ = fb.alphas().detach().double().numpy().copy()
+
+
+@_doc
+class IConNetFrontend(_BaseFrontend):
+    """IConNet front-end: band-pass FIR kernels shaped by learnable generalized-cosine windows.
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.fir_window.FIRWindowFilterbank`: ``n_filters`` adjacent
+    bands mel-spaced over ``[fmin, fmax]``, Hann windows, ``|y|``, mean pooling by ``stride``, NLReLU.
+    ``learn_bands`` / ``learn_windows`` select the IConNet-B, -W or -BW variant that ``fit(X, y)``
+    learns. Features follow the rule of :mod:`sklearn_wavefront.frontends`.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_filters : int, default=32
+        Number of band-pass filters.
+    fmin, fmax : float, default=30.0 and None
+        Range of the initial bands in Hz (``None``: ``sample_rate / 2``).
+    kernel_size : int, default=127
+        Odd number of taps.
+    stride : int, default=160
+        Pooling window and hop in samples.
+    window : {"hann", "hamming", "blackman"}, default="hann"
+        Initial window.
+    learn_bands, learn_windows : bool, default=True
+        Which parameters ``fit(X, y)`` learns.
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Band centres in Hz.
+    bands_ : ndarray of shape (n_filters, 2)
+        ``(low, high)`` cut-offs in Hz.
+    windows_ : ndarray of shape (n_filters, kernel_size)
+        The (learned) windows.
+%(common_attrs)s
+
+    See Also
+    --------
+    sklearn_wavefront.filterbanks.fir_window.FIRWindowFilterbank : The filterbank module.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import IConNetFrontend
+    >>> X = np.random.default_rng(0).normal(size=(4, 2000))
+    >>> front = IConNetFrontend(sample_rate=8000, n_filters=5, kernel_size=63, stride=80).fit(X)
+    >>> front.transform(X).shape, front.bands_.shape, front.windows_.shape
+    ((4, 10), (5, 2), (5, 63))
+    """
+
+    _name = "iconnet"
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_filters=32,
+        fmin=30.0,
+        fmax=None,
+        kernel_size=127,
+        stride=160,
+        window="hann",
+        learn_bands=True,
+        learn_windows=True,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.window = window
+        self.learn_bands = learn_bands
+        self.learn_windows = learn_windows
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.fir_window import FIRWindowFilterbank
+
+        return FIRWindowFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            window=self.window,
+            learn_bands=self.learn_bands,
+            learn_windows=self.learn_windows,
+        )
+
+    def _set_learned_attributes(self, fb):
+        super()._set_learned_attributes(fb)
+        self.bands_ = np.asarray(fb.bands(), dtype=np.float64)
+        self.windows_ = fb.windows().detach().double().numpy().copy()
+
+
+@_doc
+class SincFrontend(_BaseFrontend):
+    """SincNet front-end: Hamming-windowed sinc band-pass filters with learnable cut-offs.
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.sinc.SincFilterbank` (``|y|``, max pooling by
+    ``stride``, ``log1p``). Features follow the rule of :mod:`sklearn_wavefront.frontends`.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_filters : int, default=32
+        Number of band-pass filters.
+    fmin, fmax : float, default=50.0 and None
+        Range of the initial bands in Hz.
+    kernel_size : int, default=127
+        Odd number of taps.
+    stride : int, default=160
+        Pooling window and hop in samples.
+    min_low_hz, min_band_hz : float, default=50.0 and 20.0
+        Floors of the low cut-offs and bandwidths.
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Band centres in Hz.
+    bands_ : ndarray of shape (n_filters, 2)
+        ``(low, high)`` cut-offs in Hz.
+%(common_attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import SincFrontend
+    >>> X = np.random.default_rng(0).normal(size=(3, 2000))
+    >>> SincFrontend(sample_rate=8000, n_filters=4, kernel_size=63, stride=80).fit_transform(X).shape
+    (3, 8)
+    """
+
+    _name = "sinc"
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_filters=32,
+        fmin=50.0,
+        fmax=None,
+        kernel_size=127,
+        stride=160,
+        min_low_hz=50.0,
+        min_band_hz=20.0,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.min_low_hz = min_low_hz
+        self.min_band_hz = min_band_hz
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.sinc import SincFilterbank
+
+        return SincFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            min_low_hz=self.min_low_hz,
+            min_band_hz=self.min_band_hz,
+        )
+
+    def _set_learned_attributes(self, fb):
+        super()._set_learned_attributes(fb)
+        self.bands_ = np.asarray(fb.bands(), dtype=np.float64)
+
+
+@_doc
+class GammatoneFrontend(_BaseFrontend):
+    """Learnable gammatone front-end (SpectNet): log-energy of gammatone filters.
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.gammatone.GammatoneFilterbank`: centre frequencies
+    mel-spaced inside ``(fmin, fmax)``, ERB bandwidths, order 4; ``fit(X, y)`` learns centre
+    frequency, bandwidth, order, phase and amplitude. Features follow the rule of
+    :mod:`sklearn_wavefront.frontends`.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_filters : int, default=32
+        Number of gammatone filters.
+    fmin, fmax : float, default=100.0 and None
+        Range of the initial centre frequencies in Hz.
+    kernel_size : int, default=256
+        Taps of each gammatone kernel.
+    window_seconds, hop_seconds : float, default=0.025 and 0.010
+        Energy frame length and hop in seconds.
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Centre frequencies in Hz.
+    bandwidths_ : ndarray of shape (n_filters,)
+        Bandwidths ``b`` in Hz.
+    orders_ : ndarray of shape (n_filters,)
+        Orders ``n``.
+%(common_attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import GammatoneFrontend
+    >>> X = np.random.default_rng(0).normal(size=(3, 2000))
+    >>> GammatoneFrontend(sample_rate=8000, n_filters=6, kernel_size=128).fit_transform(X).shape
+    (3, 12)
+    """
+
+    _name = "gammatone"
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_filters=32,
+        fmin=100.0,
+        fmax=None,
+        kernel_size=256,
+        window_seconds=0.025,
+        hop_seconds=0.010,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.kernel_size = kernel_size
+        self.window_seconds = window_seconds
+        self.hop_seconds = hop_seconds
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.gammatone import GammatoneFilterbank
+
+        return GammatoneFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            kernel_size=self.kernel_size,
+            window_seconds=self.window_seconds,
+            hop_seconds=self.hop_seconds,
+        )
+
+    def _set_learned_attributes(self, fb):
+        super()._set_learned_attributes(fb)
+        self.bandwidths_ = fb.bandwidth_hz().detach().double().numpy().copy()
+        self.orders_ = fb.orders().detach().double().numpy().copy()
+
+
+@_doc
+class MelFrontend(_BaseFrontend):
+    """Fixed log-mel spectrogram front-end (baseline; nothing to learn).
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.mel.MelFilterbank` (power STFT, Slaney mel matrix,
+    decibels). ``max_epochs`` is accepted for a uniform interface but has no effect.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_filters : int, default=40
+        Number of mel bands.
+    fmin, fmax : float, default=0.0 and None
+        Frequency range in Hz.
+    n_fft : int, default=512
+        FFT size.
+    hop_length : int, default=160
+        Hop between frames in samples.
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Centres of the mel bands in Hz.
+%(common_attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import MelFrontend
+    >>> X = np.random.default_rng(0).normal(size=(3, 2000))
+    >>> MelFrontend(sample_rate=8000, n_filters=10, n_fft=256, hop_length=80).fit_transform(X).shape
+    (3, 20)
+    """
+
+    _name = "mel"
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_filters=40,
+        fmin=0.0,
+        fmax=None,
+        n_fft=512,
+        hop_length=160,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.mel import MelFilterbank
+
+        return MelFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+        )
+
+
+@_doc
+class MFCCFrontend(_BaseFrontend):
+    """Fixed MFCC front-end (baseline; nothing to learn).
+
+    Wraps :class:`~sklearn_wavefront.filterbanks.mel.MFCCFilterbank`: the orthonormal DCT-II of the
+    log-mel spectrogram, first ``n_mfcc`` coefficients. Feature names carry no frequency
+    (``"mfcc03_mean"``).
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_mfcc : int, default=20
+        Number of cepstral coefficients (``<= n_filters``).
+    n_filters : int, default=40
+        Number of mel bands.
+    fmin, fmax : float, default=0.0 and None
+        Frequency range in Hz.
+    n_fft : int, default=512
+        FFT size.
+    hop_length : int, default=160
+        Hop between frames in samples.
+%(common_params)s
+
+    Attributes
+    ----------
+    center_frequencies_ : ndarray of shape (n_filters,)
+        Centres of the underlying mel bands in Hz.
+%(common_attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.frontends import MFCCFrontend
+    >>> X = np.random.default_rng(0).normal(size=(3, 2000))
+    >>> front = MFCCFrontend(sample_rate=8000, n_mfcc=5, n_filters=10, n_fft=256, hop_length=80)
+    >>> front.fit_transform(X).shape
+    (3, 10)
+    >>> front.get_feature_names_out()[[0, 5]].tolist()
+    ['mfcc0_mean', 'mfcc0_std']
+    """
+
+    _name = "mfcc"
+    _cepstral = True
+
+    def __init__(
+        self,
+        sample_rate=16000,
+        n_mfcc=20,
+        n_filters=40,
+        fmin=0.0,
+        fmax=None,
+        n_fft=512,
+        hop_length=160,
+        statistics=("mean", "std"),
+        output="statistics",
+        max_epochs=0,
+        learning_rate=0.01,
+        batch_size=32,
+        random_state=None,
+    ):
+        self.sample_rate = sample_rate
+        self.n_mfcc = n_mfcc
+        self.n_filters = n_filters
+        self.fmin = fmin
+        self.fmax = fmax
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.statistics = statistics
+        self.output = output
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _filterbank_class(self):
+        from .filterbanks.mel import MFCCFilterbank
+
+        return MFCCFilterbank
+
+    def _filterbank_kwargs(self):
+        return dict(
+            sample_rate=self.sample_rate,
+            n_mfcc=self.n_mfcc,
+            n_filters=self.n_filters,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+        )
