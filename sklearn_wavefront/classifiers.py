@@ -1,0 +1,589 @@
+"""End-to-end waveform classifiers: skorch ``NeuralNetClassifier`` subclasses with good defaults.
+
+All classifiers here share these defaults (see :class:`WaveformClassifier` for the parameters):
+
+* the module's output is **logits**, the criterion ``torch.nn.CrossEntropyLoss``, and
+  ``predict_proba`` applies the soft-max (rows sum to 1);
+* ``AdamW``; shuffled training batches; a one-cycle learning-rate schedule stepped **per batch**
+  whose length is computed at the first epoch of every ``fit`` from ``max_epochs`` and the number of
+  training batches (``lr`` is the peak rate); gradient-norm clipping at ``gradient_clip``;
+* no validation split unless ``early_stopping=True``: then a stratified ``validation_fraction`` of the
+  training data given to ``fit`` (never any other data) is held out, training stops after
+  ``patience`` epochs without improvement of the validation loss, and the best weights are restored;
+* ``random_state`` seeds torch when the net is initialised (weights, shuffling, dropout) and the
+  inner split, so the same ``random_state`` gives the same predictions on the CPU;
+* ``device="auto"`` means ``"cuda"`` when available, else ``"cpu"``;
+* any labels (strings included): ``classes_`` holds them, ``predict`` returns them;
+* class- or (class, domain)-balanced batches with ``balance=...`` and ``fit(X, y, domains=...)``
+  (:class:`~sklearn_wavefront.sampling.DoubleBalancedMixin`);
+* ``X`` is a float array ``(n_recordings, n_samples)`` of waveforms at ``sample_rate`` Hz.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import (
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    GradientNormClipping,
+    LRScheduler,
+    PassthroughScoring,
+    PrintLog,
+)
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from .networks.combnet import CombNet
+from .networks.heads import WaveformNet
+from .networks.iconnet import IConNet
+from .networks.spectnet import SpectNet
+from .sampling import DoubleBalancedMixin
+
+__all__ = [
+    "WaveformClassifier",
+    "CombNetClassifier",
+    "IConNetClassifier",
+    "SpectNetClassifier",
+    "OneCycleLRScheduler",
+    "resolve_device",
+]
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` if available else ``"cpu"``; anything else unchanged."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def _encoded_accuracy(net, X, y):
+    """Accuracy on the *encoded* labels skorch sees internally (for the ``valid_acc`` column)."""
+    proba = net.predict_proba(X)
+    y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    return float(np.mean(proba.argmax(axis=1) == y))
+
+
+class OneCycleLRScheduler(LRScheduler):
+    """``torch.optim.lr_scheduler.OneCycleLR`` stepped after every training batch.
+
+    skorch's ``LRScheduler`` builds its scheduler when training begins, before the number of batches
+    is known. This subclass builds it at the first epoch of each ``fit``, with
+    ``total_steps = max_epochs * len(training iterator)``, and never steps past the end.
+
+    Parameters
+    ----------
+    max_lr : float or None, default=None
+        Peak learning rate (``None``: the net's ``lr``).
+    pct_start : float, default=0.3
+        Fraction of the steps spent increasing the rate.
+    div_factor, final_div_factor : float, default=25.0 and 1e4
+        Initial rate ``max_lr / div_factor``, final ``initial / final_div_factor``.
+    event_name : str or None, default="event_lr"
+        History key of the rate recorded per batch.
+    """
+
+    def __init__(self, max_lr=None, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, event_name="event_lr"):
+        super().__init__(
+            policy=torch.optim.lr_scheduler.OneCycleLR, monitor=None, event_name=event_name, step_every="batch"
+        )
+        self.max_lr = max_lr
+        self.pct_start = pct_start
+        self.div_factor = div_factor
+        self.final_div_factor = final_div_factor
+
+    def on_train_begin(self, net, **kwargs):
+        self.lr_scheduler_ = None
+        self.total_steps_ = None
+        self.steps_done_ = 0
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        if self.lr_scheduler_ is not None or dataset_train is None:
+            return
+        per_epoch = max(1, len(net.get_iterator(dataset_train, training=True)))
+        self.total_steps_ = per_epoch * max(1, int(net.max_epochs))
+        self.lr_scheduler_ = torch.optim.lr_scheduler.OneCycleLR(
+            net.optimizer_,
+            max_lr=net.lr if self.max_lr is None else self.max_lr,
+            total_steps=self.total_steps_,
+            pct_start=self.pct_start,
+            div_factor=self.div_factor,
+            final_div_factor=self.final_div_factor,
+        )
+
+    def on_batch_end(self, net, training, **kwargs):
+        if not training or self.lr_scheduler_ is None:
+            return
+        self._record_last_lr(net, kind="batch")
+        if self.steps_done_ + 1 < self.total_steps_:
+            self.lr_scheduler_.step()
+        self.steps_done_ += 1
+
+    def on_epoch_end(self, net, **kwargs):
+        return
+
+
+class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
+    """Shared machinery; see the module docstring and :class:`WaveformClassifier`."""
+
+    def __init__(
+        self,
+        module,
+        *,
+        sample_rate=16000,
+        n_filters=None,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.AdamW,
+        lr=3e-3,
+        max_epochs=20,
+        batch_size=32,
+        train_split=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
+        gradient_clip=1.0,
+        random_state=None,
+        device="auto",
+        verbose=0,
+        balance=None,
+        balance_epoch="max",
+        iterator_train__shuffle=True,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            device=device,
+            verbose=verbose,
+            balance=balance,
+            balance_epoch=balance_epoch,
+            iterator_train__shuffle=iterator_train__shuffle,
+            **kwargs,
+        )
+        self.sample_rate = sample_rate
+        self.n_filters = n_filters
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.gradient_clip = gradient_clip
+        self.random_state = random_state
+
+    # -- device="auto" ------------------------------------------------------------------------------
+    # skorch reads ``self.device`` everywhere; the property hands it the resolved device while
+    # ``get_params`` reports what the user asked for.
+    @property
+    def device(self):
+        return resolve_device(self.__dict__.get("_device_requested_", "cpu"))
+
+    @device.setter
+    def device(self, value):
+        self.__dict__["_device_requested_"] = value
+
+    def _get_param_names(self):
+        # ``_params_to_validate`` is skorch bookkeeping, not a parameter (setting it breaks set_params)
+        names = [n for n in super()._get_param_names() if n != "_params_to_validate"]
+        return names if "device" in names else [*names, "device"]
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        if "device" in params:
+            params["device"] = self.__dict__.get("_device_requested_", "cpu")
+        return params
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["device"] = self.device  # skorch's __setstate__ maps tensors to this device
+        return state
+
+    def __setstate__(self, state):
+        requested = state.get("_device_requested_", "cpu")
+        super().__setstate__(state)
+        self.__dict__.pop("device", None)
+        self.__dict__["_device_requested_"] = requested
+
+    # -- defaults -----------------------------------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False)),
+            ("lr_scheduler", OneCycleLRScheduler()),
+            ("gradient_clipping", GradientNormClipping(gradient_clip_value=self.gradient_clip)),
+        ]
+        if self.early_stopping:
+            callbacks.append(
+                ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
+            )
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def _validate_own_params(self):
+        if not isinstance(self.early_stopping, (bool, np.bool_)):
+            raise ValueError(f"early_stopping must be True or False, got early_stopping={self.early_stopping!r}")
+        vf = self.validation_fraction
+        if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not 0 < vf < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got validation_fraction={vf!r}")
+        if isinstance(self.patience, bool) or not isinstance(self.patience, numbers.Integral) or self.patience < 1:
+            raise ValueError(f"patience must be an integer >= 1, got patience={self.patience!r}")
+        gc = self.gradient_clip
+        if gc is not None and (isinstance(gc, bool) or not isinstance(gc, numbers.Real) or not gc > 0):
+            raise ValueError(f"gradient_clip must be a number > 0 or None, got gradient_clip={gc!r}")
+        if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, numbers.Integral) or self.max_epochs < 0:
+            raise ValueError(f"max_epochs must be an integer >= 0, got max_epochs={self.max_epochs!r}")
+
+    def _seed(self):
+        """A torch seed from ``random_state`` (``None`` when unseeded)."""
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+            return int(self.random_state) % (2**32)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def initialize(self):
+        """Seed torch from ``random_state`` (if given), then initialise callbacks, module, optimizer."""
+        seed = self._seed()
+        self._split_seed_ = seed
+        if seed is not None:
+            torch.manual_seed(seed)
+        return super().initialize()
+
+    def _module_defaults(self) -> dict:
+        defaults = {"sample_rate": self.sample_rate}
+        n_classes = getattr(self, "_n_classes_init_", None)
+        if n_classes is None and self.classes is not None and len(self.classes):
+            n_classes = len(self.classes)
+        if n_classes is not None:
+            defaults["n_classes"] = int(n_classes)
+        if self.n_filters is not None:
+            defaults["n_filters"] = self.n_filters
+        return defaults
+
+    def initialize_module(self):
+        """Build ``module_`` from ``module__*`` parameters plus ``sample_rate``, ``n_filters`` and the class count.
+
+        Explicit ``module__*`` parameters win over the top-level ``sample_rate`` and ``n_filters``.
+        """
+        kwargs = self.get_params_for("module")
+        defaults = self._module_defaults()
+        if "n_classes" not in kwargs and "n_classes" not in defaults:
+            raise ValueError(
+                "the number of classes is unknown: call fit(X, y), or pass classes=[...] or module__n_classes"
+            )
+        kwargs = {**defaults, **kwargs}
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """The inner validation split, only when ``early_stopping`` (or an explicit ``train_split``)."""
+        if self.train_split is None and self.early_stopping:
+            dataset = self.get_dataset(X, y)
+            y_np = None if y is None else np.asarray(y)
+            stratified = y_np is not None and np.min(np.unique(y_np, return_counts=True)[1]) >= 2
+            split = ValidSplit(
+                self.validation_fraction, stratified=stratified, random_state=getattr(self, "_split_seed_", None)
+            )
+            return split(dataset, y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
+
+    # -- labels and data ----------------------------------------------------------------------------
+    def _encode_labels(self, y, refit: bool):
+        check_classification_targets(y)
+        if refit or getattr(self, "label_encoder_", None) is None:
+            encoder = LabelEncoder()
+            if self.classes is not None and len(self.classes):
+                encoder.fit(np.asarray(self.classes))
+                unknown = np.setdiff1d(np.unique(y), encoder.classes_)
+                if unknown.size:
+                    raise ValueError(f"y contains labels not in classes: {unknown.tolist()!r}")
+            else:
+                encoder.fit(y)
+            self.label_encoder_ = encoder
+            self._n_classes_init_ = len(encoder.classes_)
+        return self.label_encoder_.transform(y).astype(np.int64)
+
+    def fit(self, X, y, domains=None, **fit_params):
+        """Initialise and train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_recordings, n_samples)
+            Waveforms at ``sample_rate`` Hz.
+        y : array-like of shape (n_recordings,)
+            Class labels (any type, strings included).
+        domains : array-like of shape (n_recordings,), default=None
+            Domain of each recording, for ``balance="class_domain"``.
+        **fit_params : dict
+            Passed on to skorch.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_own_params()
+        X, y = validate_data(self, X, y, dtype=np.float32)
+        y_enc = self._encode_labels(y, refit=True)
+        self._in_fit_ = True
+        try:
+            return super().fit(X, y_enc, domains=domains, **fit_params)
+        finally:
+            self._in_fit_ = False
+
+    def partial_fit(self, X, y=None, classes=None, domains=None, **fit_params):
+        """Continue training without re-initialising (labels are encoded as in the first fit)."""
+        if not getattr(self, "_in_fit_", False):
+            self._validate_own_params()
+            first = not getattr(self, "initialized_", False)
+            X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+            y = self._encode_labels(y, refit=first)
+        return super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+
+    def check_data(self, X, y):
+        super().check_data(X, y)
+        encoder = getattr(self, "label_encoder_", None)
+        if encoder is not None:
+            self.classes_inferred_ = encoder.classes_
+
+    def _check_X(self, X):
+        if is_dataset(X):
+            return X
+        return validate_data(self, X, dtype=np.float32, reset=False)
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n_recordings, n_classes)`` (soft-max of the logits; rows sum to 1),
+        columns in the order of ``classes_``."""
+        return super().predict_proba(self._check_X(X))
+
+    def predict(self, X):
+        """Predicted labels (elements of ``classes_``)."""
+        proba = self.predict_proba(X)
+        return np.asarray(self.classes_)[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+_CLF_PARAMS_DOC = """
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz (passed to the module).
+    n_filters : int or None, default=None
+        Filter count passed to the module (``None``: the module's default). ``module__n_filters``,
+        when set, takes precedence (so a grid over either works).
+    lr : float, default=3e-3
+        Peak learning rate of the one-cycle schedule (AdamW).
+    max_epochs : int, default=20
+    batch_size : int, default=32
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop on the validation loss.
+    validation_fraction : float, default=0.1
+    patience : int, default=5
+        Epochs without improvement before stopping.
+    gradient_clip : float or None, default=1.0
+        Maximum gradient L2 norm (``None``: no clipping).
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch at ``initialize()`` (weights, shuffling, dropout) and the inner split.
+    device : str, default="auto"
+        ``"auto"``: CUDA when available, else CPU.
+    verbose : int, default=0
+    balance : {None, "class", "class_domain"}, default=None
+        Balanced training batches (:class:`~sklearn_wavefront.sampling.DoubleBalancedMixin`).
+    balance_epoch : {"max", "min"} or int, default="max"
+    **kwargs
+        Any other skorch parameter, e.g. ``module__hidden=(64,)``, ``callbacks=[...]``.
+"""
+
+_CLF_ATTRS_DOC = """
+    classes_ : ndarray
+        The class labels.
+    label_encoder_ : sklearn.preprocessing.LabelEncoder
+        Maps labels to the integer targets the module is trained on.
+    module_ : torch.nn.Module
+        The trained network; its front-end is ``module_.filterbank``.
+    history_ : skorch.History
+        Per-epoch (and per-batch) training records.
+    n_features_in_ : int
+        Samples per recording seen in ``fit``.
+"""
+
+
+def _doc(cls):
+    cls.__doc__ = cls.__doc__.replace("%(params)s", _CLF_PARAMS_DOC.strip("\n")).replace(
+        "%(attrs)s", _CLF_ATTRS_DOC.strip("\n")
+    )
+    return cls
+
+
+@_doc
+class WaveformClassifier(_WaveformNetBase):
+    """Any front-end with any back-end, trained end to end (:class:`~sklearn_wavefront.networks.heads.WaveformNet`).
+
+    ``frontend`` picks the filterbank (``"comb"``, ``"iconnet"``, ``"sinc"``, ``"gammatone"``,
+    ``"mel"``, ``"mfcc"`` or a filterbank class), ``backend`` the head (``"ffn"``: mean/std pooling
+    and a LayerNorm/LeakyReLU FFN; ``"conv"``: a 1x1-conv/ELU stack). Same back-end, different
+    front-ends: the comparison ``wavefront compare`` runs. See :mod:`sklearn_wavefront.classifiers`
+    for the training defaults.
+
+    Parameters
+    ----------
+    frontend : str or class, default="iconnet"
+        Passed to the module as ``module__frontend``.
+    backend : {"ffn", "conv"}, default="ffn"
+        Passed to the module as ``module__backend``.
+    frontend_kwargs : dict or None, default=None
+        Further filterbank arguments (``module__frontend_kwargs``).
+%(params)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.classifiers import WaveformClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(12, 2000)).astype("float32")
+    >>> y = np.repeat(["cat", "dog"], 6)
+    >>> clf = WaveformClassifier(frontend="mel", sample_rate=8000, n_filters=16, max_epochs=2, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> clf.classes_.tolist()
+    ['cat', 'dog']
+    """
+
+    def __init__(self, frontend="iconnet", backend="ffn", frontend_kwargs=None, **kwargs):
+        kwargs.setdefault("module", WaveformNet)
+        super().__init__(**kwargs)
+        self.frontend = frontend
+        self.backend = backend
+        self.frontend_kwargs = frontend_kwargs
+
+    def _module_defaults(self):
+        defaults = super()._module_defaults()
+        defaults.update(frontend=self.frontend, backend=self.backend, frontend_kwargs=self.frontend_kwargs)
+        return defaults
+
+
+@_doc
+class CombNetClassifier(_WaveformNetBase):
+    """CombNet trained end to end: learned-delay comb channels, a 1x1-conv/ELU stack, pooling, linear.
+
+    The module is :class:`~sklearn_wavefront.networks.combnet.CombNet` (set its other arguments with
+    ``module__...``, e.g. ``module__fmax=1000``). See :mod:`sklearn_wavefront.classifiers` for the
+    training defaults.
+
+    Parameters
+    ----------
+    module : class, default=CombNet
+%(params)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.classifiers import CombNetClassifier
+    >>> X = np.random.default_rng(0).normal(size=(8, 2000)).astype("float32")
+    >>> y = np.array([0, 1] * 4)
+    >>> clf = CombNetClassifier(sample_rate=8000, n_filters=6, max_epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (8, 2)
+    >>> clf.module_.filterbank.center_frequencies().shape
+    (6,)
+    """
+
+    def __init__(self, module=CombNet, **kwargs):
+        super().__init__(module, **kwargs)
+
+
+@_doc
+class IConNetClassifier(_WaveformNetBase):
+    """IConNet trained end to end: FIR-window blocks, pooling, and an FFN head.
+
+    The module is :class:`~sklearn_wavefront.networks.iconnet.IConNet`; ``variant`` selects which
+    filter parameters are learned (``"BW"`` bands and windows, ``"B"``, ``"W"``, ``"fixed"``). See
+    :mod:`sklearn_wavefront.classifiers` for the training defaults.
+
+    Parameters
+    ----------
+    module : class, default=IConNet
+    variant : {"BW", "B", "W", "fixed"}, default="BW"
+        Passed to the module.
+%(params)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.classifiers import IConNetClassifier
+    >>> X = np.random.default_rng(0).normal(size=(8, 2000)).astype("float32")
+    >>> y = np.array(["a", "b"] * 4)
+    >>> clf = IConNetClassifier(sample_rate=8000, n_filters=6, module__kernel_size=31, module__stride=80,
+    ...                         max_epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, module=IConNet, variant="BW", **kwargs):
+        super().__init__(module, **kwargs)
+        self.variant = variant
+
+    def _module_defaults(self):
+        defaults = super()._module_defaults()
+        defaults["variant"] = self.variant
+        return defaults
+
+
+@_doc
+class SpectNetClassifier(_WaveformNetBase):
+    """SpectNet trained end to end: learnable gammatone spectrogram image and a 2-D ResNet.
+
+    The module is :class:`~sklearn_wavefront.networks.spectnet.SpectNet`. Use ``balance="class_domain"``
+    and ``fit(X, y, domains=...)`` for the double-balanced training of the paper. See
+    :mod:`sklearn_wavefront.classifiers` for the training defaults.
+
+    Parameters
+    ----------
+    module : class, default=SpectNet
+%(params)s
+
+    Attributes
+    ----------
+%(attrs)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.classifiers import SpectNetClassifier
+    >>> X = np.random.default_rng(0).normal(size=(8, 2000)).astype("float32")
+    >>> y = np.array([0, 1] * 4)
+    >>> clf = SpectNetClassifier(sample_rate=8000, n_filters=8, module__kernel_size=64, module__width=4,
+    ...                          max_epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).sum(axis=1).round(6).tolist() == [1.0] * 8
+    True
+    """
+
+    def __init__(self, module=SpectNet, **kwargs):
+        super().__init__(module, **kwargs)
