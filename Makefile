@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: venv
-	$(BIN)/python examples/demo_filterbanks.py
+	$(BIN)/wavefront compare
 
 test: venv
 	$(BIN)/python -m pytest -q -m "not triton_interpret"

@@ -1,0 +1,154 @@
+"""The `wavefront compare` command: built-in data, a folder with labels.csv, and bad input (exit 2)."""
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_wavefront.cli import main
+
+sf = pytest.importorskip("soundfile")
+
+FAST = ["--epochs", "1", "--folds", "2", "--n-filters", "4", "--batch-size", "8"]
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_builtin_data_prints_table_and_writes_plots(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code, out, err = _run(
+        capsys, "compare", "--frontends", "comb,mel", "--n-recordings", "16", "--n-classes", "2",
+        "--sample-rate", "4000", "--duration", "0.25", "--output-dir", str(tmp_path), *FAST,
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("front-end"))
+    assert header.split() == ["front-end", "UA", "UF1", "MAcc", "fit", "time", "(s)"]
+    rows = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in ("comb", "mel")}
+    assert set(rows) == {"comb", "mel"}
+    assert rows["comb"].count("±") == 4  # UA, UF1, MAcc, fit time
+    assert "2-fold stratified CV on built-in harmonic tones" in out
+    assert "positive class" in out
+    assert "[4/4] mel" in err  # progress on stderr
+    with open(tmp_path / "results.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [(r["frontend"], r["fold"]) for r in table] == [("comb", "0"), ("comb", "1"), ("mel", "0"), ("mel", "1")]
+    assert all(0.0 <= float(r["UA"]) <= 1.0 for r in table)
+    for name in ("filters_comb.png", "evolution_comb.png", "filters_mel.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert not (tmp_path / "evolution_mel.png").exists()  # nothing is learned in a mel front-end
+
+
+def test_multiclass_has_no_macc(tmp_path, capsys):
+    code, out, _ = _run(
+        capsys, "compare", "--frontends", "mfcc", "--n-recordings", "12", "--n-classes", "3", "--sample-rate",
+        "4000", "--duration", "0.2", "--output-dir", str(tmp_path), "--no-plots", "--quiet", *FAST,
+    )
+    assert code == 0
+    header = next(line for line in out.splitlines() if line.startswith("front-end"))
+    assert "MAcc" not in header and "UF1" in header
+
+
+def _folder(tmp_path, n_per_class=3, extra_rows=(), rates=(8000, 16000)):
+    root = tmp_path / "data"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(2 * n_per_class):
+        label = "yes" if i % 2 else "no"
+        rate = rates[i % len(rates)]
+        t = np.arange(int(0.3 * rate)) / rate
+        x = np.sin(2 * np.pi * (200 if label == "yes" else 500) * t) + 0.1 * rng.normal(size=t.size)
+        ext = "flac" if i % 3 == 0 else "wav"
+        sf.write(root / f"rec{i}.{ext}", x, rate)
+        rows.append((f"rec{i}.{ext}", label, f"spk{i // 2}"))
+    rows += list(extra_rows)
+    with open(root / "labels.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "speaker"])
+        w.writerows(rows)
+    return root
+
+
+def test_folder_with_labels_csv_and_groups(tmp_path, capsys):
+    root = _folder(tmp_path)
+    code, out, err = _run(
+        capsys, "compare", "--data", str(root), "--frontends", "mel", "--sample-rate", "8000",
+        "--group-column", "speaker", "--output-dir", str(tmp_path / "out"), "--no-plots", *FAST,
+    )
+    assert code == 0, err
+    assert "labels.csv (6 recordings, 2 classes, 8000 Hz, 0.3 s)" in out
+    assert any(line.startswith("mel ") for line in out.splitlines())
+
+
+def _error_line(err):
+    lines = [line for line in err.splitlines() if line.startswith("wavefront: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_missing_audio_file(tmp_path, capsys):
+    root = _folder(tmp_path, extra_rows=[("gone.wav", "yes", "spk9")])
+    code, _, err = _run(capsys, "compare", "--data", str(root), "--sample-rate", "8000", *FAST)
+    assert code == 2
+    assert "gone.wav" in _error_line(err)
+
+
+def test_unreadable_audio_file(tmp_path, capsys):
+    root = _folder(tmp_path, extra_rows=[("broken.wav", "no", "spk9")])
+    (root / "broken.wav").write_bytes(b"this is not audio at all")
+    code, _, err = _run(capsys, "compare", "--data", str(root), "--sample-rate", "8000", *FAST)
+    assert code == 2
+    assert "broken.wav" in _error_line(err)
+
+
+@pytest.mark.parametrize("flag, column", [("--label-column", "emotion"), ("--group-column", "session")])
+def test_absent_column(tmp_path, capsys, flag, column):
+    root = _folder(tmp_path)
+    code, _, err = _run(capsys, "compare", "--data", str(root), "--sample-rate", "8000", flag, column, *FAST)
+    assert code == 2
+    line = _error_line(err)
+    assert f"'{column}'" in line and "labels.csv" in line
+
+
+def test_missing_folder_and_labels_file(tmp_path, capsys):
+    code, _, err = _run(capsys, "compare", "--data", str(tmp_path / "nowhere"), *FAST)
+    assert code == 2 and "nowhere" in _error_line(err)
+    (tmp_path / "empty").mkdir()
+    code, _, err = _run(capsys, "compare", "--data", str(tmp_path / "empty"), *FAST)
+    assert code == 2 and "labels.csv" in _error_line(err)
+
+
+def test_fewer_recordings_than_folds(tmp_path, capsys):
+    root = _folder(tmp_path, n_per_class=2)
+    code, _, err = _run(capsys, "compare", "--data", str(root), "--sample-rate", "8000", "--folds", "5")
+    assert code == 2
+    line = _error_line(err)
+    assert "4 recordings, fewer than --folds 5" in line and "labels.csv" in line
+    code, _, err = _run(capsys, "compare", "--n-recordings", "6", "--n-classes", "2", "--folds", "5")
+    assert code == 2 and "fewer than --folds 5" in _error_line(err)
+
+
+def test_unknown_frontend_and_bad_numbers(capsys):
+    code, _, err = _run(capsys, "compare", "--frontends", "comb,wavelet")
+    assert code == 2 and "'wavelet'" in _error_line(err)
+    code, _, err = _run(capsys, "compare", "--epochs", "0")
+    assert code == 2 and "--epochs" in _error_line(err)
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    ok = subprocess.run([sys.executable, "-m", "sklearn_wavefront", "compare", "--help"],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and "--frontends" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "sklearn_wavefront", "compare", "--data", str(tmp_path / "none")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [f"wavefront: error: data folder not found: {tmp_path / 'none'}"]
