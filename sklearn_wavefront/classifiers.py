@@ -339,9 +339,11 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         y_enc = self._encode_labels(y, refit=True)
         self._in_fit_ = True
         try:
-            return super().fit(X, y_enc, domains=domains, **fit_params)
+            super().fit(X, y_enc, domains=domains, **fit_params)
         finally:
             self._in_fit_ = False
+        self._decode_balance_cells()
+        return self
 
     def partial_fit(self, X, y=None, classes=None, domains=None, **fit_params):
         """Continue training without re-initialising (labels are encoded as in the first fit)."""
@@ -350,7 +352,24 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             first = not getattr(self, "initialized_", False)
             X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
             y = self._encode_labels(y, refit=first)
-        return super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+        super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+        if not getattr(self, "_in_fit_", False):
+            self._decode_balance_cells()
+        return self
+
+    def _decode_balance_cells(self):
+        """Report the balanced (class, domain) cells with the user's labels, not their codes.
+
+        The mixin builds its sampler from the encoded labels; LabelEncoder codes follow the sorted
+        labels, so the cells stay in sorted order.
+        """
+        cells = getattr(self, "balance_cells_", None)
+        if cells is None or getattr(self, "_balance_cells_decoded_", None) is cells:
+            return
+        classes = self.label_encoder_.classes_
+        decoded = [(classes[c].item() if hasattr(classes[c], "item") else classes[c], d) for c, d in cells]
+        self.balance_cells_ = decoded
+        self._balance_cells_decoded_ = decoded
 
     def check_data(self, X, y):
         super().check_data(X, y)

@@ -190,6 +190,28 @@ def test_balanced_batches_with_domains():
     assert clf.history[-1, "batches", 0, "train_batch_size"] == 4
 
 
+def test_cross_validate_routes_domains_per_fold_to_our_classifier():
+    """Under metadata routing, each fold's classifier balances exactly its own training cells."""
+    from collections import Counter
+
+    import sklearn
+    from sklearn.model_selection import StratifiedGroupKFold, cross_validate
+
+    X, y = _tones(n_per_class=8)
+    domains = np.tile([0, 1], 8)
+    groups = np.repeat(np.arange(8), 2)  # two recordings per subject; folds never split a subject
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = _comb(random_state=0, max_epochs=1, balance="class_domain", batch_size=4)
+        clf.set_fit_request(domains=True)
+        res = cross_validate(clf, X, y, params={"domains": domains, "groups": groups}, cv=StratifiedGroupKFold(4),
+                             return_estimator=True, return_indices=True)
+    for est, train, test in zip(res["estimator"], res["indices"]["train"], res["indices"]["test"]):
+        cells = Counter(zip(y[train].tolist(), domains[train].tolist()))
+        assert est.balance_cells_ == sorted(cells)
+        assert est.balance_cell_counts_.tolist() == [cells[c] for c in sorted(cells)]
+        assert set(groups[train]).isdisjoint(groups[test])
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
