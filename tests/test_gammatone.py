@@ -37,7 +37,7 @@ def numpy_gammatone(fb):
     t = np.arange(fb.kernel_size) / fb.sample_rate
     f = fb.sample_rate / 2 / (1 + np.exp(-fb.center_hz_raw.detach().double().numpy()))
     b = np.log1p(np.exp(fb.bandwidth_raw.detach().double().numpy()))
-    n = 1 + np.log1p(np.exp(fb.order_raw.detach().double().numpy()))
+    n = 1.001 + np.log1p(np.exp(fb.order_raw.detach().double().numpy()))  # documented: n = 1.001 + softplus(u)
     phi = fb.phase.detach().double().numpy()
     g = t[None, :] ** (n[:, None] - 1) * np.exp(-2 * np.pi * b[:, None] * t) * np.cos(2 * np.pi * f[:, None] * t + phi[:, None])
     return g, f
@@ -235,3 +235,25 @@ def test_bad_parameters_raise(kw, match):
 def test_bad_input_raises(x, match):
     with pytest.raises(ValueError, match=match):
         GammatoneFilterbank(sample_rate=8000, n_filters=4, kernel_size=64)(x)
+
+
+@pytest.mark.parametrize("amplitude", ["normalize", "learn"])
+@pytest.mark.parametrize("sample_rate, order", [(16000, 8), (16000, 12), (48000, 16), (48000, 24)])
+def test_high_orders_keep_finite_gradients_and_unit_gain_in_float32(amplitude, sample_rate, order):
+    """Unscaled, t^(n-1) exp(-2 pi b t) underflows float32 for high orders and wide bands (NaN gradients)."""
+    fb = GammatoneFilterbank(sample_rate=sample_rate, n_filters=8, amplitude=amplitude, order=order)
+    fb(torch.randn(2, 3000, generator=torch.Generator().manual_seed(0))).mean().backward()
+    for name, p in fb.named_parameters():
+        assert torch.isfinite(p.grad).all(), name
+    freqs, mag = fb.frequency_response(4097)
+    gains = [np.interp(f, freqs, m) for f, m in zip(fb.center_frequencies(), mag)]
+    np.testing.assert_allclose(gains, 1.0, atol=5e-3)
+
+
+def test_order_stays_above_one_for_any_parameter_value():
+    fb = GammatoneFilterbank(sample_rate=8000, n_filters=3)
+    with torch.no_grad():
+        fb.order_raw.copy_(torch.tensor([-1e4, -40.0, 0.0]))
+    assert torch.all(fb.orders() > 1)
+    fb(torch.randn(1, 2000)).sum().backward()
+    assert torch.isfinite(fb.order_raw.grad).all()

@@ -22,6 +22,9 @@ def _inverse_softplus(y: np.ndarray) -> np.ndarray:
     return y + np.log(-np.expm1(-y))
 
 
+_ORDER_FLOOR = 1.001  # n = _ORDER_FLOOR + softplus(u): n > 1 survives floating-point rounding
+
+
 class GammatoneFilterbank(FIRFilterbank):
     """Learnable gammatone filterbank (SpectNet) giving a log-energy spectrogram.
 
@@ -31,8 +34,10 @@ class GammatoneFilterbank(FIRFilterbank):
     ``g(t) = a t^(n - 1) exp(-2 pi b t) cos(2 pi f t + phi)``
 
     with centre frequency ``f``, bandwidth ``b``, order ``n``, phase ``phi`` and amplitude ``a``.
-    Parameterisation (no clamping): ``f = (fs / 2) sigmoid(u_f)`` stays in ``(0, fs / 2)``;
-    ``b = softplus(u_b) > 0``; ``n = 1 + softplus(u_n) > 1``; ``phi`` is free; ``a = exp(u_a) > 0``
+    Parameterisation (no clamping): ``f = (fs / 2) sigmoid(u_f)`` stays in ``[0, fs / 2]`` (strictly
+    inside except where the sigmoid rounds to 0 or 1, for ``|u_f|`` above ~17 in float32);
+    ``b = softplus(u_b) > 0``; ``n = 1.001 + softplus(u_n)`` (the floor keeps ``n > 1`` even where
+    softplus rounds to 0 in floating point); ``phi`` is free; ``a = exp(u_a) > 0``
     (the sign is covered by ``phi``). ``t^(n - 1)`` is evaluated as ``exp((n - 1) log t)`` with the
     ``t = 0`` tap masked (``log`` of a safe value, then set to 0, its exact value for ``n > 1``), so
     the gradient with respect to ``n`` is finite everywhere.
@@ -42,7 +47,10 @@ class GammatoneFilterbank(FIRFilterbank):
     ``scipy.signal.gammatone``); ``n = order``; ``phi = 0``; with ``amplitude="learn"``, ``a`` such that
     every kernel has unit magnitude response at its centre frequency. With ``amplitude="normalize"``
     there is no amplitude parameter: each kernel is divided by the magnitude of its DTFT at ``f``
-    (computed differentiably), so the unit gain at ``f`` holds throughout training.
+    (computed differentiably), so the unit gain at ``f`` holds throughout training. The envelope is
+    first scaled to a unit peak in the log domain (its maximum, at ``t = (n - 1) / (2 pi b)``, is
+    known in closed form): unscaled, high orders and wide bands underflow float32 and the gradient
+    of the magnitude becomes NaN.
 
     The forward pass is the SpectNet spectrogram: valid causal convolution, square, mean over frames
     of ``window_seconds`` every ``hop_seconds``, ``log(E + eps)``: ``(B, n_filters, frames)``. With
@@ -63,7 +71,10 @@ class GammatoneFilterbank(FIRFilterbank):
     sample_rate : float, default=16000
     n_filters : int, default=64
     kernel_size : int, default=400
-        Taps ``K`` (25 ms at 16 kHz; the default covers the impulse response of filters above ~100 Hz).
+        Taps ``K`` (25 ms at 16 kHz). The envelope of an order-4 filter peaks at ``3 / (2 pi b)`` s
+        and lasts several times longer, so low filters are truncated: at 100 Hz the default keeps
+        about 93 % of the impulse response's energy, and the kernel ends at 47 % of the envelope peak.
+        Use longer kernels for low centre frequencies.
     fmin : float, default=100.0
         Must be > 0.
     fmax : float or None, default=None
@@ -143,8 +154,8 @@ class GammatoneFilterbank(FIRFilterbank):
         self.fmin, self.fmax = fmin, fmax
         self.window_seconds, self.hop_seconds = window_seconds, hop_seconds
         order = check_positive_float("order", order)
-        if order <= 1:
-            raise ValueError(f"order must be > 1, got order={order!r}")
+        if order <= _ORDER_FLOOR:
+            raise ValueError(f"order must be > {_ORDER_FLOOR}, got order={order!r}")
         self.order = order
         self.learnable = bool(learnable)
         self.amplitude = check_choice("amplitude", amplitude, {"learn", "normalize"})
@@ -164,7 +175,7 @@ class GammatoneFilterbank(FIRFilterbank):
         raw = {
             "center_hz_raw": np.log(p) - np.log1p(-p),
             "bandwidth_raw": _inverse_softplus(b),
-            "order_raw": _inverse_softplus(np.full(self.n_filters, order - 1.0)),
+            "order_raw": _inverse_softplus(np.full(self.n_filters, order - _ORDER_FLOOR)),
             "phase": np.zeros(self.n_filters),
         }
         for name, value in raw.items():
@@ -199,7 +210,7 @@ class GammatoneFilterbank(FIRFilterbank):
 
     def orders(self) -> torch.Tensor:
         """Orders ``n > 1`` ``(n_filters,)``, differentiable."""
-        return 1.0 + F.softplus(self.order_raw)
+        return _ORDER_FLOOR + F.softplus(self.order_raw)
 
     @torch.no_grad()
     def center_frequencies(self) -> np.ndarray:
@@ -214,12 +225,14 @@ class GammatoneFilterbank(FIRFilterbank):
     def _gammatone(self, params: dict, log_amplitude: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         f = (self.sample_rate / 2) * torch.sigmoid(params["center_hz_raw"])[:, None]
         b = F.softplus(params["bandwidth_raw"])[:, None]
-        n = 1.0 + F.softplus(params["order_raw"])[:, None]
+        n = _ORDER_FLOOR + F.softplus(params["order_raw"])[:, None]
         phi = params["phase"][:, None]
         zero = t == 0
         log_t = torch.log(torch.where(zero, torch.ones_like(t), t))  # masked, not clamped: finite d/dn at t = 0
-        env = torch.exp(log_amplitude[:, None] + (n - 1.0) * log_t - 2 * math.pi * b * t)
-        env = torch.where(zero, torch.zeros_like(env), env)  # t^(n-1) = 0 at t = 0 for n > 1
+        exponent = log_amplitude[:, None] + (n - 1.0) * log_t - 2 * math.pi * b * t
+        # t^(n-1) = 0 at t = 0 for n > 1: mask the exponent (exp(-inf) = 0 with a zero gradient), not the
+        # result, whose masked-out value exp(log_amplitude) may overflow and turn 0 * inf into NaN
+        env = torch.exp(torch.where(zero, torch.full_like(exponent, -math.inf), exponent))
         return env * torch.cos(2 * math.pi * f * t + phi)
 
     @staticmethod
@@ -228,7 +241,7 @@ class GammatoneFilterbank(FIRFilterbank):
         arg = 2 * math.pi * f[:, None] * t
         re = (g * torch.cos(arg)).sum(-1)
         im = (g * torch.sin(arg)).sum(-1)
-        return torch.sqrt(re.square() + im.square())
+        return torch.hypot(re, im)  # no squaring: re**2 + im**2 can underflow where |.| does not
 
     def kernels(self) -> torch.Tensor:
         """Gammatone kernels ``(n_filters, kernel_size)``, differentiable in the learnable parameters."""
@@ -237,7 +250,12 @@ class GammatoneFilterbank(FIRFilterbank):
         t = self.t.to(dtype)
         if self.amplitude == "learn":
             return self._gammatone(params, self.log_amplitude, t)
-        g = self._gammatone(params, torch.zeros_like(params["phase"]), t)
+        n = _ORDER_FLOOR + F.softplus(params["order_raw"])
+        b = F.softplus(params["bandwidth_raw"])
+        # log of the envelope's peak, max_t t^(n-1) exp(-2 pi b t), reached at t = (n - 1) / (2 pi b);
+        # the division below cancels any scale, this one only keeps the kernel inside float range
+        log_peak = (n - 1.0) * (torch.log((n - 1.0) / (2 * math.pi * b)) - 1.0)
+        g = self._gammatone(params, -log_peak, t)
         gain = self._gain_at(g, self.center_hz(), t)
         return g / gain.clamp_min(torch.finfo(dtype).tiny)[:, None]
 
