@@ -153,3 +153,38 @@ def test_bad_input_raises_value_error():
         bank(torch.randn(2, 2, 2, 400))
     with pytest.raises(TypeError, match="integer"):
         CombFilterbank(n_filters=2.5)
+
+
+def test_learned_alpha_cannot_saturate_to_one():
+    """Plain tanh rounds to 1.0 in float32 for |v| > ~9; the bound keeps the comb stable and usable."""
+    bank = CombFilterbank(sample_rate=2000, n_filters=3, fmin=40, fmax=400, learn_alpha=True, window_length=64)
+    with torch.no_grad():
+        bank.alpha_param.copy_(torch.tensor([9.5, -50.0, 1e4]))
+    alphas = bank.alphas().detach()
+    assert alphas.dtype == torch.float32
+    assert torch.all(alphas.abs() < 1) and alphas.abs().max().item() == pytest.approx(0.999, abs=1e-6)
+    bank(torch.randn(1, 500)).sum().backward()  # no "alpha must lie strictly inside" error
+    assert torch.isfinite(bank.alpha_param.grad).all()
+
+
+def test_alpha_is_validated_as_stored():
+    with pytest.raises(ValueError, match="alpha must lie strictly inside"):
+        CombFilterbank(alpha=1 - 1e-8)  # inside (-1, 1) in float64, 1.0 in float32
+    with pytest.raises(ValueError, match="learn_alpha=True"):
+        CombFilterbank(alpha=0.9995, learn_alpha=True)
+    torch.testing.assert_close(
+        CombFilterbank(n_filters=2, alpha=0.95, learn_alpha=True).alphas().detach(), torch.full((2,), 0.95)
+    )
+
+
+@pytest.mark.parametrize("envelope", ["max", "energy"])
+def test_center_padding_frames_inside_the_signal_ignore_batch_padding(envelope):
+    bank = CombFilterbank(sample_rate=8000, n_filters=3, padding="center", envelope=envelope, window_length=100, hop_length=40)
+    x = torch.randn(1, 3000, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    z = bank.double()(x)
+    zp = bank(torch.nn.functional.pad(x, (0, 777)))
+    inside = [p for p in range(z.shape[-1]) if p * 40 - 50 + 100 <= 3000]
+    assert len(inside) < z.shape[-1]  # the rule leaves some trailing frames out
+    torch.testing.assert_close(zp[..., inside], z[..., inside])
+    if envelope == "energy":  # the echo tail always adds energy (a max may still lie inside the signal)
+        assert not torch.allclose(zp[..., z.shape[-1] - 1], z[..., -1])

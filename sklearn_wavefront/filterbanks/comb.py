@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -23,6 +24,8 @@ from ._base import COMPRESSIONS, Filterbank, compress
 from ._scales import log_spaced_midpoints
 
 __all__ = ["CombFilterbank"]
+
+ALPHA_MAX = 0.999  # bound of learned feedback gains: |alpha| = ALPHA_MAX |tanh(v)| stays below 1 in float32
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -51,7 +54,9 @@ class CombFilterbank(Filterbank):
     alpha : float, default=0.9
         Feedback gain, strictly inside (-1, 1). Fixed unless ``learn_alpha``.
     learn_alpha : bool, default=False
-        Learn one gain per channel, parameterised as ``alpha_c = tanh(v_c)`` so ``|alpha_c| < 1`` always.
+        Learn one gain per channel, parameterised as ``alpha_c = 0.999 tanh(v_c)``, so ``|alpha_c| <= 0.999``
+        for any ``v_c`` (plain ``tanh`` rounds to exactly 1 in float32 once ``|v_c|`` exceeds ~9, which an
+        optimiser can reach, and the comb would stop being stable). ``|alpha|`` must then be below 0.999.
     learn_f0 : bool, default=True
         Whether the fundamentals are learnable (``False`` gives a fixed log-spaced comb bank).
     n_echoes : int, default=10
@@ -74,14 +79,18 @@ class CombFilterbank(Filterbank):
         The parameter ``w`` above. Initialised so the fundamentals are evenly spaced on a log scale over
         the *whole* of [fmin, fmax]: ``f0_c = fmin (fmax/fmin) ** ((c + 1/2) / n_filters)``.
     alpha_param : torch.nn.Parameter or buffer of shape (n_filters,)
-        ``atanh(alpha)`` if ``learn_alpha`` else the fixed gain itself.
+        ``atanh(alpha / 0.999)`` if ``learn_alpha`` else the fixed gain itself.
 
     Notes
     -----
     Output-length rule: ``frames = (n_samples + 2 pad - window_length) // hop_length + 1`` with ``pad = 0``
     (``"valid"``) or ``window_length // 2`` (``"center"``). In ``"valid"`` mode a signal shorter than
-    ``window_length`` raises ``ValueError``. The comb is causal and frames never look past the signal's
-    end, so zeros appended to a recording (batch padding) leave its frames unchanged.
+    ``window_length`` raises ``ValueError``. The comb is causal and ``"valid"`` frames never look past the
+    signal's end, so zeros appended to a recording (batch padding) leave its frames unchanged. In
+    ``"center"`` mode this holds for every frame whose window ends inside the signal
+    (``p * hop_length - window_length // 2 + window_length <= n_samples``); the last frames, whose windows
+    reach past the end, differ: there ``y`` is extended by zeros, while appended input zeros carry the
+    comb's echo tail.
 
     Cost: the training operator does ``2 (n_echoes + 1)`` multiply-adds per sample and channel; the exact
     IIR used by :meth:`filter` with ``method="iir"`` does one.
@@ -122,7 +131,10 @@ class CombFilterbank(Filterbank):
         self.fmin, self.fmax = check_frequency_range(
             fmin, fmax, self.sample_rate, fmax_default=min(2000.0, self.sample_rate / 2)
         )
-        check_open_unit_interval("alpha", alpha)
+        # checked as stored (float32): a value such as 1 - 1e-8 passes in float64 but rounds to 1.0
+        check_open_unit_interval("alpha", np.float32(alpha) if isinstance(alpha, numbers.Real) else alpha)
+        if learn_alpha and not abs(float(alpha)) < ALPHA_MAX:
+            raise ValueError(f"alpha must satisfy |alpha| < {ALPHA_MAX} with learn_alpha=True, got alpha={alpha!r}")
         self.n_echoes = check_positive_int("n_echoes", n_echoes)
         if window_length is None:
             window_length = max(1, round(0.05 * self.sample_rate))
@@ -141,7 +153,7 @@ class CombFilterbank(Filterbank):
         self.f0_logit = nn.Parameter(torch.as_tensor(_logit(u), dtype=torch.float32), requires_grad=bool(learn_f0))
         alpha0 = torch.full((self.n_filters,), float(alpha), dtype=torch.float32)
         if self.learn_alpha:
-            self.alpha_param = nn.Parameter(torch.atanh(alpha0))
+            self.alpha_param = nn.Parameter(torch.atanh(alpha0.double() / ALPHA_MAX).float())
         else:
             self.register_buffer("alpha_param", alpha0)
 
@@ -158,7 +170,7 @@ class CombFilterbank(Filterbank):
 
     def alphas(self) -> torch.Tensor:
         """Feedback gains, ``(n_filters,)`` tensor."""
-        return torch.tanh(self.alpha_param) if self.learn_alpha else self.alpha_param
+        return ALPHA_MAX * torch.tanh(self.alpha_param) if self.learn_alpha else self.alpha_param
 
     # -- protocol ---------------------------------------------------------------------------------
 
