@@ -84,7 +84,8 @@ def check_open_unit_interval(name: str, value) -> None:
 
     Used for comb feedback gains: ``|alpha| < 1`` keeps the IIR comb stable.
     """
-    arr = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, dtype=float)
+    # via float64: numpy has no bfloat16
+    arr = value.detach().to(torch.float64).cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, dtype=float)
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(np.abs(arr) >= 1):
         shown = arr.item() if arr.size == 1 else arr
         raise ValueError(f"{name} must lie strictly inside (-1, 1) so the comb filter is stable, got {name}={shown!r}")

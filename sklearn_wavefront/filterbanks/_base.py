@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validation import check_choice, check_positive_int, check_waveform
+from .._validation import check_choice, check_positive_float, check_positive_int, check_waveform
 from ..ops.conv import fft_conv1d_valid
 
 __all__ = ["Filterbank", "FIRFilterbank", "apply_envelope", "pool_frames", "compress"]
@@ -143,7 +143,7 @@ class FIRFilterbank(Filterbank):
         self.envelope = check_choice("envelope", envelope, ENVELOPES)
         self.pooling = check_choice("pooling", pooling, POOLINGS)
         self.compression = check_choice("compression", compression, COMPRESSIONS)
-        self.eps = float(eps)
+        self.eps = check_positive_float("eps", eps)
         self.conv_method = check_choice("conv_method", conv_method, {"auto", "direct", "fft"})
 
     def kernels(self) -> torch.Tensor:  # pragma: no cover - abstract

@@ -139,7 +139,11 @@ class MelFilterbank(Filterbank):
 
     def output_length(self, n_samples: int) -> int:
         if self.center:
-            return 1 + n_samples // self.hop_length if n_samples >= 1 else 0
+            # torch.stft pads n_fft // 2 zeros on each side: 1 + (N + 2 (n_fft // 2) - n_fft) // hop frames,
+            # i.e. 1 + N // hop for even n_fft and 1 + (N - 1) // hop for odd n_fft
+            if n_samples < 1:
+                return 0
+            return 1 + (n_samples + 2 * (self.n_fft // 2) - self.n_fft) // self.hop_length
         if n_samples < self.n_fft:
             return 0
         return (n_samples - self.n_fft) // self.hop_length + 1
@@ -152,17 +156,18 @@ class MelFilterbank(Filterbank):
             min_length=1 if self.center else self.n_fft,
             min_length_reason="" if self.center else f"one frame of n_fft={self.n_fft} samples with center=False",
         )
+        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype  # no half-precision FFT on CPU
         spec = torch.stft(
-            x,
+            x.to(compute),
             n_fft=self.n_fft,
             hop_length=self.hop_length,
             win_length=self.win_length,
-            window=self.window.to(x.dtype),
+            window=self.window.to(compute),
             center=self.center,
             pad_mode="constant",
             return_complex=True,
         )
-        return spec.real.square() + spec.imag.square()
+        return (spec.real.square() + spec.imag.square()).to(x.dtype)
 
     def mel_spectrogram(self, x: torch.Tensor) -> torch.Tensor:
         """Mel-band power before compression ``(B, n_filters, frames)``."""

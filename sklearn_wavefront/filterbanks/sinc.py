@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from .fir_window import FIRWindowFilterbank
 
 __all__ = ["SincFilterbank"]
@@ -20,7 +22,8 @@ class SincFilterbank(FIRWindowFilterbank):
     ``abs`` of the raw parameters and clamping ``f_lo + b`` to ``[min_low_hz, fs / 2]``; a clamped
     value has zero gradient, so a filter that touches a bound stops learning. Here the constraints
     ``f_lo >= min_low_hz``, ``b >= min_band_hz`` and ``f_lo + b <= fs / 2 - 1 Hz`` are kept by a
-    sigmoid parameterisation (see ``FIRWindowFilterbank``), whose gradient never vanishes exactly.
+    sigmoid parameterisation (see ``FIRWindowFilterbank``), whose gradient is never clamped to zero
+    (it still underflows to 0 in float32 once a raw parameter exceeds ~17 in magnitude).
 
     SincNet-like defaults: 80 filters of 251 taps, ``min_low_hz = 50`` Hz, initial adjacent bands
     mel-spaced from ``fmin = 50`` Hz to ``fmax = fs / 2 - (min_low_hz + min_band_hz)``, then ``|y|``,
@@ -84,9 +87,10 @@ class SincFilterbank(FIRWindowFilterbank):
         lrn_size: int | None = None,
         conv_method: str = "auto",
     ):
-        if fmax is None and isinstance(sample_rate, (int, float)) and not isinstance(sample_rate, bool):
-            if isinstance(min_low_hz, (int, float)) and isinstance(min_band_hz, (int, float)):
-                fmax = sample_rate / 2 - (min_low_hz + min_band_hz)
+        reals = (sample_rate, min_low_hz, min_band_hz)
+        if fmax is None and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in reals):
+            # numbers.Real, not (int, float): numpy scalars must get the same documented default
+            fmax = float(sample_rate) / 2 - (float(min_low_hz) + float(min_band_hz))
         super().__init__(
             sample_rate=sample_rate,
             n_filters=n_filters,

@@ -345,7 +345,9 @@ def _prepare(x, delay, alpha, n_echoes, min_length=1, min_length_reason=""):
         )
     if not torch.compiler.is_compiling():
         if not bool(torch.isfinite(delay).all()) or bool((delay <= 0).any()):
-            raise ValueError(f"delay must be finite and > 0 samples, got delay={delay.detach().cpu().numpy()!r}")
+            raise ValueError(
+                f"delay must be finite and > 0 samples, got delay={delay.detach().to(torch.float64).cpu().numpy()!r}"
+            )
         check_open_unit_interval("alpha", alpha)
     return x.contiguous(), delay.contiguous(), alpha.contiguous(), n_echoes
 

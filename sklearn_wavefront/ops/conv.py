@@ -33,6 +33,9 @@ def fft_conv1d_valid(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     """
     n, k = x.shape[-1], kernels.shape[-1]
     n_fft = _next_fast_length(n + k - 1)
-    spec = torch.fft.rfft(x, n_fft)[:, None, :] * torch.fft.rfft(kernels, n_fft)[None, :, :]
+    # Half precision is transformed in float32: CPU FFTs reject it, and cuFFT takes it only for
+    # power-of-two lengths (and would lose accuracy over long sums).
+    compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    spec = torch.fft.rfft(x.to(compute), n_fft)[:, None, :] * torch.fft.rfft(kernels.to(compute), n_fft)[None, :, :]
     full = torch.fft.irfft(spec, n_fft)
-    return full[..., k - 1 : n]
+    return full[..., k - 1 : n].to(x.dtype)
