@@ -46,7 +46,9 @@ def compress(z: torch.Tensor, kind, eps: float) -> torch.Tensor:
     """Amplitude compression of a non-negative envelope.
 
     ``"log1p"``: ``log(1 + relu(z))`` (NLReLU, finite at 0, linear near 0); ``"log"``: ``log(z + eps)``;
-    ``"db"``: ``10 log10(max(z, eps))`` (power to decibels); ``None``: unchanged.
+    ``"db"``: ``10 log10(max(z, eps))``, decibels of a *power* envelope (``"square"``/``"energy"``, mel
+    power); applied to an amplitude envelope (``"abs"``/``"max"``) it gives half the amplitude's dB;
+    ``None``: unchanged.
     """
     if kind is None:
         return z
