@@ -7,13 +7,21 @@ All classifiers here share these defaults (see :class:`WaveformClassifier` for t
 * ``AdamW``; shuffled training batches; a one-cycle learning-rate schedule stepped **per batch**
   whose length is computed at the first epoch of every ``fit`` from ``max_epochs`` and the number of
   training batches (``lr`` is the peak rate); gradient-norm clipping at ``gradient_clip``;
-* no validation split unless ``early_stopping=True``: then a stratified ``validation_fraction`` of the
-  training data given to ``fit`` (never any other data) is held out, training stops after
-  ``patience`` epochs without improvement of the validation loss, and the best weights are restored;
+* no validation split unless ``early_stopping=True``: then ``validation_fraction`` of the training
+  data given to ``fit`` (never any other data) is held out, training stops after ``patience`` epochs
+  without improvement of the validation loss, and the best weights are restored. The split is
+  stratified by class when both sides can hold every class (each class has at least 2 samples and
+  both sides at least ``n_classes`` samples); otherwise it falls back to an unstratified random
+  split. With ``fit(X, y, groups=g)`` whole groups (recordings, subjects) are held out instead, so
+  no group is on both sides; :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` passes the
+  recording of each segment this way. The group split is stratified by each group's (most
+  frequent) class under the same condition, counted in groups;
 * ``random_state`` seeds torch when the net is initialised (weights, shuffling, dropout) and the
   inner split, so the same ``random_state`` gives the same predictions on the CPU;
 * ``device="auto"`` means ``"cuda"`` when available, else ``"cpu"``;
-* any labels (strings included): ``classes_`` holds them, ``predict`` returns them;
+* any labels (strings included): ``classes_`` holds them **sorted** (scikit-learn convention, also
+  when ``classes=[...]`` is given in another order: ``classes`` only fixes the label set), the
+  columns of ``predict_proba`` follow ``classes_``, and ``predict`` returns them;
 * class- or (class, domain)-balanced batches with ``balance=...`` and ``fit(X, y, domains=...)``
   (:class:`~sklearn_wavefront.sampling.DoubleBalancedMixin`);
 * ``X`` is a float array ``(n_recordings, n_samples)`` of waveforms at ``sample_rate`` Hz.
@@ -37,10 +45,12 @@ from skorch.callbacks import (
 )
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
+from torch.utils.data import Subset
 
 from .networks.combnet import CombNet
 from .networks.heads import WaveformNet
@@ -108,7 +118,14 @@ class OneCycleLRScheduler(LRScheduler):
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         if self.lr_scheduler_ is not None or dataset_train is None:
             return
-        per_epoch = max(1, len(net.get_iterator(dataset_train, training=True)))
+        # skorch builds the training iterator just before the first epoch; nets with
+        # DoubleBalancedMixin record its length, so no second (balanced) iterator is built here
+        info = getattr(net, "_train_iterator_len_", None)
+        if info is not None and info[0] is dataset_train:
+            n_batches = info[1]
+        else:
+            n_batches = len(net.get_iterator(dataset_train, training=True))
+        per_epoch = max(1, n_batches)
         self.total_steps_ = per_epoch * max(1, int(net.max_epochs))
         self.lr_scheduler_ = torch.optim.lr_scheduler.OneCycleLR(
             net.optimizer_,
@@ -133,6 +150,12 @@ class OneCycleLRScheduler(LRScheduler):
 
 class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
     """Shared machinery; see the module docstring and :class:`WaveformClassifier`."""
+
+    # ``groups`` (for the inner early-stopping split) is not requested by default, so
+    # ``cross_validate(..., params={"groups": g})`` under metadata routing hands the groups to the
+    # splitter only; ``set_fit_request(groups=True)`` opts in.
+    __metadata_request__fit = {"groups": False}
+    __metadata_request__partial_fit = {"groups": False}
 
     def __init__(
         self,
@@ -289,16 +312,57 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         return self
 
     def get_split_datasets(self, X, y=None, **fit_params):
-        """The inner validation split, only when ``early_stopping`` (or an explicit ``train_split``)."""
+        """The inner validation split, only when ``early_stopping`` (or an explicit ``train_split``).
+
+        Stratified by class when both sides can hold every class, else unstratified; by group when
+        ``fit`` received ``groups`` (see the module docstring).
+        """
         if self.train_split is None and self.early_stopping:
             dataset = self.get_dataset(X, y)
-            y_np = None if y is None else np.asarray(y)
-            stratified = y_np is not None and np.min(np.unique(y_np, return_counts=True)[1]) >= 2
+            seed = getattr(self, "_split_seed_", None)
+            groups = getattr(self, "_fit_groups_", None)
+            if groups is not None:
+                return self._group_split(dataset, y, groups, seed)
+            y_np = None if y is None else _to_numpy(y)
             split = ValidSplit(
-                self.validation_fraction, stratified=stratified, random_state=getattr(self, "_split_seed_", None)
+                self.validation_fraction, stratified=_can_stratify(y_np, self.validation_fraction),
+                random_state=seed,
             )
             return split(dataset, y, **fit_params)
+        groups = getattr(self, "_fit_groups_", None)
+        if self.train_split is not None and groups is not None:
+            fit_params = {**fit_params, "groups": groups}  # e.g. ValidSplit(GroupKFold(5)); not to forward
         return super().get_split_datasets(X, y, **fit_params)
+
+    def _group_split(self, dataset, y, groups, seed):
+        """Hold out ``validation_fraction`` of the groups (whole groups on one side)."""
+        n = len(dataset)
+        if len(groups) != n:
+            raise ValueError(f"groups has {len(groups)} entries but there are {n} training samples")
+        uniques, codes = np.unique(groups, return_inverse=True)
+        codes = codes.reshape(-1)
+        if len(uniques) < 2:
+            raise ValueError(
+                "early_stopping with groups needs at least 2 distinct groups to hold one out for "
+                f"validation, got {len(uniques)}"
+            )
+        group_ids = np.arange(len(uniques))
+        group_y = None
+        if y is not None:
+            y_np = _to_numpy(y)
+            group_y = np.empty(len(uniques), dtype=y_np.dtype)
+            for g in group_ids:  # the most frequent class of each group
+                vals, counts = np.unique(y_np[codes == g], return_counts=True)
+                group_y[g] = vals[np.argmax(counts)]
+        if _can_stratify(group_y, self.validation_fraction):
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
+            train_g, valid_g = next(splitter.split(group_ids, group_y))
+        else:
+            splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
+            train_g, valid_g = next(splitter.split(group_ids))
+        idx_train = np.flatnonzero(np.isin(codes, train_g))
+        idx_valid = np.flatnonzero(np.isin(codes, valid_g))
+        return Subset(dataset, idx_train), Subset(dataset, idx_valid)
 
     # -- labels and data ----------------------------------------------------------------------------
     def _encode_labels(self, y, refit: bool):
@@ -316,7 +380,17 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             self._n_classes_init_ = len(encoder.classes_)
         return self.label_encoder_.transform(y).astype(np.int64)
 
-    def fit(self, X, y, domains=None, **fit_params):
+    @property
+    def classes_(self):
+        """The class labels, sorted; the columns of ``predict_proba`` follow this order."""
+        encoder = self.__dict__.get("label_encoder_")
+        if encoder is not None:
+            return encoder.classes_
+        if self.classes is not None and len(self.classes):
+            return LabelEncoder().fit(np.asarray(self.classes)).classes_
+        return super().classes_
+
+    def fit(self, X, y, domains=None, groups=None, **fit_params):
         """Initialise and train the network.
 
         Parameters
@@ -327,6 +401,10 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             Class labels (any type, strings included).
         domains : array-like of shape (n_recordings,), default=None
             Domain of each recording, for ``balance="class_domain"``.
+        groups : array-like of shape (n_recordings,), default=None
+            Group of each recording (recording of a segment, subject). With ``early_stopping=True``
+            the inner validation split holds out whole groups; with an explicit ``train_split`` it
+            is passed to that split; ignored otherwise. Never reaches the module's ``forward``.
         **fit_params : dict
             Passed on to skorch.
 
@@ -337,31 +415,50 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         self._validate_own_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
         y_enc = self._encode_labels(y, refit=True)
+        if groups is not None:
+            groups = _to_numpy(groups)
+            if groups.ndim != 1 or len(groups) != len(y_enc):
+                raise ValueError(
+                    f"groups must hold one entry per sample: got shape {groups.shape} for {len(y_enc)} samples"
+                )
         self._in_fit_ = True
+        self._fit_groups_ = groups
         try:
             super().fit(X, y_enc, domains=domains, **fit_params)
         finally:
             self._in_fit_ = False
+            self._fit_groups_ = None
         self._decode_balance_cells()
         return self
 
-    def partial_fit(self, X, y=None, classes=None, domains=None, **fit_params):
-        """Continue training without re-initialising (labels are encoded as in the first fit)."""
-        if not getattr(self, "_in_fit_", False):
-            self._validate_own_params()
-            first = not getattr(self, "initialized_", False)
-            X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
-            y = self._encode_labels(y, refit=first)
-        super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
-        if not getattr(self, "_in_fit_", False):
-            self._decode_balance_cells()
+    def partial_fit(self, X, y=None, classes=None, domains=None, groups=None, **fit_params):
+        """Continue training without re-initialising (labels are encoded as in the first fit).
+
+        ``groups``: as in :meth:`fit` (the inner validation split holds out whole groups).
+        """
+        if getattr(self, "_in_fit_", False):  # called from our fit, which set _fit_groups_
+            if groups is not None:
+                raise ValueError("groups was passed twice (to fit and to partial_fit)")
+            super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+            return self
+        self._validate_own_params()
+        first = not getattr(self, "initialized_", False)
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        y = self._encode_labels(y, refit=first)
+        self._fit_groups_ = None if groups is None else _to_numpy(groups)
+        try:
+            super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+        finally:
+            self._fit_groups_ = None
+        self._decode_balance_cells()
         return self
 
     def _decode_balance_cells(self):
         """Report the balanced (class, domain) cells with the user's labels, not their codes.
 
-        The mixin builds its sampler from the encoded labels; LabelEncoder codes follow the sorted
-        labels, so the cells stay in sorted order.
+        The mixin builds its sampler from the encoded labels; the codes are those of
+        ``label_encoder_`` (the positions in the sorted ``classes_``), so the cells stay in sorted
+        order and decode through ``label_encoder_.classes_``.
         """
         cells = getattr(self, "balance_cells_", None)
         if cells is None or getattr(self, "_balance_cells_decoded_", None) is cells:
@@ -399,6 +496,23 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         return tags
 
 
+def _to_numpy(values):
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def _can_stratify(y, fraction):
+    """Whether a stratified split of ``y`` with ``test_size=fraction`` holds every class on both sides."""
+    if y is None or len(y) < 2:
+        return False
+    counts = np.unique(y, return_counts=True)[1]
+    n, n_classes = len(y), len(counts)
+    n_test = int(np.ceil(fraction * n))
+    n_train = n - n_test
+    return bool(counts.min() >= 2 and n_test >= n_classes and n_train >= n_classes)
+
+
 _CLF_PARAMS_DOC = """
     sample_rate : float, default=16000
         Sample rate of the waveforms in Hz (passed to the module).
@@ -430,7 +544,8 @@ _CLF_PARAMS_DOC = """
 
 _CLF_ATTRS_DOC = """
     classes_ : ndarray
-        The class labels.
+        The class labels, sorted (also when ``classes=[...]`` is given in another order); the
+        columns of ``predict_proba`` follow this order.
     label_encoder_ : sklearn.preprocessing.LabelEncoder
         Maps labels to the integer targets the module is trained on.
     module_ : torch.nn.Module

@@ -246,3 +246,89 @@ def test_network_structures_follow_the_papers():
     assert comb(torch.randn(3, 1600)).shape == (3, 2)
     # inputs shorter than a frame are zero-padded, not rejected
     assert comb(torch.randn(2, 10)).shape == (2, 2)
+
+
+def test_user_classes_order_agrees_with_predictions():
+    """classes=[...] in unsorted order: classes_ is sorted and predict_proba columns follow it."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(["cat", "dog"], 8)
+    X = (rng.normal(size=(16, 800)) * np.where(y == "dog", 5.0, 0.1)[:, None]).astype(np.float32)
+    clf = WaveformClassifier(frontend="mel", sample_rate=8000, n_filters=8, max_epochs=15, lr=1e-2,
+                             batch_size=8, random_state=0, classes=["dog", "cat"],
+                             frontend_kwargs={"n_fft": 64, "hop_length": 32})
+    clf.fit(X, y)
+    assert clf.classes_.tolist() == ["cat", "dog"]
+    assert clf.classes_.tolist() == clf.label_encoder_.classes_.tolist()
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(1)])
+    assert clf.score(X, y) == 1.0
+    # balanced cells are decoded with the same codes
+    clf2 = WaveformClassifier(frontend="mel", sample_rate=8000, n_filters=4, max_epochs=1, batch_size=4,
+                              random_state=0, classes=["dog", "cat"], balance="class",
+                              frontend_kwargs={"n_fft": 64, "hop_length": 32}).fit(X, y)
+    assert clf2.balance_cells_ == [("cat", None), ("dog", None)]
+
+
+def test_early_stopping_small_multiclass_falls_back_to_unstratified_split():
+    """4 classes x 5 recordings, validation_fraction=0.1: 2 held out < 4 classes -> unstratified split."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2, 3], 5)
+    X = rng.normal(size=(20, 800)).astype(np.float32)
+    clf = WaveformClassifier(frontend="mel", sample_rate=8000, n_filters=4, max_epochs=2, random_state=0,
+                             early_stopping=True, frontend_kwargs={"n_fft": 64, "hop_length": 32}).fit(X, y)
+    n_valid = sum(b["valid_batch_size"] for b in clf.history[-1]["batches"] if "valid_batch_size" in b)
+    assert n_valid == 2
+    assert clf.predict(X).shape == (20,)
+
+
+def test_early_stopping_with_groups_keeps_each_group_on_one_side():
+    X, y = _tones(n_per_class=10)
+    groups = np.repeat(np.arange(10), 2)  # pairs of recordings with one label each
+    y = np.where(groups % 2 == 0, "low", "high")
+    splits = []
+
+    class Probe(CombNetClassifier):
+        def get_split_datasets(self, X, y=None, **kw):
+            tr, va = super().get_split_datasets(X, y, **kw)
+            splits.append((np.asarray(tr.indices), np.asarray(va.indices)))
+            return tr, va
+
+    clf = Probe(sample_rate=SR, n_filters=6, module__fmax=800.0, module__channels=(8,), max_epochs=1,
+                batch_size=8, random_state=0, early_stopping=True, validation_fraction=0.2)
+    clf.fit(X, y, groups=groups)
+    tr, va = splits[-1]
+    assert len(va) == 4 and len(tr) == 16
+    assert set(groups[tr]).isdisjoint(groups[va])
+    assert sorted(set(y[va])) == ["high", "low"]  # stratified by group label
+
+
+def test_refit_without_balance_forgets_balance_cells():
+    X, y = _tones(n_per_class=4)
+    clf = _comb(random_state=0, max_epochs=1, balance="class", batch_size=4).fit(X, y)
+    assert clf.balance_cells_ == [("high", None), ("low", None)]
+    clf.set_params(balance=None).fit(X, y)
+    assert not hasattr(clf, "balance_cells_") and not hasattr(clf, "balance_cell_counts_")
+
+
+def test_one_cycle_schedule_builds_no_second_balanced_sampler():
+    import warnings
+
+    from sklearn_wavefront.sampling import SmallCellWarning
+
+    X, y = _tones(n_per_class=4)
+    X, y = X[:5], y[:5]  # 1 "high", 4 "low": quota 2 > 1 sample -> one SmallCellWarning per sampler
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _comb(random_state=0, max_epochs=2, balance="class", batch_size=4).fit(X, y)
+    assert sum(issubclass(w.category, SmallCellWarning) for w in caught) == 1
+
+
+def test_groups_reach_an_explicit_train_split_but_not_forward():
+    from skorch.dataset import ValidSplit
+    from sklearn.model_selection import GroupKFold
+
+    X, y = _tones(n_per_class=4)
+    groups = np.arange(4).repeat(2)  # 8 recordings, 4 groups
+    clf = _comb(random_state=0, max_epochs=1, train_split=ValidSplit(GroupKFold(4))).fit(X, y, groups=groups)
+    n_valid = sum(b["valid_batch_size"] for b in clf.history[-1]["batches"] if "valid_batch_size" in b)
+    assert n_valid == 2
