@@ -10,6 +10,7 @@ all count recordings, never segments.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     _routing_enabled,
+    get_routing_for_object,
     process_routing,
 )
 from sklearn.utils.validation import check_is_fitted
@@ -58,7 +60,8 @@ def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
 
     Segments start at ``0, hop, 2*hop, ...`` while they fit inside the recording. If the last
     of them stops before the end, one more segment is added that *ends* at the last sample, so
-    every sample is covered and none is dropped. A recording shorter than ``segment_length``
+    every sample is covered and none is dropped (``hop_length`` may not exceed
+    ``segment_length``, which would skip the samples between segments). A recording shorter than ``segment_length``
     gives exactly one segment, padded at the end (``pad="constant"``: zeros; ``pad="wrap"``:
     the recording repeated).
 
@@ -69,14 +72,16 @@ def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
     segment_length : int
         Samples per segment.
     hop_length : int, default=None
-        Samples between segment starts; ``None`` means ``segment_length`` (no overlap).
+        Samples between segment starts, at most ``segment_length``; ``None`` means
+        ``segment_length`` (no overlap).
     pad : {"constant", "wrap"}, default="constant"
         How a recording shorter than one segment is completed.
 
     Returns
     -------
     segments : ndarray of shape (n_segments, segment_length)
-        In recording order; float dtype of the input (float64 for integer input).
+        In recording order. Float input keeps its float dtype (the common type of all
+        recordings, at least float32); integer input (any width) gives float64.
     recording_index : ndarray of shape (n_segments,)
         The recording each segment comes from.
 
@@ -95,10 +100,18 @@ def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
     """
     segment_length = _check_int("segment_length", segment_length)
     hop_length = segment_length if hop_length is None else _check_int("hop_length", hop_length)
+    if hop_length > segment_length:
+        raise ValueError(
+            f"hop_length={hop_length} is longer than segment_length={segment_length}: the samples "
+            "between segments would be dropped; use hop_length <= segment_length"
+        )
     if pad not in ("constant", "wrap"):
         raise ValueError(f"pad must be 'constant' or 'wrap', got pad={pad!r}")
     recordings = _as_recordings(X)
-    dtype = np.result_type(*[r.dtype for r in recordings], np.float32)
+    if all(np.issubdtype(r.dtype, np.floating) for r in recordings):
+        dtype = np.result_type(*[r.dtype for r in recordings], np.float32)
+    else:  # integer samples (PCM) of any width: float64 holds them exactly
+        dtype = np.dtype(np.float64)
     segments, index = [], []
     for i, rec in enumerate(recordings):
         n = len(rec)
@@ -118,6 +131,33 @@ def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
         segments.append(view[starts].astype(dtype))
         index.extend([i] * len(starts))
     return np.concatenate(segments, axis=0), np.asarray(index)
+
+
+def _fit_accepts_groups(estimator):
+    try:
+        params = inspect.signature(estimator.fit).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return "groups" in params and params["groups"].kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _groups_key(estimator):
+    """Name under which ``estimator.fit`` takes the group of each sample, or ``None``."""
+    if _fit_accepts_groups(estimator):
+        return "groups"
+    steps = getattr(estimator, "steps", None)
+    if isinstance(steps, list) and steps:
+        name, last = steps[-1]
+        if _routing_enabled():
+            try:
+                consumes = get_routing_for_object(estimator).consumes("fit", ["groups"])
+            except Exception:  # noqa: BLE001 - an estimator without routing support
+                return None
+            return "groups" if consumes else None
+        if last not in (None, "passthrough") and _fit_accepts_groups(last):
+            return f"{name}__groups"
+    return None
 
 
 def _check_int(name, value):
@@ -144,7 +184,8 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
     segment_seconds : float
         Segment length in seconds; ``round(segment_seconds * sample_rate)`` samples.
     hop_seconds : float, default=None
-        Time between segment starts; ``None`` means ``segment_seconds`` (no overlap).
+        Time between segment starts, at most ``segment_seconds``; ``None`` means
+        ``segment_seconds`` (no overlap).
     sample_rate : float, default=16000
         Sample rate of the recordings in Hz.
     aggregate : {"mean_proba", "majority"}, default="mean_proba"
@@ -173,6 +214,15 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    **Inner validation splits by recording.** Segments of one recording are strongly alike, so an
+    inner validation split (e.g. early stopping of a skorch net) must keep each recording on one
+    side. ``fit`` therefore passes the recording of each segment as ``groups`` to the inner ``fit``
+    when that accepts them: an estimator whose ``fit`` has a ``groups`` parameter (the classifiers
+    of :mod:`sklearn_wavefront.classifiers` hold out whole groups), or a ``Pipeline`` whose last
+    step's ``fit`` has one (as ``<step>__groups``; under metadata routing, when the pipeline
+    requests ``groups``). ``groups`` given to ``fit`` by the user (e.g. subjects, repeated per
+    segment) take precedence; they are coarser than recordings, so the guarantee holds.
+
     **Routing per-recording fit parameters.** Every fit parameter that is an array of length
     ``n_recordings`` (``domains``, ``sample_weight``, ...) is repeated for each segment of its
     recording; other values are passed unchanged.
@@ -229,6 +279,11 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"hop_seconds={self.hop_seconds!r} at sample_rate={self.sample_rate!r} gives a hop of 0 samples"
             )
+        if hop > seg:
+            raise ValueError(
+                f"hop_seconds={self.hop_seconds!r} is longer than segment_seconds={self.segment_seconds!r}: "
+                "the samples between segments would be dropped"
+            )
         return seg, hop
 
     def _check_params(self):
@@ -275,6 +330,9 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
             inner_params = dict(fit_params)
         segments, rec_index = segment_signals(recordings, seg_len, hop, pad=self.pad)
         inner_params = {k: self._expand(v, rec_index, len(recordings)) for k, v in inner_params.items()}
+        key = _groups_key(self.estimator)
+        if key is not None and key not in inner_params:
+            inner_params[key] = rec_index
         self.estimator_ = clone(self.estimator).fit(segments, y[rec_index], **inner_params)
         self.classes_ = np.asarray(self.estimator_.classes_)
         self.segment_length_, self.hop_length_ = seg_len, hop

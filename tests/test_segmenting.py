@@ -288,3 +288,72 @@ def test_routing_stub_requests_domains():
         assert seg.estimator_.fit_domains_.tolist() == ["p", "p", "q"]
         with pytest.raises(Exception, match="domains"):  # passed but not requested
             SegmentedClassifier(ProbaStub(), segment_seconds=3, sample_rate=1).fit(X, [0, 1], domains=["p", "q"])
+
+
+# --------------------------------------------------------------------------- review regressions
+def test_segment_signals_rejects_hop_longer_than_segment():
+    """hop > segment would skip samples between segments (the docstring promises none is dropped)."""
+    with pytest.raises(ValueError, match="hop_length=5"):
+        segment_signals([np.arange(20.0)], 4, 5)
+    with pytest.raises(ValueError, match="hop_seconds"):
+        SegmentedClassifier(ProbaStub(), segment_seconds=3, hop_seconds=4, sample_rate=1).fit(
+            [np.ones(10), np.ones(10)], [0, 1])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8])
+def test_segment_signals_integer_input_gives_float64(dtype):
+    segs, _ = segment_signals([np.ones(6, dtype=dtype)], 3)
+    assert segs.dtype == np.float64
+    segs, _ = segment_signals([np.ones(2, dtype=dtype)], 3)  # padded path
+    assert segs.dtype == np.float64
+
+
+def test_segment_signals_float_dtypes_kept():
+    assert segment_signals([np.ones(6, dtype=np.float32)], 3)[0].dtype == np.float32
+    assert segment_signals([np.ones(6, dtype=np.float32), np.ones(6)], 3)[0].dtype == np.float64
+
+
+class GroupStub(ProbaStub):
+    def fit(self, X, y, groups=None):
+        self.fit_groups_ = groups
+        return super().fit(X, y)
+
+
+def test_recording_index_passed_as_groups_to_inner_fit():
+    X = [np.ones(7), np.ones(3), np.ones(9)]
+    seg = SegmentedClassifier(GroupStub(), segment_seconds=3, sample_rate=1).fit(X, ["a", "b", "c"])
+    assert seg.estimator_.fit_groups_.tolist() == [0, 0, 0, 1, 2, 2, 2]
+    # an estimator without a groups parameter gets none
+    seg = SegmentedClassifier(ProbaStub(), segment_seconds=3, sample_rate=1).fit(X, ["a", "b", "c"])
+    assert seg.estimator_.fit_X_.shape == (7, 3)
+    # user groups (subjects) win over the recording index
+    seg = SegmentedClassifier(GroupStub(), segment_seconds=3, sample_rate=1).fit(X, ["a", "b", "c"],
+                                                                                  groups=[5, 5, 6])
+    assert seg.estimator_.fit_groups_.tolist() == [5, 5, 5, 5, 6, 6, 6]
+
+
+def test_inner_early_stopping_splits_by_recording():
+    from sklearn_wavefront.classifiers import WaveformClassifier
+
+    splits = []
+
+    class Probe(WaveformClassifier):
+        def get_split_datasets(self, X, y=None, **kw):
+            tr, va = super().get_split_datasets(X, y, **kw)
+            splits.append((np.asarray(tr.indices), np.asarray(va.indices)))
+            return tr, va
+
+    rng = np.random.default_rng(0)
+    y = np.array([0, 1] * 6)
+    X = [rng.normal(size=4000).astype(np.float32) for _ in y]  # 10 segments of 400 each
+    net = Probe(frontend="mel", sample_rate=8000, n_filters=4, max_epochs=1, random_state=0, early_stopping=True,
+                validation_fraction=0.2, frontend_kwargs={"n_fft": 64, "hop_length": 32})
+    for est, routing in [(net, False), (Pipeline([("id", FunctionTransformer()), ("net", net)]), False),
+                         (net, True)]:
+        splits.clear()
+        with sklearn.config_context(enable_metadata_routing=routing):
+            SegmentedClassifier(est, segment_seconds=0.05, sample_rate=8000).fit(X, y)
+        _, rec = segment_signals(X, 400)
+        tr, va = splits[-1]
+        assert len(va) > 0 and len(tr) > 0
+        assert set(rec[tr]).isdisjoint(rec[va])
