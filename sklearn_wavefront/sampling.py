@@ -33,6 +33,7 @@ class SmallCellWarning(UserWarning):
     """A (class, domain) cell holds fewer samples than its per-batch quota.
 
     Its samples are then repeated inside a batch (the cell is reshuffled whenever it runs out).
+    A cell with at least ``quota`` samples never repeats an index within a batch.
     """
 
 
@@ -197,7 +198,14 @@ class DoubleBalancedBatchSampler(Sampler):
         self._positions = [0] * n_cells
 
     def _draw(self, k):
-        """Next ``quota_`` indices of cell ``k``, reshuffling the cell whenever it runs out."""
+        """Next ``quota_`` indices of cell ``k``, reshuffling the cell whenever it runs out.
+
+        When the cell runs out in the middle of a draw, the new permutation is reordered so that
+        the indices already taken in this draw come after the ones still needed: no index repeats
+        within a batch (possible whenever the cell holds at least ``quota_`` samples), and every
+        cycle through the cell is still a permutation of it. Only a cell smaller than its quota
+        (:class:`SmallCellWarning`) repeats samples within a batch.
+        """
         out = []
         need = self.quota_
         while need:
@@ -207,7 +215,12 @@ class DoubleBalancedBatchSampler(Sampler):
             pos += take
             need -= take
             if pos == len(order):
-                self._orders[k] = self._rng.permutation(self._cell_indices[k])
+                order = self._rng.permutation(self._cell_indices[k])
+                if need and len(order) >= self.quota_:
+                    taken = np.concatenate(out)
+                    later = np.isin(order, taken)
+                    order = np.concatenate([order[~later], order[later]])
+                self._orders[k] = order
                 pos = 0
             self._positions[k] = pos
         return np.concatenate(out)
@@ -344,6 +357,9 @@ class DoubleBalancedMixin:
         -------
         self
         """
+        # a refit starts from scratch: no cells of an earlier balanced fit survive (balance=None)
+        for name in ("balance_cells_", "balance_cell_counts_", "_balance_cells_decoded_"):
+            self.__dict__.pop(name, None)
         with _BalanceContext(self, y, domains):
             return super().fit(X, y, **fit_params)
 
@@ -362,6 +378,14 @@ class DoubleBalancedMixin:
 
         Validation and prediction iterators (``training=False``) are skorch's own.
         """
+        iterator = self._balanced_iterator(dataset, training)
+        if training:
+            # lets a schedule (OneCycleLRScheduler) learn the epoch length without building a
+            # second iterator (and a second sampler, with its warnings and random draws)
+            self._train_iterator_len_ = (dataset, len(iterator))
+        return iterator
+
+    def _balanced_iterator(self, dataset, training):
         context = getattr(self, "_balance_context_", None)
         if not training or self.balance is None or context is None:
             return super().get_iterator(dataset, training=training)
@@ -435,8 +459,8 @@ class _BalanceContext:
         return self
 
     def __exit__(self, *exc):
-        if "_balance_context_" in vars(self.net):
-            del self.net._balance_context_
+        for name in ("_balance_context_", "_train_iterator_len_"):
+            self.net.__dict__.pop(name, None)
         return False
 
 

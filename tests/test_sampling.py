@@ -350,3 +350,59 @@ def test_grid_search_with_routing():
         search = GridSearchCV(net, {"balance_epoch": ["min", 3]}, cv=StratifiedGroupKFold(3))
         search.fit(X, y, domains=d, groups=groups)
     assert search.best_estimator_.balance_cell_counts_.sum() == len(y)
+
+
+# --------------------------------------------------------------------------- review regressions
+def test_no_repeated_index_in_a_batch_when_cells_reach_their_quota():
+    """Cell sizes [3, 30], quota 2: the small cell runs out mid-draw every other batch."""
+    y = np.array([0] * 3 + [1] * 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmallCellWarning)  # no cell is smaller than its quota
+        sampler = DoubleBalancedBatchSampler(y, batch_size=4, epoch=60, random_state=0)
+    batches = list(sampler)
+    for batch in batches:
+        assert len(batch) == len(set(batch))
+        assert np.bincount(y[batch], minlength=2).tolist() == [2, 2]
+    # each cycle through the small cell is still a permutation of it: every 3 batches (6 draws,
+    # two cycles) draw each of its samples exactly twice
+    for k in range(0, len(batches), 3):
+        small = [i for b in batches[k:k + 3] for i in b if y[i] == 0]
+        assert np.bincount(small, minlength=3).tolist() == [2, 2, 2]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 12), min_size=1, max_size=6),
+    quota=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_no_duplicates_unless_a_cell_is_smaller_than_its_quota(sizes, quota, seed):
+    cells = np.repeat(np.arange(len(sizes)), sizes)
+    y, d = cells // 2, cells % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallCellWarning)
+        sampler = DoubleBalancedBatchSampler(y, d, batch_size=quota * len(sizes), epoch=12, random_state=seed)
+    for batch in sampler:
+        assert np.bincount(cells[batch], minlength=len(sizes)).tolist() == [quota] * len(sizes)
+        for k, size in enumerate(sizes):
+            members = [i for i in batch if cells[i] == k]
+            if size >= quota:
+                assert len(members) == len(set(members))
+
+
+def test_mixin_refit_without_balance_forgets_cells():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 4)).astype(np.float32)
+    y = np.array([0, 1] * 8)
+    d = np.tile([0, 0, 1, 1], 4)
+
+    class Balanced(DoubleBalancedMixin, NeuralNetClassifier):
+        pass
+
+    net = Balanced(torch.nn.Linear, module__in_features=4, module__out_features=2,
+                   criterion=torch.nn.CrossEntropyLoss, max_epochs=1, batch_size=8, train_split=None, verbose=0,
+                   balance="class_domain")
+    net.fit(X, y, domains=d)
+    assert len(net.balance_cells_) == 4
+    net.set_params(balance=None).fit(X, y)
+    assert not hasattr(net, "balance_cells_") and not hasattr(net, "balance_cell_counts_")
