@@ -195,6 +195,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         stats = self._validate_params()
+        self.__dict__.pop("classes_", None)  # a refit without labels learns no classes
         learn = y is not None and self.max_epochs > 0
         if learn:
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
@@ -320,7 +321,7 @@ _COMMON_ATTRS_DOC = """
     min_input_length_ : int
         Shorter recordings are zero-padded at the end to this length.
     classes_ : ndarray
-        Class labels (only after learning with ``y``).
+        Class labels (only after learning with ``y``; a later ``fit`` without learning removes it).
     loss_curve_ : list of float
         Mean training loss per epoch when the filters were learned (empty otherwise).
     n_iter_ : int

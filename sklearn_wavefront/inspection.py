@@ -26,8 +26,10 @@ def find_filterbank(estimator):
     """The fitted filterbank module inside ``estimator``.
 
     Accepts a filterbank module itself, a fitted front-end transformer (``filterbank_``), a fitted
-    skorch classifier of this package (``module_.filterbank``) or a scikit-learn ``Pipeline`` holding
-    one of them (the first found, in step order).
+    skorch classifier of this package (``module_.filterbank``), a scikit-learn ``Pipeline`` holding
+    one of them (the first found, in step order), or a fitted meta-estimator around any of these:
+    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (``estimator_``) or a search such as
+    ``GridSearchCV`` (``best_estimator_``).
     """
     from sklearn.exceptions import NotFittedError
 
@@ -41,6 +43,22 @@ def find_filterbank(estimator):
             except (TypeError, NotFittedError):
                 continue
         raise TypeError(f"no step of the pipeline holds a fitted filterbank: {[n for n, _ in steps]}")
+    # meta-estimators: the fitted inner estimator (SegmentedClassifier.estimator_, a search's
+    # best_estimator_) holds the filterbank
+    for attr in ("best_estimator_", "estimator_"):
+        inner = getattr(estimator, attr, None)
+        if inner is not None:
+            return find_filterbank(inner)
+    template = getattr(estimator, "estimator", None)
+    if template is not None and hasattr(estimator, "fit") and not isinstance(estimator, torch.nn.Module):
+        try:
+            find_filterbank(template)
+        except NotFittedError:
+            pass  # an unfitted template: the wrapper is not fitted either
+        raise NotFittedError(
+            f"{type(estimator).__name__} is not fitted yet (or was fitted with refit=False): call fit "
+            "before plotting its filters"
+        )
     fb = getattr(estimator, "filterbank_", None)
     if fb is None:
         fb = getattr(getattr(estimator, "module_", None), "filterbank", None)

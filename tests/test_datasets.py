@@ -292,3 +292,33 @@ def test_hearts_errors():
         make_heart_sounds(duration=(5.0, 2.0))
     with pytest.raises(ValueError, match="heart_rate"):
         make_heart_sounds(heart_rate=300)
+
+
+# --------------------------------------------------------------------------- review regressions
+@pytest.mark.parametrize(
+    "column, expected",
+    [
+        (["01", "1", "10", "1_0"], ["01", "1", "10", "1_0"]),  # distinct labels are never merged
+        (["007", "7"], ["007", "7"]),
+        (["1", "1.0"], ["1", "1.0"]),
+        (["0.10", "0.5"], ["0.10", "0.5"]),
+        (["1e3", "2"], ["1e3", "2"]),
+        (["+3", "4"], ["+3", "4"]),
+        (["3", "-4", " 5"], [3, -4, 5]),
+        (["0.5", "1", "-2.25"], [0.5, 1.0, -2.25]),
+    ],
+)
+def test_folder_columns_convert_only_when_exact(folder, column, expected):
+    paths = ["a.wav", "b.flac", "c.wav", "sub/d.wav"][: len(column)]
+    lines = ["path,label,code"] + [f"{p},{v},{v}" for p, v in zip(paths, column)]
+    (folder / "codes.csv").write_text("\n".join(lines) + "\n")
+    bunch = load_audio_folder(folder, labels="codes.csv", sample_rate=8000)
+    for got in (bunch.target, bunch["code"]):
+        assert got.tolist() == expected
+        assert len(np.unique(got.astype(str))) == len(set(v.strip() for v in column))
+        if isinstance(expected[0], str):
+            assert got.dtype == object
+        elif all(isinstance(v, int) for v in expected):
+            assert got.dtype == np.int64
+        else:
+            assert got.dtype == np.float64

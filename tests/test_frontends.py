@@ -182,3 +182,14 @@ def test_transform_needs_same_length():
     front = CombFrontend(sample_rate=4000, n_filters=3).fit(np.zeros((2, 400)))
     with pytest.raises(ValueError, match="400 features"):
         front.transform(np.zeros((2, 300)))
+
+
+def test_unsupervised_refit_forgets_classes():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 800)), np.array([0, 1] * 4)
+    f = SincFrontend(sample_rate=8000, n_filters=4, kernel_size=31, stride=40, max_epochs=1, random_state=0)
+    assert f.fit(X, y).classes_.tolist() == [0, 1] and f.n_iter_ == 1
+    f.fit(X)
+    assert not hasattr(f, "classes_") and f.n_iter_ == 0 and f.loss_curve_ == []
+    fresh = SincFrontend(sample_rate=8000, n_filters=4, kernel_size=31, stride=40, max_epochs=1, random_state=0).fit(X)
+    np.testing.assert_array_equal(f.center_frequencies_, fresh.center_frequencies_)

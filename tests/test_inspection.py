@@ -118,3 +118,25 @@ def test_matplotlib_stays_optional():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_find_filterbank_in_segmented_classifier_and_grid_search():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_wavefront.segmenting import SegmentedClassifier
+
+    X, y = _tones(n_per_class=4)
+    net = CombNetClassifier(sample_rate=SR, n_filters=4, module__fmax=800.0, module__channels=(4,), max_epochs=1,
+                            batch_size=8, random_state=0)
+    seg = SegmentedClassifier(net, segment_seconds=0.2, sample_rate=SR)
+    with pytest.raises(NotFittedError):
+        find_filterbank(seg)
+    seg.fit(list(X), y)
+    assert find_filterbank(seg) is seg.estimator_.module_.filterbank
+    grid = GridSearchCV(net, {"n_filters": [3]}, cv=2)
+    with pytest.raises(NotFittedError):
+        find_filterbank(grid)
+    grid.fit(X, y)
+    assert find_filterbank(grid) is grid.best_estimator_.module_.filterbank
+    assert find_filterbank(GridSearchCV(seg, {"aggregate": ["majority"]}, cv=2).fit(list(X), y)) is not None
+    FilterbankDisplay.from_estimator(seg)

@@ -122,13 +122,43 @@ def _read_files(paths, *, sample_rate, duration, on_error, listed_in):
     return data, np.asarray(kept), np.asarray(rates), lengths, skipped, sample_rate
 
 
+def _exact_int(text):
+    """``int(text)`` when it writes back as ``text`` (no leading zeros, ``+``, ``_``), else ``None``."""
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if str(value) == text else None
+
+
+def _exact_float(text):
+    """``float(text)`` when ``text`` is how Python writes that number (or an exact int), else ``None``."""
+    if _exact_int(text) is not None:
+        return float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if repr(value) == text and np.isfinite(value) else None
+
+
 def _convert_column(values):
-    """Whole numbers -> int64, other numbers -> float64, anything else -> object array of str."""
-    for kind in (int, float):
-        try:
-            return np.array([kind(v) for v in values], dtype=np.int64 if kind is int else np.float64)
-        except ValueError:
-            continue
+    """Numbers only when that loses nothing, else the strings.
+
+    A column becomes int64 when every value (surrounding blanks aside) is an integer written the
+    way Python writes it (``"7"``, ``"-3"``; not ``"007"``, ``"+3"``, ``"1_0"``), float64 when every
+    value is such an integer or a float written as Python writes it (``"0.5"``; not ``"0.50"``,
+    ``"1e3"``) and no two distinct values become the same number (``"1"`` and ``"1.0"``);
+    otherwise it stays an object array of the original strings. So distinct labels are never
+    merged and a label's spelling survives a round trip.
+    """
+    stripped = [str(v).strip() for v in values]
+    ints = [_exact_int(t) for t in stripped]
+    if all(v is not None for v in ints):
+        return np.array(ints, dtype=np.int64)
+    floats = [_exact_float(t) for t in stripped]
+    if all(v is not None for v in floats) and len(set(floats)) == len(set(stripped)):
+        return np.array(floats, dtype=np.float64)
     return np.array(values, dtype=object)
 
 
@@ -172,7 +202,10 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
         resampling, before ``duration``), ``original_sample_rates``, ``columns`` (names of the
         extra columns), one entry per extra column, ``skipped``. Columns whose values are all
         whole numbers are ``int64``, all numbers ``float64``, otherwise ``object`` arrays of
-        ``str`` (empty cells stay ``""``); the same holds for ``target``.
+        ``str`` (empty cells stay ``""``); the same holds for ``target``. A column is converted
+        only when no value changes meaning: every value must be written as Python writes the
+        number (``"07"``, ``"+7"``, ``"1_0"``, ``"0.50"`` or ``"1e3"`` keep the whole column
+        as strings) and distinct values must stay distinct numbers (``"1"`` and ``"1.0"``).
 
     Examples
     --------
