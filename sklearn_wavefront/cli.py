@@ -7,8 +7,9 @@ a ``labels.csv`` or, by default, on built-in synthetic harmonic tones. It prints
 unweighted accuracy (UA), unweighted F1 (UF1), MAcc (two classes only) and fit time per front-end,
 and writes ``results.csv`` and the filter plots to an output folder.
 
-Bad input (a missing or unreadable file, a missing column, fewer recordings than folds, an unknown
-front-end) ends the command with a one-line error on stderr and exit code 2.
+Bad input (a missing or unreadable file, a missing column, fewer recordings or groups than folds, an
+unknown front-end, an out-of-range option value, an unusable device or output folder) ends the
+command with a one-line error ``wavefront: error: ...`` on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -43,15 +44,22 @@ def _builtin_data(args):
 
     sr = args.sample_rate or 8000
     duration = args.duration or 0.5
-    bunch = make_harmonic_tones(
-        n_samples=args.n_recordings,
-        n_classes=args.n_classes,
-        sample_rate=sr,
-        duration=duration,
-        noise=args.noise,
-        n_domains=2,
-        random_state=args.random_state,
-    )
+    _check_length(duration, sr)
+    try:
+        bunch = make_harmonic_tones(
+            n_samples=args.n_recordings,
+            n_classes=args.n_classes,
+            sample_rate=sr,
+            duration=duration,
+            noise=args.noise,
+            n_domains=2,
+            random_state=args.random_state,
+        )
+    except ValueError as exc:
+        raise CommandError(
+            f"cannot build the built-in data with --sample-rate {sr} --duration {duration:g} "
+            f"--n-classes {args.n_classes} --noise {args.noise:g}: {_one_line(exc)}"
+        ) from exc
     X = np.asarray(bunch.data, dtype=np.float32)
     names = np.array([f"{f:.0f}Hz" for f in bunch.class_frequencies])
     y = names[np.asarray(bunch.target)]
@@ -84,6 +92,8 @@ def _folder_data(args):
             raise CommandError(_one_line(exc)) from exc
     sr = int(bunch.sample_rate)
     lengths = np.array([len(x) for x in bunch.data])
+    if args.duration:
+        _check_length(args.duration, sr)
     n = int(round(args.duration * sr)) if args.duration else int(np.median(lengths))
     X = np.zeros((len(bunch.data), max(n, 1)), dtype=np.float32)
     for row, x in zip(X, bunch.data):
@@ -101,7 +111,71 @@ def _folder_data(args):
     return X, y, groups, sr, desc
 
 
-def _check_folds(y, groups, folds, where):
+_MIN_SAMPLES = 16
+
+
+def _check_length(duration, sr):
+    n = int(round(duration * sr))
+    if n < _MIN_SAMPLES:
+        raise CommandError(
+            f"--duration {duration:g} at {sr} Hz gives {n} samples per recording; at least {_MIN_SAMPLES} are needed"
+        )
+
+
+def _check_options(args):
+    """Reject out-of-range option values before any data is read or any model trained."""
+    for flag in ("folds", "epochs", "n_filters", "batch_size", "n_recordings", "n_classes"):
+        value = getattr(args, flag)
+        minimum = 2 if flag in ("folds", "n_classes") else 1
+        if value < minimum:
+            raise CommandError(f"--{flag.replace('_', '-')} must be >= {minimum}, got {value}")
+    if args.sample_rate is not None and args.sample_rate < 1:
+        raise CommandError(f"--sample-rate must be a positive number of Hz, got {args.sample_rate}")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise CommandError(f"--duration must be a positive number of seconds, got {args.duration:g}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise CommandError(f"--lr must be a positive number, got {args.lr:g}")
+    if not (math.isfinite(args.noise) and args.noise >= 0):
+        raise CommandError(f"--noise must be a finite number >= 0, got {args.noise:g}")
+    _check_device(args.device)
+
+
+def _check_device(device):
+    if device == "auto":
+        return
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise CommandError(f"--device {device!r} is not a torch device (use auto, cpu, cuda or cuda:N)") from exc
+    if dev.type == "cpu":
+        return
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise CommandError(f"--device {device!r}: CUDA is not available here (use --device cpu or auto)")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise CommandError(
+                f"--device {device!r}: there are only {torch.cuda.device_count()} CUDA device(s)"
+            )
+        return
+    if dev.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise CommandError(f"--device {device!r}: MPS is not available here (use --device cpu or auto)")
+        return
+    raise CommandError(f"--device {device!r} is not supported (use auto, cpu, cuda, cuda:N or mps)")
+
+
+def _make_output_dir(path):
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"--output-dir {path}: cannot create the folder ({exc.strerror or exc})") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CommandError(f"--output-dir {path}: the folder is not writable")
+
+
+def _check_folds(y, groups, folds, where, group_column=None):
     if len(y) < folds:
         raise CommandError(f"{where} has {len(y)} recordings, fewer than --folds {folds}")
     classes, counts = np.unique(y, return_counts=True)
@@ -114,6 +188,17 @@ def _check_folds(y, groups, folds, where):
         )
     if groups is not None and len(np.unique(groups)) < folds:
         raise CommandError(f"{where} has {len(np.unique(groups))} groups, fewer than --folds {folds}")
+    if groups is not None:
+        # grouped folds keep a group in one fold: a class in fewer groups than folds leaves some
+        # fold without it (and its MAcc, UA undefined)
+        for c in classes:
+            n_groups = len(np.unique(np.asarray(groups)[y == c]))
+            if n_groups < folds:
+                raise CommandError(
+                    f"class {c.item() if hasattr(c, 'item') else c!r} in {where} occurs in {n_groups} distinct "
+                    f"value(s) of group column {group_column!r}, fewer than --folds {folds}; every class "
+                    "needs at least as many groups as folds"
+                )
 
 
 # ---------------------------------------------------------------------------------------- estimators
@@ -154,9 +239,13 @@ def _make_classifier(name, args, sr, seed, callbacks):
 def _scores(y_true, y_pred, classes):
     from .metrics import macc_score, unweighted_accuracy_score, unweighted_f1_score
 
-    out = {"UA": unweighted_accuracy_score(y_true, y_pred), "UF1": unweighted_f1_score(y_true, y_pred)}
-    if len(classes) == 2:
-        out["MAcc"] = macc_score(y_true, y_pred, pos_label=classes[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a fold's test part may lack a class that is predicted
+        out = {"UA": unweighted_accuracy_score(y_true, y_pred), "UF1": unweighted_f1_score(y_true, y_pred)}
+        if len(classes) == 2:
+            # MAcc needs both classes in the fold's truth (sensitivity and specificity); else NaN
+            present = np.isin(classes, np.asarray(y_true)).all()
+            out["MAcc"] = macc_score(y_true, y_pred, pos_label=classes[1]) if present else float("nan")
     return out
 
 
@@ -202,7 +291,11 @@ def _parse_frontends(text):
 
 
 def _fmt(values, digits=3):
+    """mean ± std over the folds where the score is defined (``n/a`` when it is in none)."""
     values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return "n/a"
     return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
 
@@ -215,25 +308,21 @@ def run_compare(args, out=None, err=None) -> int:
     from .callbacks import FilterbankHistory
 
     frontends = _parse_frontends(args.frontends)
-    for flag in ("folds", "epochs", "n_filters", "batch_size", "n_recordings", "n_classes"):
-        value = getattr(args, flag)
-        minimum = 2 if flag in ("folds", "n_classes") else 1
-        if value < minimum:
-            raise CommandError(f"--{flag.replace('_', '-')} must be >= {minimum}, got {value}")
+    _check_options(args)
     if args.data:
         X, y, groups, sr, desc = _folder_data(args)
         where = os.path.join(args.data, args.labels)
     else:
         X, y, groups, sr, desc = _builtin_data(args)
         where = "the built-in data set"
-    _check_folds(y, groups, args.folds, where)
+    _check_folds(y, groups, args.folds, where, args.group_column)
     classes = np.unique(y)
     if groups is None:
         cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.random_state)
     else:
         cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.random_state)
     splits = list(cv.split(X, y, groups))
-    os.makedirs(args.output_dir, exist_ok=True)
+    _make_output_dir(args.output_dir)
 
     def progress(msg):
         if not args.quiet:
@@ -255,6 +344,8 @@ def run_compare(args, out=None, err=None) -> int:
             fit_time = time.perf_counter() - t0
             scores = _scores(y[te], clf.predict(X[te]), classes)
             scores["fit time (s)"] = fit_time
+            if np.isnan(scores.get("MAcc", 0.0)):
+                notes.add("MAcc is undefined (left out of mean ± std) in a fold whose test part lacks a class")
             rows.append(scores)
             done += 1
             progress(f"[{done:>{len(str(total))}}/{total}] {name:<9} fold {k + 1}/{len(splits)}  "

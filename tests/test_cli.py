@@ -152,3 +152,74 @@ def test_python_dash_m_entry_point(tmp_path):
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [f"wavefront: error: data folder not found: {tmp_path / 'none'}"]
+
+
+# ---------------------------------------------------------------------------------- review regressions
+TINY = ["--frontends", "mel", "--n-recordings", "8", "--n-classes", "2", "--no-plots", "--quiet", *FAST]
+
+
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["--duration", "-1"], "--duration"),
+        (["--duration", "0.0001"], "--duration"),
+        (["--sample-rate", "-8000"], "--sample-rate"),
+        (["--sample-rate", "100"], "--sample-rate"),
+        (["--noise", "-1"], "--noise"),
+        (["--noise", "nan"], "--noise"),
+        (["--lr", "-1"], "--lr"),
+        (["--lr", "0"], "--lr"),
+        (["--device", "bogus"], "--device"),
+    ],
+)
+def test_bad_option_values_give_one_line_and_exit_2(tmp_path, capsys, argv, named):
+    code, _, err = _run(capsys, "compare", *TINY, "--output-dir", str(tmp_path / "out"), *argv)
+    assert code == 2, err
+    line = _error_line(err)
+    assert named in line and argv[1] in line
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="CUDA is available here")
+def test_device_cuda_without_cuda(tmp_path, capsys):
+    code, _, err = _run(capsys, "compare", *TINY, "--output-dir", str(tmp_path / "out"), "--device", "cuda")
+    assert code == 2 and "--device" in _error_line(err) and "cuda" in _error_line(err)
+
+
+def test_output_dir_that_is_a_file(tmp_path, capsys):
+    path = tmp_path / "afile"
+    path.write_text("x")
+    code, _, err = _run(capsys, "compare", *TINY, "--output-dir", str(path))
+    assert code == 2
+    line = _error_line(err)
+    assert "--output-dir" in line and str(path) in line
+
+
+def test_grouped_folds_need_enough_groups_per_class(tmp_path, capsys):
+    """Class 'no' lives in one speaker only: with 2 grouped folds one fold would lack it."""
+    root = tmp_path / "data"
+    root.mkdir()
+    rows = []
+    for i in range(8):
+        label = "yes" if i < 6 else "no"
+        sf.write(root / f"r{i}.wav", np.sin(np.arange(2400) * (0.1 + 0.05 * i)), 8000)
+        rows.append((f"r{i}.wav", label, f"spk{i % 3}" if label == "yes" else "spk9"))
+    with open(root / "labels.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "speaker"])
+        w.writerows(rows)
+    code, _, err = _run(capsys, "compare", "--data", str(root), "--group-column", "speaker",
+                        "--output-dir", str(tmp_path / "out"), *TINY[:2], "--no-plots", "--quiet", *FAST)
+    assert code == 2, err
+    line = _error_line(err)
+    assert "'speaker'" in line and "'no'" in line and "--folds 2" in line
+
+
+def test_scores_survive_a_fold_without_a_class():
+    from sklearn_wavefront.cli import _scores
+
+    classes = np.array(["no", "yes"])
+    for y_true, y_pred in [(["no", "no"], ["no", "no"]), (["yes", "yes"], ["yes", "no"]), (["no"], ["yes"])]:
+        out = _scores(np.array(y_true), np.array(y_pred), classes)
+        assert set(out) == {"UA", "UF1", "MAcc"}
+        assert np.isnan(out["MAcc"]) or 0.0 <= out["MAcc"] <= 1.0
