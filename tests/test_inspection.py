@@ -138,5 +138,6 @@ def test_find_filterbank_in_segmented_classifier_and_grid_search():
         find_filterbank(grid)
     grid.fit(X, y)
     assert find_filterbank(grid) is grid.best_estimator_.module_.filterbank
-    assert find_filterbank(GridSearchCV(seg, {"aggregate": ["majority"]}, cv=2).fit(list(X), y)) is not None
+    nested = GridSearchCV(seg, {"aggregate": ["majority"]}, cv=2).fit(list(X), y)
+    assert find_filterbank(nested) is nested.best_estimator_.estimator_.module_.filterbank
     FilterbankDisplay.from_estimator(seg)

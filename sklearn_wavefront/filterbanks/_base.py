@@ -164,6 +164,10 @@ class FIRFilterbank(Filterbank):
             min_length=self.kernel_size,
             min_length_reason=f"one full kernel of kernel_size={self.kernel_size} taps",
         )
+        return self._convolve(x)
+
+    def _convolve(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`filter` on an already validated ``(B, N)`` waveform."""
         h = self.kernels().to(x.dtype)
         use_fft = self.conv_method == "fft" or (self.conv_method == "auto" and self.kernel_size >= self.fft_threshold)
         if use_fft:
@@ -180,7 +184,7 @@ class FIRFilterbank(Filterbank):
                 f"window_length={self.window_length} samples"
             ),
         )
-        y = self.filter(x)
+        y = self._convolve(x)
         z = pool_frames(apply_envelope(y, self.envelope), self.window_length, self.hop_length, self.pooling)
         return compress(z, self.compression, self.eps)
 

@@ -6,6 +6,7 @@ import math
 import numbers
 
 import numpy as np
+from scipy.special import logit
 import torch
 from torch import nn
 
@@ -18,7 +19,7 @@ from .._validation import (
     check_sample_rate,
     check_waveform,
 )
-from ..ops.comb import comb_envelope, comb_filter, envelope_length, envelope_padding
+from ..ops.comb import _comb_envelope_op, comb_filter, envelope_length, envelope_padding
 from ..ops.iir import comb_iir
 from ._base import COMPRESSIONS, Filterbank, compress
 from ._scales import log_spaced_midpoints
@@ -26,10 +27,6 @@ from ._scales import log_spaced_midpoints
 __all__ = ["CombFilterbank"]
 
 ALPHA_MAX = 0.999  # bound of learned feedback gains: |alpha| = ALPHA_MAX |tanh(v)| stays below 1 in float32
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p) - np.log1p(-p)
 
 
 class CombFilterbank(Filterbank):
@@ -150,7 +147,7 @@ class CombFilterbank(Filterbank):
 
         f0 = log_spaced_midpoints(self.fmin, self.fmax, self.n_filters)
         u = np.log(f0 / self.fmin) / np.log(self.fmax / self.fmin)
-        self.f0_logit = nn.Parameter(torch.as_tensor(_logit(u), dtype=torch.float32), requires_grad=bool(learn_f0))
+        self.f0_logit = nn.Parameter(torch.as_tensor(logit(u), dtype=torch.float32), requires_grad=bool(learn_f0))
         alpha0 = torch.full((self.n_filters,), float(alpha), dtype=torch.float32)
         if self.learn_alpha:
             self.alpha_param = nn.Parameter(torch.atanh(alpha0.double() / ALPHA_MAX).float())
@@ -188,15 +185,12 @@ class CombFilterbank(Filterbank):
             min_length=max(1, self.window_length - 2 * pad),
             min_length_reason=f"one frame of window_length={self.window_length} samples",
         )
-        z = comb_envelope(
-            x,
-            self.delays(),
-            self.alphas(),
-            window=self.window_length,
-            stride=self.hop_length,
-            n_echoes=self.n_echoes,
-            mode=self.envelope,
-            padding=self.padding,
+        # The op directly, not comb_envelope(): the input was just checked, and delays >= 2 and
+        # |alpha| < 1 hold by construction, so the wrapper's value checks (a second pass over x, and a
+        # device-to-host sync for delay and alpha on every training step) would only repeat work.
+        z, _ = _comb_envelope_op(
+            x.contiguous(), self.delays(), self.alphas(), self.n_echoes, self.window_length, self.hop_length,
+            self.envelope, pad,
         )
         return compress(z, self.compression, self.eps)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import logit
 import torch
 from torch import nn
 
@@ -29,10 +30,6 @@ WINDOW_COEFFICIENTS = {
 # Fraction of the admissible range by which an initial band edge that falls on (or outside) a
 # constraint boundary is moved inside, where the sigmoid parameterisation can represent it.
 _INIT_NUDGE = 1e-4
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p) - np.log1p(-p)
 
 
 class FIRWindowFilterbank(FIRFilterbank):
@@ -249,7 +246,7 @@ class FIRWindowFilterbank(FIRFilterbank):
         f_lo = self.min_low_hz + span * s_lo
         room = upper - f_lo - self.min_band_hz
         s_b = np.clip((hi - f_lo - self.min_band_hz) / room, _INIT_NUDGE, 1 - _INIT_NUDGE)
-        return _logit(s_lo), _logit(s_b)
+        return logit(s_lo), logit(s_b)
 
     # ------------------------------------------------------------------ bands and windows
     def low_hz(self) -> torch.Tensor:

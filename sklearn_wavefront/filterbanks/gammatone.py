@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import logit
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -173,7 +174,7 @@ class GammatoneFilterbank(FIRFilterbank):
         b = 1.019 * erb_bandwidth(f)
         p = f / nyquist
         raw = {
-            "center_hz_raw": np.log(p) - np.log1p(-p),
+            "center_hz_raw": logit(p),
             "bandwidth_raw": _inverse_softplus(b),
             "order_raw": _inverse_softplus(np.full(self.n_filters, order - _ORDER_FLOOR)),
             "phase": np.zeros(self.n_filters),

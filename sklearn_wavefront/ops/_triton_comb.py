@@ -553,11 +553,6 @@ def run_triton_comb_filter_backward(
     return grad_x, grad_delay.to(delay.dtype), grad_alpha.to(alpha.dtype)
 
 
-def _n_frames(n: int, window: int, stride: int, pad: int) -> int:
-    span = n + 2 * pad - window
-    return span // stride + 1 if span >= 0 else 0
-
-
 def run_triton_comb_envelope(
     x: Tensor,
     delay: Tensor,
@@ -582,7 +577,9 @@ def run_triton_comb_envelope(
     x = x.contiguous()
     batch, n = x.shape
     n_filters = delay.shape[0]
-    n_frames = _n_frames(n, window, stride, pad)
+    from .comb import frames_for_pad  # lazy: ops/comb.py imports this module on CUDA
+
+    n_frames = frames_for_pad(n, window, stride, pad)
     z = torch.empty((batch, n_filters, n_frames), dtype=x.dtype, device=x.device)
     is_max = mode == "max"
     argmax = torch.empty((batch, n_filters, n_frames) if is_max else (0,), dtype=torch.int64, device=x.device)
@@ -643,7 +640,9 @@ def run_triton_comb_envelope_backward(
     grad_z = grad_z.contiguous()
     batch, n = x.shape
     n_filters = delay.shape[0]
-    n_frames = _n_frames(n, window, stride, pad)
+    from .comb import frames_for_pad  # lazy: ops/comb.py imports this module on CUDA
+
+    n_frames = frames_for_pad(n, window, stride, pad)
     if tuple(grad_z.shape) != (batch, n_filters, n_frames):
         raise ValueError(f"grad_z must have shape {(batch, n_filters, n_frames)}, got {tuple(grad_z.shape)}")
     need_grad_x = bool(need_grad_x)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -267,7 +268,7 @@ def _comb_envelope_op(
 
 @_comb_envelope_op.register_fake
 def _(x, delay, alpha, n_echoes, window, stride, mode, pad):
-    n_frames = (x.shape[1] + 2 * pad - window) // stride + 1
+    n_frames = frames_for_pad(x.shape[1], window, stride, pad)
     z = x.new_empty((x.shape[0], delay.shape[0], n_frames))
     if mode == "max":
         return z, x.new_empty((x.shape[0], delay.shape[0], n_frames), dtype=torch.int64)
@@ -390,14 +391,22 @@ def envelope_padding(window: int, padding: str) -> int:
     return 0 if padding == "valid" else window // 2
 
 
+def frames_for_pad(n_samples: int, window: int, stride: int, pad: int) -> int:
+    """Frames of ``window`` samples every ``stride`` over ``n_samples`` extended by ``pad`` zeros on each side.
+
+    ``(n_samples + 2 pad - window) // stride + 1``, or 0 when not even one frame fits.
+    """
+    span = n_samples + 2 * pad - window
+    return span // stride + 1 if span >= 0 else 0
+
+
 def envelope_length(n_samples: int, window: int, stride: int, padding: str = "valid") -> int:
     """Number of frames of :func:`comb_envelope`: ``(N + 2 pad - window) // stride + 1`` (0 if negative).
 
     ``pad = 0`` for ``padding="valid"`` and ``window // 2`` for ``padding="center"`` (frame ``p`` is then
     centred on sample ``p * stride``).
     """
-    span = n_samples + 2 * envelope_padding(window, padding) - window
-    return span // stride + 1 if span >= 0 else 0
+    return frames_for_pad(n_samples, window, stride, envelope_padding(window, padding))
 
 
 def comb_envelope(
@@ -458,8 +467,6 @@ def comb_fir_taps(delay: float, alpha: float, n_echoes: int = 10):
     ``y = numpy.convolve(x, h)[:len(x)]``. Used by tests (as an independent reference) and by the
     benchmark's dense ``conv1d`` surrogate.
     """
-    import numpy as np
-
     taps = np.zeros(math.floor(n_echoes * delay) + 2)
     taps[0] = 1.0
     for _, s, beta, gain in _echo_taps(float(delay), float(alpha), n_echoes):
