@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import numbers
 import os
+import struct
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -54,6 +56,42 @@ def resample(x, orig_rate, target_rate):
     return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator).astype(np.float32)
 
 
+def _wav_frames(path):
+    """``(declared, present)`` sample frames of a RIFF/RIFX WAVE file, or ``None`` when unknown.
+
+    libsndfile reads a WAV file whose ``data`` chunk is shorter than its header says without a word,
+    and even reports the shorter length as the file's: only the header itself tells. Streaming
+    writers that leave the size open (0 or 0xFFFFFFFF, as in RF64) give ``None``.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+                return None
+            endian = "<" if head[:4] == b"RIFF" else ">"
+            total = os.fstat(f.fileno()).st_size
+            block_align = 0
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, size = chunk[:4], struct.unpack(endian + "I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    fmt = f.read(min(size, 16))
+                    if len(fmt) < 14:
+                        return None
+                    block_align = struct.unpack(endian + "H", fmt[12:14])[0]
+                    f.seek(size - len(fmt) + (size & 1), os.SEEK_CUR)
+                elif cid == b"data":
+                    if block_align == 0 or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block_align, (total - f.tell()) // block_align
+                else:
+                    f.seek(size + (size & 1), os.SEEK_CUR)
+    except OSError:
+        return None
+
+
 def _read_one(path, sample_rate):
     """Mono float32 samples of ``path`` (channels averaged), resampled; raise _SkipFile on trouble."""
     if not os.path.exists(path):
@@ -64,6 +102,16 @@ def _read_one(path, sample_rate):
         raise _SkipFile(f"unreadable ({type(exc).__name__}: {exc})") from exc
     if x.shape[0] == 0:
         raise _SkipFile("holds no samples")
+    frames = _wav_frames(path)
+    if frames is not None and frames[1] < frames[0]:
+        raise _SkipFile(
+            f"is truncated: its header declares {frames[0]} sample frames but only {frames[1]} are present"
+        )
+    if not np.all(np.isfinite(x)):
+        bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+        raise _SkipFile(
+            f"contains {bad.size} NaN or infinite sample(s) (the first at {bad[0] / rate:.4g} s, frame {bad[0]})"
+        )
     x = x.mean(axis=1)
     if sample_rate is not None:
         x = resample(x, rate, sample_rate)
@@ -162,8 +210,94 @@ def _convert_column(values):
     return np.array(values, dtype=object)
 
 
+def _read_csv(labels_path, encoding):
+    """Header and ``(line number, row)`` pairs of the CSV; the encoding as described in the loader."""
+    tries = ["utf-8-sig", "latin-1"] if encoding is None else [encoding]
+    for enc in tries:
+        try:
+            with open(labels_path, newline="", encoding=enc) as f:
+                text = f.read()
+        except LookupError as exc:
+            raise ValueError(f"encoding={encoding!r} is not a text encoding Python knows") from exc
+        except UnicodeDecodeError as exc:
+            if encoding is not None:
+                raise ValueError(
+                    f"{labels_path} cannot be read as {encoding} ({exc.reason} at byte {exc.start}); "
+                    "pass the file's encoding as encoding=..."
+                ) from exc
+            continue  # not UTF-8: latin-1 next, which decodes any byte
+        if "\x00" in text:  # NUL characters: a UTF-16/32 file read as an 8-bit encoding
+            raise ValueError(
+                f"{labels_path} holds NUL characters when read as {enc}: it is probably UTF-16 (as some "
+                "spreadsheet programs write); save it as CSV UTF-8 or pass encoding='utf-16'"
+            )
+        reader = csv.reader(io.StringIO(text, newline=""))
+        fields = next(reader, [])
+        rows = [(reader.line_num, row) for row in reader if row]
+        if enc == "latin-1" and encoding is None:
+            warnings.warn(
+                f"{labels_path} is not valid UTF-8; it was read as latin-1 (pass encoding=... if that is wrong)",
+                UserWarning,
+                stacklevel=3,
+            )
+        return fields, rows
+    raise AssertionError("unreachable: latin-1 decodes every byte")  # pragma: no cover
+
+
+def _check_rows(labels_path, fields, rows, path_column, target_column):
+    """Every row has one cell per column, a path and a label; the column names are distinct."""
+    seen, dup = set(), []
+    for name in fields:
+        if name in seen and name not in dup:
+            dup.append(name)
+        seen.add(name)
+    if dup:
+        raise ValueError(
+            f"{labels_path} has duplicate column name(s) {dup}; every column needs its own name "
+            "(otherwise one of them would be silently ignored)"
+        )
+    for line, row in rows:
+        if len(row) != len(fields):
+            raise ValueError(
+                f"{labels_path}, line {line}: {len(row)} cells for the {len(fields)} columns {fields}"
+            )
+        cells = dict(zip(fields, row))
+        for col, what in ((path_column, "path"), (target_column, "label")):
+            if not cells[col].strip():
+                raise ValueError(f"{labels_path}, line {line}: the {what} column {col!r} is empty")
+
+
+def _check_duplicates(labels_path, paths, lines, on_duplicate):
+    """Positions of the rows to keep; a file listed twice could sit in a training and a test fold."""
+    first, dups = {}, []
+    for i, p in enumerate(paths):
+        key = os.path.normcase(os.path.realpath(p))
+        if key in first:
+            dups.append((first[key], i))
+        else:
+            first[key] = i
+    if not dups:
+        return list(range(len(paths)))
+    shown = "; ".join(f"{paths[j]} on lines {lines[i]} and {lines[j]}" for i, j in dups[:3])
+    more = f" (and {len(dups) - 3} more)" if len(dups) > 3 else ""
+    if on_duplicate == "raise":
+        raise ValueError(
+            f"{labels_path} lists {len(dups)} file(s) more than once: {shown}{more}; a recording listed twice "
+            "can end up in a training and a test fold. Remove the repeats, or pass on_duplicate='first' "
+            "to keep each file's first row"
+        )
+    warnings.warn(
+        f"on_duplicate='first': {len(dups)} repeated row(s) of {labels_path} left out: {shown}{more}",
+        UserWarning,
+        stacklevel=3,
+    )
+    dropped = {j for _, j in dups}
+    return [i for i in range(len(paths)) if i not in dropped]
+
+
 def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None, *, path_column="path",
-                      target_column="label", on_error="raise", return_X_y=False):
+                      target_column="label", on_error="raise", on_duplicate="raise", encoding=None,
+                      return_X_y=False):
     """Load the recordings of a folder described by a CSV file.
 
     The CSV has a header row; ``path_column`` holds file paths relative to ``root`` (or
@@ -188,9 +322,20 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
     path_column, target_column : str, default="path", "label"
         Names of the CSV columns with the file paths and the labels.
     on_error : {"raise", "skip"}, default="raise"
-        A missing file raises ``FileNotFoundError`` and an unreadable or empty one
-        ``ValueError``, naming the file. With ``"skip"`` such files are left out, a warning says
-        how many, and the Bunch's ``skipped`` lists ``(path, reason)`` pairs.
+        A missing file raises ``FileNotFoundError``; an unreadable or empty one, a WAV file shorter
+        than its header declares (truncated), and one holding NaN or infinite samples raise
+        ``ValueError``; each message names the file. With ``"skip"`` such files are left out, a
+        warning says how many, and the Bunch's ``skipped`` lists ``(path, reason)`` pairs.
+    on_duplicate : {"raise", "first"}, default="raise"
+        A file listed on more than one row (same path after resolving ``..`` and links) raises
+        ``ValueError`` naming the lines: it could otherwise sit in a training and a test fold.
+        ``"first"`` keeps each file's first row and warns.
+    encoding : str or None, default=None
+        Text encoding of the CSV. ``None`` reads UTF-8 (with or without the byte-order mark that
+        spreadsheet programs write) and, when the file is not valid UTF-8, latin-1 with a warning.
+
+    The CSV must have distinct column names, one cell per column on every row and a non-empty path
+    and label on every row; otherwise a ``ValueError`` names the file and the line.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of the Bunch.
 
@@ -227,10 +372,9 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
     labels_path = Path(labels) if Path(labels).is_absolute() else root / labels
     if not labels_path.is_file():
         raise FileNotFoundError(f"labels file not found: {labels_path} (labels={str(labels)!r}, root={str(root)!r})")
-    with open(labels_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        fields = reader.fieldnames or []
-        rows = list(reader)
+    if on_duplicate not in ("raise", "first"):
+        raise ValueError(f"on_duplicate must be 'raise' or 'first', got on_duplicate={on_duplicate!r}")
+    fields, numbered = _read_csv(labels_path, encoding)
     for name, col in (("path_column", path_column), ("target_column", target_column)):
         if col not in fields:
             raise ValueError(f"{name}={col!r} is not a column of {labels_path}; its columns are {fields}")
@@ -238,9 +382,14 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
     clash = sorted(set(extra) & _RESERVED)
     if clash:
         raise ValueError(f"columns {clash} of {labels_path} clash with reserved Bunch keys {sorted(_RESERVED)}; rename them")
-    if not rows:
+    if not numbered:
         raise ValueError(f"{labels_path} lists no recordings")
+    _check_rows(labels_path, fields, numbered, path_column, target_column)
+    rows = [dict(zip(fields, row)) for _, row in numbered]
+    lines = [line for line, _ in numbered]
     paths = [str(Path(r[path_column]) if Path(r[path_column]).is_absolute() else root / r[path_column]) for r in rows]
+    keep = _check_duplicates(labels_path, paths, lines, on_duplicate)
+    rows, paths = [rows[i] for i in keep], [paths[i] for i in keep]
     data, kept, rates, lengths, skipped, rate = _read_files(
         paths, sample_rate=sample_rate, duration=duration, on_error=on_error, listed_in=str(labels_path)
     )
