@@ -47,7 +47,9 @@ def test_half_precision_inputs_run_and_match_float32(make, dtype):
 
 def test_bfloat16_comb_module_and_op():
     bank = CombFilterbank(sample_rate=8000, n_filters=3, window_length=200).to(torch.bfloat16)
-    x = torch.randn(1, 1000)
+    # a fixed input, not whatever state other tests leave torch's global generator in (with delays
+    # computed in bfloat16, 23 of 40 seeds missed this tolerance; the delays are float32 now)
+    x = torch.randn(1, 1000, generator=torch.Generator().manual_seed(0))
     out = bank(x.to(torch.bfloat16))
     ref = CombFilterbank(sample_rate=8000, n_filters=3, window_length=200)(x)
     assert out.dtype == torch.bfloat16
