@@ -126,3 +126,49 @@ def check_waveform(x, *, name: str = "x", min_length: int = 1, min_length_reason
     if not torch.compiler.is_compiling() and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite samples")
     return x
+
+
+#: Largest ``|sample|`` the estimators accept. Audio is float in [-1, 1] or integer PCM (int32 at most
+#: 2.1e9); squared envelopes of samples beyond ~1e18 overflow float32 (3.4e38) inside the filterbanks, and
+#: their gradients overflow well before that, so training would end with NaN weights.
+MAX_ABS_SAMPLE = 1e10
+
+
+def check_sample_scale(X, *, name: str = "X") -> None:
+    """Raise ``ValueError`` if any sample of ``X`` exceeds :data:`MAX_ABS_SAMPLE` in absolute value.
+
+    ``X`` is a float array ``(n_recordings, n_samples)`` already checked for NaN and inf. The message
+    names the first offending recording and says how to rescale.
+    """
+    arr = np.asarray(X)
+    if arr.size == 0:
+        return
+    peaks = np.abs(arr).reshape(arr.shape[0], -1).max(axis=1) if arr.ndim > 1 else np.abs(arr)
+    bad = np.flatnonzero(peaks > MAX_ABS_SAMPLE)
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{name} holds samples of magnitude up to {float(peaks[i]):.3g} (recording {i}"
+            f"{f' and {bad.size - 1} more' if bad.size > 1 else ''}); values beyond {MAX_ABS_SAMPLE:.0e} overflow "
+            f"the float32 envelopes and gradients. Scale {name} down (audio is usually within [-1, 1]; "
+            f"e.g. {name} / np.abs({name}).max())"
+        )
+
+
+def check_equal_lengths(X, *, name: str = "X", hint: str = "") -> None:
+    """Raise a clear ``ValueError`` when ``X`` is a sequence of recordings of different lengths.
+
+    numpy's own message ("inhomogeneous shape") does not say what to do; ``hint`` does.
+    """
+    if not (isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object)):
+        return  # arrays, DataFrames, sparse matrices: numpy's and scikit-learn's checks speak for them
+    try:
+        lengths = [len(x) for x in X]
+    except TypeError:
+        return
+    if len(set(lengths)) > 1:
+        raise ValueError(
+            f"{name} is a sequence of {len(lengths)} recordings of different lengths "
+            f"({min(lengths)} to {max(lengths)} samples); this estimator needs recordings of one length. "
+            + (hint or "Crop or zero-pad them to one length first.")
+        )

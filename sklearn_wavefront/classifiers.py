@@ -16,8 +16,15 @@ All classifiers here share these defaults (see :class:`WaveformClassifier` for t
   no group is on both sides; :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` passes the
   recording of each segment this way. The group split is stratified by each group's (most
   frequent) class under the same condition, counted in groups;
-* ``random_state`` seeds torch when the net is initialised (weights, shuffling, dropout) and the
-  inner split, so the same ``random_state`` gives the same predictions on the CPU;
+* ``random_state`` seeds a generator private to the estimator, from which the initial weights,
+  the shuffling, the dropout masks and the inner split are drawn; torch's global generator is
+  neither reseeded nor drawn from, so the same ``random_state`` gives the same predictions on the
+  CPU, also when several fits run at once in threads (``joblib``'s threading backend);
+* training stops with :class:`~sklearn_wavefront.exceptions.TrainingDivergedError`, naming the
+  epoch and batch, as soon as the loss or a parameter becomes NaN or infinite (a learning rate
+  too large, or inputs of extreme scale), instead of returning a model that predicts NaN;
+* ``X`` must be finite with ``|x| <= 1e10`` (audio is usually within [-1, 1]; larger samples
+  overflow the float32 envelopes); ``y`` must hold at least two classes;
 * ``device="auto"`` means ``"cuda"`` when available, else ``"cpu"``;
 * any labels (strings included): ``classes_`` holds them **sorted** (scikit-learn convention, also
   when ``classes=[...]`` is given in another order: ``classes`` only fixes the label set), the
@@ -35,6 +42,7 @@ import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
+    Callback,
     EarlyStopping,
     EpochScoring,
     EpochTimer,
@@ -52,6 +60,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from torch.utils.data import Subset
 
+from ._random import make_generator, reset_parameters, use_generator_dropout
+from ._validation import check_equal_lengths, check_sample_scale
+from .exceptions import TrainingDivergedError
 from .networks.combnet import CombNet
 from .networks.heads import WaveformNet
 from .networks.iconnet import IConNet
@@ -146,6 +157,42 @@ class OneCycleLRScheduler(LRScheduler):
 
     def on_epoch_end(self, net, **kwargs):
         return
+
+
+class FiniteTrainingGuard(Callback):
+    """Stop training with :class:`~sklearn_wavefront.exceptions.TrainingDivergedError` when a batch's
+    loss or, after the optimiser step, any parameter is NaN or infinite.
+
+    Without it a diverged net finishes ``fit`` "normally" and predicts one class for everything from
+    NaN probabilities. The check costs one reduction over the parameters per batch.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if not training:
+            return
+        loss_ok = loss is None or bool(torch.isfinite(torch.as_tensor(loss)).all())
+        bad = [name for name, p in net.module_.named_parameters() if not bool(torch.isfinite(p).all())]
+        if loss_ok and not bad:
+            return
+        epoch = len(net.history)
+        n_batch = len(net.history[-1]["batches"]) if len(net.history) else 0
+        peak = float("nan")
+        if batch is not None:
+            Xb = batch[0]
+            if isinstance(Xb, torch.Tensor) and Xb.numel():
+                peak = float(Xb.detach().abs().max())
+        what = []
+        if not loss_ok:
+            what.append(f"the training loss is {float(torch.as_tensor(loss).detach().float().mean())}")
+        if bad:
+            shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+            what.append(f"parameters {shown} are no longer finite")
+        raise TrainingDivergedError(
+            f"{type(net).__name__} diverged at epoch {epoch}, batch {n_batch}: {' and '.join(what)}. "
+            f"Likely causes: the learning rate lr={net.lr!r} is too large (try one 10 times smaller), "
+            f"or the inputs have an extreme scale (largest |x| in this batch: {peak:.3g}; audio is "
+            "usually within [-1, 1]). Training was stopped; no model was kept."
+        )
 
 
 class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
@@ -247,6 +294,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             ("valid_acc", EpochScoring(_encoded_accuracy, name="valid_acc", lower_is_better=False)),
             ("lr_scheduler", OneCycleLRScheduler()),
             ("gradient_clipping", GradientNormClipping(gradient_clip_value=self.gradient_clip)),
+            ("finite_guard", FiniteTrainingGuard()),
         ]
         if self.early_stopping:
             callbacks.append(
@@ -268,6 +316,18 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             raise ValueError(f"gradient_clip must be a number > 0 or None, got gradient_clip={gc!r}")
         if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, numbers.Integral) or self.max_epochs < 0:
             raise ValueError(f"max_epochs must be an integer >= 0, got max_epochs={self.max_epochs!r}")
+        self._check_device_available()
+
+    def _check_device_available(self):
+        requested = self.__dict__.get("_device_requested_", "cpu")
+        try:
+            dev = torch.device(resolve_device(requested))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise ValueError(f"device={requested!r} is not a torch device (use 'auto', 'cpu' or 'cuda')") from exc
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={requested!r}: CUDA is not available here (use device='cpu' or 'auto')")
+        if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device={requested!r}: there are only {torch.cuda.device_count()} CUDA device(s)")
 
     def _seed(self):
         """A torch seed from ``random_state`` (``None`` when unseeded)."""
@@ -278,12 +338,33 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def initialize(self):
-        """Seed torch from ``random_state`` (if given), then initialise callbacks, module, optimizer."""
+        """Initialise callbacks, module and optimizer, drawing every random number from generators
+        private to this estimator, seeded from ``random_state`` (see the module docstring)."""
         seed = self._seed()
-        self._split_seed_ = seed
-        if seed is not None:
-            torch.manual_seed(seed)
-        return super().initialize()
+        if seed is None:  # unseeded: one draw from torch's global generator, as skorch's own shuffling
+            seed = int(torch.randint(0, np.iinfo(np.int32).max, (1,)).item())
+            self._split_seed_ = None
+        else:
+            self._split_seed_ = seed
+        self._torch_seed_ = seed
+        # the generator of the data loader's shuffling (and its workers' base seed)
+        self._loader_generator_ = make_generator(seed)
+        # whatever a module draws from the global generator while it is built is undone
+        with torch.random.fork_rng(devices=[]):
+            return super().initialize()
+
+    def get_params_for(self, prefix):
+        """skorch's, plus this estimator's private generator for the data loaders.
+
+        A ``DataLoader`` without a generator draws its shuffling order (and a base seed, even
+        when it does not shuffle) from torch's global generator.
+        """
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train" and "generator" not in params:
+            params["generator"] = getattr(self, "_loader_generator_", None) or torch.Generator()
+        elif prefix == "iterator_valid" and "generator" not in params:
+            params["generator"] = torch.Generator()  # consumed only by an unused base seed
+        return params
 
     def _module_defaults(self) -> dict:
         defaults = {"sample_rate": self.sample_rate}
@@ -308,7 +389,13 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
                 "the number of classes is unknown: call fit(X, y), or pass classes=[...] or module__n_classes"
             )
         kwargs = {**defaults, **kwargs}
-        self.module_ = self.initialized_instance(self.module, kwargs)
+        module = self.initialized_instance(self.module, kwargs)
+        if module is not self.module:  # freshly built here, not a user's instance used as it is
+            seed = getattr(self, "_torch_seed_", 0)
+            reset_parameters(module, make_generator(seed))
+            # dropout masks from a generator on the device the module will run on
+            use_generator_dropout(module, make_generator(seed + 1, torch.device(self.device)))
+        self.module_ = module
         return self
 
     def get_split_datasets(self, X, y=None, **fit_params):
@@ -413,8 +500,9 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         self : object
         """
         self._validate_own_params()
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = self._validate_Xy(X, y, reset=True)
         y_enc = self._encode_labels(y, refit=True)
+        self._check_two_classes()
         if groups is not None:
             groups = _to_numpy(groups)
             if groups.ndim != 1 or len(groups) != len(y_enc):
@@ -443,8 +531,10 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             return self
         self._validate_own_params()
         first = not getattr(self, "initialized_", False)
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        X, y = self._validate_Xy(X, y, reset=first)
         y = self._encode_labels(y, refit=first)
+        if first:
+            self._check_two_classes(classes)
         self._fit_groups_ = None if groups is None else _to_numpy(groups)
         try:
             super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
@@ -474,10 +564,30 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         if encoder is not None:
             self.classes_inferred_ = encoder.classes_
 
+    def _validate_Xy(self, X, y, reset):
+        check_equal_lengths(X, hint=_RAGGED_HINT)
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=reset)
+        check_sample_scale(X)
+        # pandas hands out read-only views; torch warns on (and must not write to) those
+        return (X if X.flags.writeable else X.copy()), y
+
+    def _check_two_classes(self, classes=None):
+        labels = self.label_encoder_.classes_
+        if classes is not None and len(classes):
+            labels = np.unique(np.asarray(classes))
+        if len(labels) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but y contains only one class: "
+                f"{labels[0].item() if hasattr(labels[0], 'item') else labels[0]!r}"
+            )
+
     def _check_X(self, X):
         if is_dataset(X):
             return X
-        return validate_data(self, X, dtype=np.float32, reset=False)
+        check_equal_lengths(X, hint=_RAGGED_HINT)
+        X = validate_data(self, X, dtype=np.float32, reset=False)
+        check_sample_scale(X)
+        return X if X.flags.writeable else X.copy()
 
     def predict_proba(self, X):
         """Class probabilities ``(n_recordings, n_classes)`` (soft-max of the logits; rows sum to 1),
@@ -494,6 +604,12 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         tags.non_deterministic = False
         tags.input_tags.allow_nan = False
         return tags
+
+
+_RAGGED_HINT = (
+    "Wrap the classifier in sklearn_wavefront.SegmentedClassifier (which cuts recordings of any length "
+    "into segments and decides per recording), or crop/zero-pad them to one length first."
+)
 
 
 def _to_numpy(values):

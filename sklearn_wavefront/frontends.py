@@ -25,7 +25,15 @@ statistics (always these, whatever ``output`` is) are standardised with the stat
 initial filterbank on the training data and fed to a linear soft-max head; filterbank and head are
 trained jointly with Adam on the cross-entropy for ``max_epochs`` passes over shuffled mini-batches
 of ``batch_size`` recordings. The head is then discarded and ``transform`` uses the learned filters.
-The same ``random_state`` gives the same result.
+The same ``random_state`` gives the same result, also when several fits run at once in threads:
+every random draw comes from a generator private to the estimator, never from torch's global one.
+Learning stops with :class:`~sklearn_wavefront.exceptions.TrainingDivergedError` (naming the epoch
+and batch) as soon as the loss or a filter parameter becomes NaN or infinite, and ``y`` must then
+hold at least two classes.
+
+**Inputs.** ``X`` must be finite, with ``|x| <= 1e10`` (audio is usually within [-1, 1] or integer
+PCM; larger samples overflow the float32 envelopes used when learning): anything else is rejected
+with a ``ValueError`` that says how to rescale.
 """
 
 from __future__ import annotations
@@ -41,6 +49,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._random import make_generator, reset_parameters
+from ._validation import check_equal_lengths, check_sample_scale
+from .exceptions import TrainingDivergedError
+
 __all__ = [
     "CombFrontend",
     "IConNetFrontend",
@@ -51,6 +63,10 @@ __all__ = [
 ]
 
 _STATISTICS = ("mean", "std", "max", "min")
+_RAGGED_HINT = (
+    "Crop or zero-pad them to one length, or cut them into segments of one length "
+    "(sklearn_wavefront.segment_signals) and pool the segments' features per recording."
+)
 _OUTPUTS = ("statistics", "frames")
 
 
@@ -63,6 +79,11 @@ def _statistic(z: torch.Tensor, name: str) -> torch.Tensor:
     if name == "max":
         return z.amax(-1)
     return z.amin(-1)
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for messages: ``'a'``, not ``np.str_('a')``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_int(name, value, minimum):
@@ -147,36 +168,55 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         if not params:
             return []
         stats = ("mean", "std")
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            fb.eval()
-            feats0 = torch.as_tensor(
-                self._batched(lambda x: self._pooled(fb, x, stats), X, dtype=torch.float32), dtype=torch.float32
-            )
-            mu = feats0.mean(0)
-            sd = feats0.std(0, correction=0).clamp_min(1e-3)
+        # every random draw (head weights, shuffling) comes from this estimator's own generator:
+        # torch's global one is shared by all threads (joblib's threading backend)
+        gen = make_generator(seed)
+        fb.eval()
+        feats0 = torch.as_tensor(
+            self._batched(lambda x: self._pooled(fb, x, stats), X, dtype=torch.float32), dtype=torch.float32
+        )
+        mu = feats0.mean(0)
+        sd = feats0.std(0, correction=0).clamp_min(1e-3)
+        with torch.random.fork_rng(devices=[]):  # the default initialisation's draws are undone...
             head = nn.Linear(feats0.shape[1], n_classes)
-            opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
-            loss_fn = nn.CrossEntropyLoss()
-            gen = torch.Generator().manual_seed(seed)
-            X_t = torch.tensor(X, dtype=torch.float32)
-            y_t = torch.as_tensor(y_codes, dtype=torch.long)
-            fb.train()
-            losses = []
-            for _ in range(self.max_epochs):
-                perm = torch.randperm(X_t.shape[0], generator=gen)
-                total = 0.0
-                for start in range(0, X_t.shape[0], self.batch_size):
-                    idx = perm[start : start + self.batch_size]
-                    opt.zero_grad()
-                    logits = head((self._pooled(fb, X_t[idx], stats) - mu) / sd)
-                    loss = loss_fn(logits, y_t[idx])
-                    loss.backward()
-                    opt.step()
-                    total += float(loss) * len(idx)
-                losses.append(total / X_t.shape[0])
-            fb.eval()
+        reset_parameters(head, gen)  # ...and the weights re-drawn from the private generator
+        opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
+        loss_fn = nn.CrossEntropyLoss()
+        X_t = torch.tensor(X, dtype=torch.float32)
+        y_t = torch.as_tensor(y_codes, dtype=torch.long)
+        fb.train()
+        losses = []
+        for epoch in range(self.max_epochs):
+            perm = torch.randperm(X_t.shape[0], generator=gen)
+            total = 0.0
+            for batch, start in enumerate(range(0, X_t.shape[0], self.batch_size)):
+                idx = perm[start : start + self.batch_size]
+                opt.zero_grad()
+                logits = head((self._pooled(fb, X_t[idx], stats) - mu) / sd)
+                loss = loss_fn(logits, y_t[idx])
+                loss.backward()
+                opt.step()
+                value = loss.item()
+                self._check_finite(fb, value, epoch + 1, batch + 1, X_t[idx])
+                total += value * len(idx)
+            losses.append(total / X_t.shape[0])
+        fb.eval()
         return losses
+
+    def _check_finite(self, fb, loss: float, epoch: int, batch: int, x: torch.Tensor) -> None:
+        """Raise :class:`TrainingDivergedError` if the loss or a filterbank parameter is not finite."""
+        bad = [name for name, p in fb.named_parameters() if not bool(torch.isfinite(p).all())]
+        if np.isfinite(loss) and not bad:
+            return
+        what = [] if np.isfinite(loss) else [f"the training loss is {loss}"]
+        if bad:
+            what.append(f"filterbank parameters {', '.join(bad)} are no longer finite")
+        raise TrainingDivergedError(
+            f"{type(self).__name__}.fit diverged while learning the filters at epoch {epoch}, batch {batch}: "
+            f"{' and '.join(what)}. Likely causes: learning_rate={self.learning_rate!r} is too large (try one "
+            f"10 times smaller), or the inputs have an extreme scale (largest |x| in this batch: "
+            f"{float(x.abs().max()):.3g}; audio is usually within [-1, 1]). No filterbank was kept."
+        )
 
     # -- scikit-learn API ---------------------------------------------------------------------------
     def fit(self, X, y=None):
@@ -197,23 +237,28 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         stats = self._validate_params()
         self.__dict__.pop("classes_", None)  # a refit without labels learns no classes
         learn = y is not None and self.max_epochs > 0
+        check_equal_lengths(X, hint=_RAGGED_HINT)
         if learn:
             X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
             check_classification_targets(y)
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32])
+        check_sample_scale(X)
         self._statistics_ = stats
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            fb = self._make_filterbank()
+        fb = self._make_filterbank()  # initialised deterministically (mel- or log-spaced): no draws
         self.min_input_length_ = int(fb.min_input_length())
         self.loss_curve_ = []
         if learn:
             encoder = LabelEncoder().fit(y)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"max_epochs={self.max_epochs} asks {type(self).__name__} to learn its filters from the labels, "
+                    f"but y contains only one class: {_plain(encoder.classes_[0])!r}; learning needs at least 2 classes "
+                    "(or set max_epochs=0 to keep the initial filters)"
+                )
             self.classes_ = encoder.classes_
-            if len(self.classes_) >= 2:
-                self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed)
+            self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed)
         fb.eval()
         for p in fb.parameters():
             p.requires_grad_(False)
@@ -245,6 +290,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "filterbank_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_sample_scale(X)
         return self._batched(lambda x: self._features(self.filterbank_, x), X)
 
     def _channel_names(self) -> list:
