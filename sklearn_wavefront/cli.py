@@ -91,10 +91,16 @@ def _folder_data(args):
         except (OSError, ValueError) as exc:
             raise CommandError(_one_line(exc)) from exc
     sr = int(bunch.sample_rate)
+    _check_scale(bunch.data, bunch.paths)
     lengths = np.array([len(x) for x in bunch.data])
     if args.duration:
         _check_length(args.duration, sr)
     n = int(round(args.duration * sr)) if args.duration else int(np.median(lengths))
+    if n < _MIN_SAMPLES:
+        raise CommandError(
+            f"the recordings in {labels_path} have a median length of {n} samples at {sr} Hz; at least "
+            f"{_MIN_SAMPLES} are needed (raise --sample-rate or pass a longer --duration)"
+        )
     X = np.zeros((len(bunch.data), max(n, 1)), dtype=np.float32)
     for row, x in zip(X, bunch.data):
         row[: min(n, len(x))] = x[:n]
@@ -112,6 +118,64 @@ def _folder_data(args):
 
 
 _MIN_SAMPLES = 16
+
+
+def _frontend_builds(name, sr, n_filters) -> bool:
+    """Whether front-end ``name`` with this command's settings can be built at ``sr`` Hz."""
+    from .networks.heads import WaveformNet
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            WaveformNet(name, n_classes=2, sample_rate=sr, n_filters=n_filters,
+                        frontend_kwargs=_frontend_kwargs(name, sr, n_filters))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _minimum_sample_rate(name, n_filters, upper=192000):
+    """The lowest whole sample rate (Hz) at which ``name`` builds, by bisection (``None`` if none <= upper)."""
+    if not _frontend_builds(name, upper, n_filters):
+        return None
+    lo, hi = 1, upper  # invariant: builds at hi; lo is a rate below every working one or untested
+    if _frontend_builds(name, lo, n_filters):
+        return lo
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _frontend_builds(name, mid, n_filters):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _check_sample_rate_for(frontends, sr, n_filters):
+    """Reject a sample rate at which a chosen front-end cannot be built (its default frequency range
+    needs a higher Nyquist frequency), naming the lowest rate that works."""
+    for name in frontends:
+        if _frontend_builds(name, sr, n_filters):
+            continue
+        low = _minimum_sample_rate(name, n_filters)
+        hint = f"it needs at least {low} Hz" if low else "it cannot be built at any rate up to 192 kHz"
+        raise CommandError(
+            f"--sample-rate {sr} is too low for the {name} front-end with --n-filters {n_filters}: {hint} "
+            "(pass a higher --sample-rate or leave that front-end out with --frontends)"
+        )
+
+
+def _check_scale(X, paths):
+    """Name the first file whose samples are too large for the models (see MAX_ABS_SAMPLE)."""
+    from ._validation import MAX_ABS_SAMPLE
+
+    for x, path in zip(X, paths):
+        peak = float(np.max(np.abs(x))) if len(x) else 0.0
+        if peak > MAX_ABS_SAMPLE:
+            raise CommandError(
+                f"audio file {path} holds samples of magnitude up to {peak:.3g}; values beyond "
+                f"{MAX_ABS_SAMPLE:.0e} overflow the models' float32 envelopes (audio is usually within "
+                "[-1, 1]): rescale the file"
+            )
 
 
 def _check_length(duration, sr):
@@ -316,6 +380,7 @@ def run_compare(args, out=None, err=None) -> int:
         X, y, groups, sr, desc = _builtin_data(args)
         where = "the built-in data set"
     _check_folds(y, groups, args.folds, where, args.group_column)
+    _check_sample_rate_for(frontends, sr, args.n_filters)
     classes = np.unique(y)
     if groups is None:
         cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.random_state)
@@ -433,10 +498,15 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .exceptions import TrainingDivergedError
+
     try:
         return run_compare(args)
     except CommandError as exc:
         print(f"wavefront: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except TrainingDivergedError as exc:  # never a table built on a NaN model
+        print(f"wavefront: error: {_one_line(exc)} (see --lr)", file=sys.stderr)
         return 2
 
 

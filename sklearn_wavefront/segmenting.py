@@ -28,7 +28,13 @@ __all__ = ["SegmentedClassifier", "segment_signals"]
 
 
 def _as_recordings(X):
-    """Validate ``X`` as a sequence of 1-D float recordings; return a list of float arrays."""
+    """Validate ``X`` as a sequence of 1-D float recordings; return a list of float arrays.
+
+    A pandas DataFrame counts as a 2-D array (one recording per row): iterating over it would give
+    its column labels.
+    """
+    if hasattr(X, "to_numpy") and getattr(X, "ndim", None) == 2:
+        X = X.to_numpy()
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype != object:
         recordings = list(X)
     elif isinstance(X, np.ndarray) and X.ndim not in (1, 2):

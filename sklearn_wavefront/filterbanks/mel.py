@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 
 import numpy as np
 import torch
 
+from ..exceptions import EmptyFilterWarning
 from .._validation import check_choice, check_frequency_range, check_positive_float, check_positive_int, check_waveform
 from ._base import COMPRESSIONS, Filterbank, compress
 from ._dct import dct_ii_matrix
@@ -123,6 +125,16 @@ class MelFilterbank(Filterbank):
         self.amin = check_positive_float("amin", amin)
         bins = np.linspace(0.0, self.sample_rate / 2, self.n_fft // 2 + 1)
         weights = mel_weights(bins, fmin, fmax, self.n_filters, self.htk, self.norm)
+        empty = int(np.count_nonzero(weights.max(axis=1) <= 0))
+        if empty:
+            # such a band sits at the log floor for every input: a constant feature, silently
+            warnings.warn(
+                f"{empty} of the n_filters={self.n_filters} mel bands contain no STFT bin (n_fft={self.n_fft} "
+                f"gives bins {self.sample_rate / self.n_fft:g} Hz apart) and output a constant; use fewer "
+                "filters, a larger n_fft or a wider [fmin, fmax]",
+                EmptyFilterWarning,
+                stacklevel=2,
+            )
         self.register_buffer("mel_matrix", torch.as_tensor(weights, dtype=torch.float32))
         self.register_buffer("window", torch.hann_window(self.win_length, periodic=True, dtype=torch.float32))
 
