@@ -39,6 +39,7 @@ with a ``ValueError`` that says how to rescale.
 from __future__ import annotations
 
 import numbers
+import time
 
 import numpy as np
 import torch
@@ -46,7 +47,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 
 from ._random import make_generator, reset_parameters
@@ -132,6 +133,8 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         _check_int("max_epochs", self.max_epochs, 0)
         _check_int("batch_size", self.batch_size, 1)
         _check_float("learning_rate", self.learning_rate)
+        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
+            raise ValueError(f"verbose must be an integer >= 0 (or a bool), got verbose={self.verbose!r}")
         return stats
 
     def _make_filterbank(self) -> nn.Module:
@@ -163,7 +166,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         return np.concatenate(out, axis=0)
 
     # -- learning -----------------------------------------------------------------------------------
-    def _learn(self, fb, X: np.ndarray, y_codes: np.ndarray, n_classes: int, seed: int) -> list:
+    def _learn(self, fb, X: np.ndarray, y_codes: np.ndarray, n_classes: int, seed: int, weights=None) -> list:
         params = [p for p in fb.parameters() if p.requires_grad]
         if not params:
             return []
@@ -175,31 +178,44 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         feats0 = torch.as_tensor(
             self._batched(lambda x: self._pooled(fb, x, stats), X, dtype=torch.float32), dtype=torch.float32
         )
-        mu = feats0.mean(0)
-        sd = feats0.std(0, correction=0).clamp_min(1e-3)
+        w_all = torch.ones(X.shape[0]) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+        share = (w_all / w_all.sum())[:, None]  # weighted standardisation: a weight counts as repeats
+        mu = (share * feats0).sum(0)
+        sd = (share * (feats0 - mu) ** 2).sum(0).sqrt().clamp_min(1e-3)
         with torch.random.fork_rng(devices=[]):  # the default initialisation's draws are undone...
             head = nn.Linear(feats0.shape[1], n_classes)
         reset_parameters(head, gen)  # ...and the weights re-drawn from the private generator
         opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
-        loss_fn = nn.CrossEntropyLoss()
+        loss_fn = nn.CrossEntropyLoss(reduction="none")
         X_t = torch.tensor(X, dtype=torch.float32)
         y_t = torch.as_tensor(y_codes, dtype=torch.long)
         fb.train()
         losses = []
         for epoch in range(self.max_epochs):
+            start_time = time.perf_counter()
             perm = torch.randperm(X_t.shape[0], generator=gen)
             total = 0.0
             for batch, start in enumerate(range(0, X_t.shape[0], self.batch_size)):
                 idx = perm[start : start + self.batch_size]
+                w = w_all[idx]
+                if float(w.sum()) <= 0:  # a batch of zero-weight recordings teaches nothing
+                    continue
                 opt.zero_grad()
                 logits = head((self._pooled(fb, X_t[idx], stats) - mu) / sd)
-                loss = loss_fn(logits, y_t[idx])
+                # the weighted mean: integer weights act as repeated recordings
+                loss = (w * loss_fn(logits, y_t[idx])).sum() / w.sum()
                 loss.backward()
                 opt.step()
                 value = loss.item()
                 self._check_finite(fb, value, epoch + 1, batch + 1, X_t[idx])
-                total += value * len(idx)
-            losses.append(total / X_t.shape[0])
+                total += value * float(w.sum())
+            losses.append(total / float(w_all.sum()))
+            if self.verbose:
+                print(
+                    f"[{type(self).__name__}] epoch {epoch + 1}/{self.max_epochs}  loss {losses[-1]:.4f}  "
+                    f"{time.perf_counter() - start_time:.1f} s",
+                    flush=True,
+                )
         fb.eval()
         return losses
 
@@ -219,7 +235,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         )
 
     # -- scikit-learn API ---------------------------------------------------------------------------
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Build the filterbank; with ``y`` and ``max_epochs > 0``, also learn its parameters.
 
         Parameters
@@ -228,6 +244,11 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             Waveforms sampled at ``sample_rate`` Hz.
         y : array-like of shape (n_recordings,), default=None
             Class labels. Used only when ``max_epochs > 0`` (then the filters are learned).
+        sample_weight : array-like of shape (n_recordings,), default=None
+            Non-negative weight of each recording in the learning loss and in the standardisation
+            of the features that feed the linear head (an integer weight acts as that many copies
+            of the recording). Unused when nothing is learned. With metadata routing, request it
+            with ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -258,7 +279,11 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                     "(or set max_epochs=0 to keep the initial filters)"
                 )
             self.classes_ = encoder.classes_
-            self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed)
+            weights = None
+            if sample_weight is not None:
+                # scikit-learn's check: one finite weight >= 0 per recording, not all zero
+                weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
         fb.eval()
         for p in fb.parameters():
             p.requires_grad_(False)
@@ -351,8 +376,10 @@ _COMMON_PARAMS_DOC = """
     batch_size : int, default=32
         Recordings per mini-batch (learning) and per chunk (``transform``).
     random_state : int, RandomState instance or None, default=None
-        Seeds the head initialisation and the shuffling when learning (and any random
-        initialisation of the filterbank).
+        Seeds the head initialisation and the shuffling when learning (a generator private to
+        the estimator: torch's global one is neither used nor reseeded).
+    verbose : int, default=0
+        When > 0 and the filters are learned, one line per epoch (loss, seconds) on stdout.
 """
 
 _COMMON_ATTRS_DOC = """
@@ -452,6 +479,7 @@ class CombFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -467,6 +495,7 @@ class CombFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.comb import CombFilterbank
@@ -561,6 +590,7 @@ class IConNetFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -577,6 +607,7 @@ class IConNetFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.fir_window import FIRWindowFilterbank
@@ -660,6 +691,7 @@ class SincFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -675,6 +707,7 @@ class SincFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.sinc import SincFilterbank
@@ -757,6 +790,7 @@ class GammatoneFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -771,6 +805,7 @@ class GammatoneFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.gammatone import GammatoneFilterbank
@@ -846,6 +881,7 @@ class MelFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -859,6 +895,7 @@ class MelFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.mel import MelFilterbank
@@ -936,6 +973,7 @@ class MFCCFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         random_state=None,
+        verbose=0,
     ):
         self.sample_rate = sample_rate
         self.n_mfcc = n_mfcc
@@ -950,6 +988,7 @@ class MFCCFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _filterbank_class(self):
         from .filterbanks.mel import MFCCFilterbank
