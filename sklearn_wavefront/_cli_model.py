@@ -110,8 +110,8 @@ def _check_fit_options(args):
         value = getattr(args, flag)
         if value < minimum:
             raise CommandError(f"--{flag.replace('_', '-')} must be >= {minimum}, got {value}")
-    if args.kind == "learned" and args.epochs < 1 and args.model not in ("mel", "mfcc"):
-        raise CommandError(f"--epochs must be >= 1 for --kind learned (the filters are learned), got {args.epochs}")
+    if args.epochs < 1 and (args.kind == "end-to-end" or args.model not in ("mel", "mfcc")):
+        raise CommandError(f"--epochs must be >= 1 for --kind {args.kind} --model {args.model}, got {args.epochs}")
     if args.sample_rate is not None and args.sample_rate < 1:
         raise CommandError(f"--sample-rate must be a positive number of Hz, got {args.sample_rate}")
     for flag in ("segment_seconds", "hop_seconds", "lr"):
@@ -193,8 +193,11 @@ def run_fit(args, argv=None, out=None):
     _progress(args, f"read {len(X)} recordings, {len(np.unique(y))} classes, {sr} Hz, "
                     f"{lengths.min():.2f} to {lengths.max():.2f} s (median {np.median(lengths):.2f} s) "
                     f"in {time.perf_counter() - t0:.1f} s")
-    _progress(args, f"training {args.model} ({args.kind}, {args.epochs} epochs) on segments of {seg:.3g} s, "
-                    f"hop {hop:.3g} s ...")
+    fixed = args.kind == "learned" and args.model in ("mel", "mfcc")
+    how = "fixed filters, nothing to learn" if fixed else f"{args.epochs} epochs"
+    if args.kind == "learned" and not fixed:
+        how += "; the front-end reports no per-epoch progress"
+    _progress(args, f"training {args.model} ({args.kind}, {how}) on segments of {seg:.4g} s, hop {hop:.4g} s ...")
     t1 = time.perf_counter()
     fit_params = {}
     if groups is not None and args.kind == "end-to-end":

@@ -187,3 +187,37 @@ def test_errors_are_one_line_exit_2(folder, models, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert "holds no audio file" in _error(capsys, "predict", model, tmp_path / "empty")
     assert "model file not found" in _error(capsys, "inspect", tmp_path / "none.joblib")
+
+
+def _table(front):
+    from sklearn_wavefront._cli_model import filter_table
+
+    names, rows = filter_table(front.fit(np.zeros((2, 800))).filterbank_)
+    return {n: np.array([r[i] for r in rows]) for i, n in enumerate(names)}
+
+
+def test_filter_table_gammatone_follows_the_erb_rule():
+    from sklearn_wavefront.frontends import GammatoneFrontend
+
+    t = _table(GammatoneFrontend(sample_rate=8000, n_filters=5, kernel_size=64))
+    assert list(t) == ["filter", "center_hz", "bandwidth_hz", "order"]
+    f = t["center_hz"]
+    np.testing.assert_allclose(t["bandwidth_hz"], 1.019 * 24.7 * (4.37 * f / 1000 + 1), rtol=1e-4)
+    np.testing.assert_allclose(t["order"], 4.0, rtol=1e-4)
+
+
+def test_filter_table_mel_edges_are_the_neighbouring_centres():
+    from sklearn_wavefront.filterbanks.mel import mel_weights
+    from sklearn_wavefront.frontends import MelFrontend, MFCCFrontend
+
+    for front in (MelFrontend(sample_rate=8000, n_filters=6, fmin=100.0, n_fft=256, hop_length=80),
+                  MFCCFrontend(sample_rate=8000, n_mfcc=4, n_filters=6, fmin=100.0, n_fft=256, hop_length=80)):
+        t = _table(front)
+        assert list(t) == ["filter", "center_hz", "low_hz", "high_hz", "bandwidth_hz"] and len(t["filter"]) == 6
+        np.testing.assert_allclose(t["low_hz"][1:], t["center_hz"][:-1], rtol=1e-9)
+        np.testing.assert_allclose(t["high_hz"][:-1], t["center_hz"][1:], rtol=1e-9)
+        assert t["low_hz"][0] == pytest.approx(100.0) and t["high_hz"][-1] == pytest.approx(4000.0)
+        # the triangles vanish at their edges and peak at their centres
+        for i in range(6):
+            w = mel_weights(np.array([t["low_hz"][i], t["center_hz"][i], t["high_hz"][i]]), 100.0, 4000.0, 6)[i]
+            assert w[0] == pytest.approx(0, abs=1e-9) and w[2] == pytest.approx(0, abs=1e-9) and w[1] > 0
