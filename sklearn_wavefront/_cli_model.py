@@ -48,6 +48,34 @@ def _progress(args, msg):
         print(msg, file=sys.stderr, flush=True)
 
 
+class _Heartbeat:
+    """A line on stderr every ``every`` seconds while a step that reports nothing itself runs."""
+
+    def __init__(self, args, label, every=15.0):
+        self.args, self.label, self.every = args, label, every
+
+    def __enter__(self):
+        import threading
+
+        self._stop = threading.Event()
+        self._t0 = time.perf_counter()
+
+        def beat():
+            while not self._stop.wait(self.every):
+                _progress(self.args, f"  {self.label}: {time.perf_counter() - self._t0:.0f} s")
+
+        self._thread = threading.Thread(target=beat, daemon=True)
+        if not getattr(self.args, "quiet", False):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        return False
+
+
 # ---------------------------------------------------------------------------------------------- fit
 def _frontend_settings(name, sr, n_filters):
     """Sample-rate-scaled front-end settings: 10 ms hops, ~16 ms FIR kernels, 25 ms gammatones."""
@@ -196,13 +224,13 @@ def run_fit(args, argv=None, out=None):
     fixed = args.kind == "learned" and args.model in ("mel", "mfcc")
     how = "fixed filters, nothing to learn" if fixed else f"{args.epochs} epochs"
     if args.kind == "learned" and not fixed:
-        how += "; the front-end reports no per-epoch progress"
+        how += "; the front-end reports no per-epoch progress, a line every 15 s says it is running"
     _progress(args, f"training {args.model} ({args.kind}, {how}) on segments of {seg:.4g} s, hop {hop:.4g} s ...")
     t1 = time.perf_counter()
     fit_params = {}
     if groups is not None and args.kind == "end-to-end":
         fit_params["groups"] = groups  # the inner early-stopping split holds out whole groups
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _Heartbeat(args, "still training", every=15.0 if args.kind == "learned" else 1e9):
         warnings.simplefilter("ignore")
         try:
             model.fit(X, y, **fit_params)

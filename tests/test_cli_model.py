@@ -221,3 +221,18 @@ def test_filter_table_mel_edges_are_the_neighbouring_centres():
         for i in range(6):
             w = mel_weights(np.array([t["low_hz"][i], t["center_hz"][i], t["high_hz"][i]]), 100.0, 4000.0, 6)[i]
             assert w[0] == pytest.approx(0, abs=1e-9) and w[2] == pytest.approx(0, abs=1e-9) and w[1] > 0
+
+
+def test_heartbeat_reports_a_silent_step_unless_quiet(capsys):
+    import argparse
+    import time
+
+    from sklearn_wavefront._cli_model import _Heartbeat
+
+    with _Heartbeat(argparse.Namespace(quiet=False), "still training", every=0.05):
+        time.sleep(0.3)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("  still training: ") for line in lines)
+    with _Heartbeat(argparse.Namespace(quiet=True), "still training", every=0.05):
+        time.sleep(0.2)
+    assert capsys.readouterr().err == ""
