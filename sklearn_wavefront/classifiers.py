@@ -31,12 +31,18 @@ All classifiers here share these defaults (see :class:`WaveformClassifier` for t
   columns of ``predict_proba`` follow ``classes_``, and ``predict`` returns them;
 * class- or (class, domain)-balanced batches with ``balance=...`` and ``fit(X, y, domains=...)``
   (:class:`~sklearn_wavefront.sampling.DoubleBalancedMixin`);
+* ``fit(X, y, sample_weight=w)``: the loss of a batch is the weighted mean
+  ``sum_i w_i l_i / sum_i w_i`` of the per-sample losses (a batch whose weights are all zero
+  contributes a zero loss), so integer weights act as repeated rows and a zero weight removes a
+  sample's influence; routed by ``Pipeline`` (``clf__sample_weight=w``) and, under metadata routing,
+  after ``set_fit_request(sample_weight=True)``;
 * ``X`` is a float array ``(n_recordings, n_samples)`` of waveforms at ``sample_rate`` Hz.
 """
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -179,6 +185,8 @@ class FiniteTrainingGuard(Callback):
         peak = float("nan")
         if batch is not None:
             Xb = batch[0]
+            if isinstance(Xb, dict):  # waveforms travelling with their sample weights
+                Xb = Xb.get("X")
             if isinstance(Xb, torch.Tensor) and Xb.numel():
                 peak = float(Xb.detach().abs().max())
         what = []
@@ -477,7 +485,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             return LabelEncoder().fit(np.asarray(self.classes)).classes_
         return super().classes_
 
-    def fit(self, X, y, domains=None, groups=None, **fit_params):
+    def fit(self, X, y, domains=None, groups=None, sample_weight=None, **fit_params):
         """Initialise and train the network.
 
         Parameters
@@ -492,6 +500,10 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             Group of each recording (recording of a segment, subject). With ``early_stopping=True``
             the inner validation split holds out whole groups; with an explicit ``train_split`` it
             is passed to that split; ignored otherwise. Never reaches the module's ``forward``.
+        sample_weight : array-like of shape (n_recordings,), default=None
+            Non-negative weight of each recording in the loss (see the module docstring); the
+            validation loss of ``early_stopping`` is weighted the same way. Never reaches the
+            module's ``forward``.
         **fit_params : dict
             Passed on to skorch.
 
@@ -503,6 +515,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         X, y = self._validate_Xy(X, y, reset=True)
         y_enc = self._encode_labels(y, refit=True)
         self._check_two_classes()
+        X = self._attach_sample_weight(X, sample_weight)
         if groups is not None:
             groups = _to_numpy(groups)
             if groups.ndim != 1 or len(groups) != len(y_enc):
@@ -519,14 +532,14 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         self._decode_balance_cells()
         return self
 
-    def partial_fit(self, X, y=None, classes=None, domains=None, groups=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, domains=None, groups=None, sample_weight=None, **fit_params):
         """Continue training without re-initialising (labels are encoded as in the first fit).
 
-        ``groups``: as in :meth:`fit` (the inner validation split holds out whole groups).
+        ``groups``, ``sample_weight``: as in :meth:`fit`.
         """
         if getattr(self, "_in_fit_", False):  # called from our fit, which set _fit_groups_
-            if groups is not None:
-                raise ValueError("groups was passed twice (to fit and to partial_fit)")
+            if groups is not None or sample_weight is not None:
+                raise ValueError("groups or sample_weight was passed twice (to fit and to partial_fit)")
             super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
             return self
         self._validate_own_params()
@@ -535,6 +548,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         y = self._encode_labels(y, refit=first)
         if first:
             self._check_two_classes(classes)
+        X = self._attach_sample_weight(X, sample_weight)
         self._fit_groups_ = None if groups is None else _to_numpy(groups)
         try:
             super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
@@ -557,6 +571,63 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         decoded = [(classes[c].item() if hasattr(classes[c], "item") else classes[c], d) for c, d in cells]
         self.balance_cells_ = decoded
         self._balance_cells_decoded_ = decoded
+
+    # -- sample_weight ------------------------------------------------------------------------------
+    # The weights travel with the waveforms as X = {"X": waveforms, "sample_weight": w}, so skorch's
+    # datasets, splits and balanced samplers index both together; ``infer`` hands the module only the
+    # waveforms and ``get_loss`` weights the per-sample losses.
+    _SAMPLE_WEIGHT = "sample_weight"
+
+    def _attach_sample_weight(self, X, sample_weight):
+        if sample_weight is None:
+            return X
+        w = _to_numpy(sample_weight)
+        if w.ndim != 1 or len(w) != len(X):
+            raise ValueError(
+                f"sample_weight must hold one weight per sample: got shape {w.shape} for {len(X)} samples"
+            )
+        try:
+            w = w.astype(np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"sample_weight must hold numbers, got dtype {w.dtype}") from exc
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError("sample_weight must hold finite numbers >= 0")
+        if not np.any(w > 0):
+            raise ValueError("sample_weight is zero for every sample: nothing to learn from")
+        return {"X": X, self._SAMPLE_WEIGHT: w}
+
+    def infer(self, x, **fit_params):
+        """The module's output for a batch; a ``sample_weight`` entry of ``x`` is left out of ``forward``."""
+        if isinstance(x, Mapping) and self._SAMPLE_WEIGHT in x:
+            x = x["X"]
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The criterion on a batch; weighted mean ``sum w l / sum w`` when the batch carries weights.
+
+        The criterion (``CrossEntropyLoss`` by default, or any torch loss with a ``reduction``
+        attribute) is evaluated per sample (``reduction="none"``) and averaged with the weights.
+        """
+        weights = X.get(self._SAMPLE_WEIGHT) if isinstance(X, Mapping) else None
+        if weights is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        criterion = self.criterion_
+        if not hasattr(criterion, "reduction"):
+            raise TypeError(
+                f"sample_weight needs a criterion with a 'reduction' attribute (a torch loss), "
+                f"got {type(criterion).__name__}"
+            )
+        y_true = torch.as_tensor(_to_numpy(y_true) if not isinstance(y_true, torch.Tensor) else y_true,
+                                 device=y_pred.device)
+        reduction = criterion.reduction
+        criterion.reduction = "none"
+        try:
+            losses = super().get_loss(y_pred, y_true, X=None, training=training)
+        finally:
+            criterion.reduction = reduction
+        weights = torch.as_tensor(weights, device=losses.device, dtype=losses.dtype).reshape(losses.shape[0])
+        losses = losses.reshape(losses.shape[0], -1).mean(dim=1)
+        return (weights * losses).sum() / weights.sum().clamp_min(torch.finfo(losses.dtype).tiny)
 
     def check_data(self, X, y):
         super().check_data(X, y)

@@ -488,6 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", default="wavefront-output", help="where plots and results.csv go (default: %(default)s)")
     p.add_argument("--no-plots", action="store_true", help="do not draw the filter plots")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    from ._cli_model import add_model_commands  # fit, predict, inspect
+
+    add_model_commands(sub)
     return parser
 
 
@@ -501,6 +504,8 @@ def main(argv=None) -> int:
     from .exceptions import TrainingDivergedError
 
     try:
+        if hasattr(args, "handler"):  # fit, predict, inspect (_cli_model)
+            return args.handler(args, argv=sys.argv[1:] if argv is None else list(argv))
         return run_compare(args)
     except CommandError as exc:
         print(f"wavefront: error: {_one_line(exc)}", file=sys.stderr)
