@@ -265,6 +265,10 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32])
         check_sample_scale(X)
+        weights = None
+        if sample_weight is not None:  # checked even when unused: a bad weight vector is a bug upstream
+            # scikit-learn's check: one finite weight >= 0 per recording, not all zero
+            weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         self._statistics_ = stats
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         fb = self._make_filterbank()  # initialised deterministically (mel- or log-spaced): no draws
@@ -279,10 +283,6 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                     "(or set max_epochs=0 to keep the initial filters)"
                 )
             self.classes_ = encoder.classes_
-            weights = None
-            if sample_weight is not None:
-                # scikit-learn's check: one finite weight >= 0 per recording, not all zero
-                weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
             self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
         fb.eval()
         for p in fb.parameters():
