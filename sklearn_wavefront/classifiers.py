@@ -617,8 +617,6 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
                 f"sample_weight needs a criterion with a 'reduction' attribute (a torch loss), "
                 f"got {type(criterion).__name__}"
             )
-        y_true = torch.as_tensor(_to_numpy(y_true) if not isinstance(y_true, torch.Tensor) else y_true,
-                                 device=y_pred.device)
         reduction = criterion.reduction
         criterion.reduction = "none"
         try:

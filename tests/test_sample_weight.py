@@ -143,3 +143,29 @@ def test_bad_weights_are_rejected(w, match):
     X, y = _data()
     with pytest.raises(ValueError, match=match):
         _net().fit(X, y, sample_weight=w)
+
+
+def test_segmented_classifier_repeats_recording_weights_per_segment():
+    """A recording's weight reaches each of its segments: weight 0 acts as removing the recording."""
+    from sklearn_wavefront.segmenting import SegmentedClassifier
+
+    X, y = _data()
+    rng = np.random.default_rng(2)
+    recordings = [x[: rng.integers(300, 600)] for x in X]  # mixed lengths: 1 or 2 segments of 300 samples
+    w = np.ones(len(y))
+    w[[2, 4]] = 0.0
+    kw = dict(optimizer=torch.optim.SGD, lr=0.1, callbacks__lr_scheduler=None, callbacks__gradient_clipping=None)
+
+    def step(recs, labels, **fit_kw):
+        seg = SegmentedClassifier(_net(**kw), segment_seconds=300 / RATE, sample_rate=RATE)
+        seg.fit(recs, labels, **fit_kw)
+        return seg.estimator_.history[-1, "train_loss"], [p.detach().clone() for p in seg.estimator_.module_.parameters()]
+
+    keep = w > 0
+    loss_w, params_w = step(recordings, y, sample_weight=w)
+    loss_k, params_k = step([r for r, k in zip(recordings, keep) if k], y[keep])
+    assert loss_w == pytest.approx(loss_k, rel=1e-5)
+    for pw, pk in zip(params_w, params_k):
+        torch.testing.assert_close(pw, pk, rtol=1e-4, atol=1e-6)
+    loss_u, _ = step(recordings, y)  # unweighted: the two recordings count
+    assert loss_u != pytest.approx(loss_k, rel=1e-4)
