@@ -20,6 +20,7 @@ label new files, look at the learned filters.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -46,34 +47,6 @@ _TRUST = ("a model file is a pickle: loading it runs code from the file, so only
 def _progress(args, msg):
     if not getattr(args, "quiet", False):
         print(msg, file=sys.stderr, flush=True)
-
-
-class _Heartbeat:
-    """A line on stderr every ``every`` seconds while a step that reports nothing itself runs."""
-
-    def __init__(self, args, label, every=15.0):
-        self.args, self.label, self.every = args, label, every
-
-    def __enter__(self):
-        import threading
-
-        self._stop = threading.Event()
-        self._t0 = time.perf_counter()
-
-        def beat():
-            while not self._stop.wait(self.every):
-                _progress(self.args, f"  {self.label}: {time.perf_counter() - self._t0:.0f} s")
-
-        self._thread = threading.Thread(target=beat, daemon=True)
-        if not getattr(self.args, "quiet", False):
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-        return False
 
 
 # ---------------------------------------------------------------------------------------------- fit
@@ -115,7 +88,7 @@ def _build_estimator(args, sr, lr):
                "gammatone": frontends.GammatoneFrontend, "sinc": frontends.SincFrontend,
                "mel": frontends.MelFrontend, "mfcc": frontends.MFCCFrontend}[args.model]
         front = cls(sample_rate=sr, n_filters=args.n_filters, max_epochs=args.epochs, batch_size=args.batch_size,
-                    learning_rate=lr, random_state=args.random_state, **kw)
+                    learning_rate=lr, random_state=args.random_state, verbose=0 if args.quiet else 1, **kw)
         return Pipeline([("frontend", front), ("scaler", StandardScaler()),
                          ("classifier", LogisticRegression(max_iter=1000))])
     from .callbacks import FilterbankHistory
@@ -223,14 +196,14 @@ def run_fit(args, argv=None, out=None):
                     f"in {time.perf_counter() - t0:.1f} s")
     fixed = args.kind == "learned" and args.model in ("mel", "mfcc")
     how = "fixed filters, nothing to learn" if fixed else f"{args.epochs} epochs"
-    if args.kind == "learned" and not fixed:
-        how += "; the front-end reports no per-epoch progress, a line every 15 s says it is running"
     _progress(args, f"training {args.model} ({args.kind}, {how}) on segments of {seg:.4g} s, hop {hop:.4g} s ...")
     t1 = time.perf_counter()
     fit_params = {}
     if groups is not None and args.kind == "end-to-end":
         fit_params["groups"] = groups  # the inner early-stopping split holds out whole groups
-    with warnings.catch_warnings(), _Heartbeat(args, "still training", every=15.0 if args.kind == "learned" else 1e9):
+    # the front-ends' epoch lines (verbose) go to stdout; here stdout is for results, so they join
+    # the other progress lines on stderr
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("ignore")
         try:
             model.fit(X, y, **fit_params)

@@ -223,16 +223,12 @@ def test_filter_table_mel_edges_are_the_neighbouring_centres():
             assert w[0] == pytest.approx(0, abs=1e-9) and w[2] == pytest.approx(0, abs=1e-9) and w[1] > 0
 
 
-def test_heartbeat_reports_a_silent_step_unless_quiet(capsys):
-    import argparse
-    import time
-
-    from sklearn_wavefront._cli_model import _Heartbeat
-
-    with _Heartbeat(argparse.Namespace(quiet=False), "still training", every=0.05):
-        time.sleep(0.3)
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) >= 2 and all(line.startswith("  still training: ") for line in lines)
-    with _Heartbeat(argparse.Namespace(quiet=True), "still training", every=0.05):
-        time.sleep(0.2)
-    assert capsys.readouterr().err == ""
+def test_learned_fit_reports_each_epoch_on_stderr(folder, tmp_path, capsys):
+    root, _ = folder
+    code, out, err = _run(capsys, "fit", "--data", root, "--model", "comb", "--kind", "learned", *FAST,
+                          "--output", tmp_path / "m.joblib")
+    assert code == 0, err
+    epochs = [line for line in err.splitlines() if line.startswith("[CombFrontend] epoch ")]
+    n = int(FAST[FAST.index("--epochs") + 1])
+    assert [line.split("  ")[0] for line in epochs] == [f"[CombFrontend] epoch {i}/{n}" for i in range(1, n + 1)]
+    assert "epoch" not in out  # stdout keeps the results only
