@@ -6,24 +6,54 @@ runs in a thread beside it (``joblib``'s threading backend, ``GridSearchCV(n_job
 thread pool). Here every random draw of a fit goes through a ``torch.Generator`` owned by the
 estimator: the initial weights of ``Linear`` and ``Conv`` layers (re-drawn with the layer's own
 default rule), dropout masks, and the shuffling of the data loader.
+
+The few places that must touch the global generator (building a module, whose layers draw their
+default weights from it, undone at once; the seed of an *unseeded* estimator) hold one process-wide
+lock, so one fit's save-and-restore never rolls back another fit's seed draw.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 
 import torch
 from torch import nn
 
-__all__ = ["make_generator", "reset_parameters", "GeneratorDropout", "use_generator_dropout"]
+__all__ = [
+    "global_seed",
+    "global_rng_untouched",
+    "make_generator",
+    "reset_parameters",
+    "GeneratorDropout",
+    "use_generator_dropout",
+]
+
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 
-def make_generator(seed, device="cpu") -> torch.Generator:
-    """A generator on ``device`` seeded with ``seed``; ``None`` draws the seed from torch's global
-    generator, so ``torch.manual_seed`` still makes an unseeded estimator reproducible."""
-    if seed is None:
-        seed = int(torch.randint(0, 2**62, (1,)).item())
-    return torch.Generator(device=device).manual_seed(int(seed))
+def global_seed() -> int:
+    """One draw from torch's global generator (the seed of an unseeded estimator), so that
+    ``torch.manual_seed`` still makes an unseeded estimator reproducible."""
+    with _GLOBAL_RNG_LOCK:
+        return int(torch.randint(0, 2**31 - 1, (1,)).item())
+
+
+@contextlib.contextmanager
+def global_rng_untouched():
+    """Whatever the block draws from torch's global CPU generator is undone when it ends."""
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
+        yield
+
+
+def make_generator(seed) -> torch.Generator:
+    """A CPU generator seeded with ``seed`` (``None``: :func:`global_seed`).
+
+    Always on the CPU, also for a model on a GPU: a CUDA generator pickled with a model could not
+    be unpickled on a machine without CUDA. Masks drawn on the CPU are moved to the device.
+    """
+    return torch.Generator().manual_seed(global_seed() if seed is None else int(seed))
 
 
 def _fan_in(weight: torch.Tensor) -> int:
@@ -63,8 +93,8 @@ class GeneratorDropout(nn.Dropout):
             return super().forward(x)
         if self.p == 1.0:
             return x * 0.0
-        keep = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype) >= self.p
-        return x * keep / (1.0 - self.p)
+        keep = torch.rand(x.shape, generator=self.generator) >= self.p  # on the generator's (CPU) device
+        return x * keep.to(x.device) / (1.0 - self.p)
 
 
 def use_generator_dropout(module: nn.Module, generator: torch.Generator) -> nn.Module:

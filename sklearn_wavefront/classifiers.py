@@ -41,6 +41,8 @@ All classifiers here share these defaults (see :class:`WaveformClassifier` for t
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import numbers
 from collections.abc import Mapping
 
@@ -64,9 +66,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
-from torch.utils.data import Subset
+from torch.utils.data import DataLoader, Subset
 
-from ._random import make_generator, reset_parameters, use_generator_dropout
+from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
 from ._validation import check_equal_lengths, check_sample_scale
 from .exceptions import TrainingDivergedError
 from .networks.combnet import CombNet
@@ -199,7 +201,8 @@ class FiniteTrainingGuard(Callback):
             f"{type(net).__name__} diverged at epoch {epoch}, batch {n_batch}: {' and '.join(what)}. "
             f"Likely causes: the learning rate lr={net.lr!r} is too large (try one 10 times smaller), "
             f"or the inputs have an extreme scale (largest |x| in this batch: {peak:.3g}; audio is "
-            "usually within [-1, 1]). Training was stopped; no model was kept."
+            "usually within [-1, 1]). Training was stopped; the net keeps no NaN weights (a continued fit "
+            "returns to its weights before this call, a fresh one leaves it uninitialised)."
         )
 
 
@@ -328,6 +331,8 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
 
     def _check_device_available(self):
         requested = self.__dict__.get("_device_requested_", "cpu")
+        if requested is None:  # skorch's "leave the module where it is"
+            return
         try:
             dev = torch.device(resolve_device(requested))
         except (RuntimeError, ValueError, TypeError) as exc:
@@ -349,16 +354,16 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         """Initialise callbacks, module and optimizer, drawing every random number from generators
         private to this estimator, seeded from ``random_state`` (see the module docstring)."""
         seed = self._seed()
+        self._split_seed_ = seed
         if seed is None:  # unseeded: one draw from torch's global generator, as skorch's own shuffling
-            seed = int(torch.randint(0, np.iinfo(np.int32).max, (1,)).item())
-            self._split_seed_ = None
-        else:
-            self._split_seed_ = seed
+            seed = global_seed()
         self._torch_seed_ = seed
-        # the generator of the data loader's shuffling (and its workers' base seed)
+        # the generator of the data loader's shuffling (and its workers' base seed) and of the
+        # balanced sampler's seed for each epoch
         self._loader_generator_ = make_generator(seed)
-        # whatever a module draws from the global generator while it is built is undone
-        with torch.random.fork_rng(devices=[]):
+        # whatever a module draws from the global generator while it is built is undone (its
+        # Linear/Conv weights are re-drawn from this estimator's generator in initialize_module)
+        with global_rng_untouched():
             return super().initialize()
 
     def get_params_for(self, prefix):
@@ -368,9 +373,14 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         when it does not shuffle) from torch's global generator.
         """
         params = super().get_params_for(prefix)
-        if prefix == "iterator_train" and "generator" not in params:
+        if prefix not in ("iterator_train", "iterator_valid") or "generator" in params:
+            return params
+        iterator = getattr(self, prefix)
+        if not (isinstance(iterator, type) and issubclass(iterator, DataLoader)):
+            return params  # a custom iterator may take no generator
+        if prefix == "iterator_train":
             params["generator"] = getattr(self, "_loader_generator_", None) or torch.Generator()
-        elif prefix == "iterator_valid" and "generator" not in params:
+        else:
             params["generator"] = torch.Generator()  # consumed only by an unused base seed
         return params
 
@@ -401,8 +411,8 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         if module is not self.module:  # freshly built here, not a user's instance used as it is
             seed = getattr(self, "_torch_seed_", 0)
             reset_parameters(module, make_generator(seed))
-            # dropout masks from a generator on the device the module will run on
-            use_generator_dropout(module, make_generator(seed + 1, torch.device(self.device)))
+            # dropout masks from this estimator's (CPU) generator
+            use_generator_dropout(module, make_generator(seed + 1))
         self.module_ = module
         return self
 
@@ -514,7 +524,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         self._validate_own_params()
         X, y = self._validate_Xy(X, y, reset=True)
         y_enc = self._encode_labels(y, refit=True)
-        self._check_two_classes()
+        self._check_two_classes(np.unique(y))  # fit needs two classes in y, whatever `classes` announces
         X = self._attach_sample_weight(X, sample_weight)
         if groups is not None:
             groups = _to_numpy(groups)
@@ -524,8 +534,10 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
                 )
         self._in_fit_ = True
         self._fit_groups_ = groups
+        keep = bool(self.warm_start) and getattr(self, "initialized_", False)
         try:
-            super().fit(X, y_enc, domains=domains, **fit_params)
+            with self._undo_on_divergence(keep_previous=keep):
+                super().fit(X, y_enc, domains=domains, **fit_params)
         finally:
             self._in_fit_ = False
             self._fit_groups_ = None
@@ -551,7 +563,8 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         X = self._attach_sample_weight(X, sample_weight)
         self._fit_groups_ = None if groups is None else _to_numpy(groups)
         try:
-            super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
+            with self._undo_on_divergence(keep_previous=not first):
+                super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
         finally:
             self._fit_groups_ = None
         self._decode_balance_cells()
@@ -632,6 +645,31 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         encoder = getattr(self, "label_encoder_", None)
         if encoder is not None:
             self.classes_inferred_ = encoder.classes_
+
+    @contextlib.contextmanager
+    def _undo_on_divergence(self, keep_previous):
+        """On :class:`TrainingDivergedError`, never leave a NaN model behind: a continued fit
+        (``partial_fit``, ``warm_start``) gets back the weights, optimiser state and history it
+        had before; a fresh fit leaves the net uninitialised, so ``predict`` raises."""
+        snapshot = None
+        if keep_previous:
+            snapshot = (
+                copy.deepcopy(self.module_.state_dict()),
+                copy.deepcopy(self.optimizer_.state_dict()),
+                len(self.history_),
+            )
+        try:
+            yield
+        except TrainingDivergedError:
+            if snapshot is not None:
+                self.module_.load_state_dict(snapshot[0])
+                self.optimizer_.load_state_dict(snapshot[1])
+                del self.history_[snapshot[2]:]
+            else:
+                self.initialized_ = False
+                for name in ("module_", "optimizer_", "criterion_"):
+                    self.__dict__.pop(name, None)
+            raise
 
     def _validate_Xy(self, X, y, reset):
         check_equal_lengths(X, hint=_RAGGED_HINT)

@@ -50,7 +50,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 
-from ._random import make_generator, reset_parameters
+from ._random import global_rng_untouched, make_generator, reset_parameters
 from ._validation import check_equal_lengths, check_sample_scale
 from .exceptions import TrainingDivergedError
 
@@ -182,7 +182,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         share = (w_all / w_all.sum())[:, None]  # weighted standardisation: a weight counts as repeats
         mu = (share * feats0).sum(0)
         sd = (share * (feats0 - mu) ** 2).sum(0).sqrt().clamp_min(1e-3)
-        with torch.random.fork_rng(devices=[]):  # the default initialisation's draws are undone...
+        with global_rng_untouched():  # the default initialisation's draws are undone...
             head = nn.Linear(feats0.shape[1], n_classes)
         reset_parameters(head, gen)  # ...and the weights re-drawn from the private generator
         opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
@@ -245,10 +245,12 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         y : array-like of shape (n_recordings,), default=None
             Class labels. Used only when ``max_epochs > 0`` (then the filters are learned).
         sample_weight : array-like of shape (n_recordings,), default=None
-            Non-negative weight of each recording in the learning loss and in the standardisation
-            of the features that feed the linear head (an integer weight acts as that many copies
-            of the recording). Unused when nothing is learned. With metadata routing, request it
-            with ``set_fit_request(sample_weight=True)``.
+            Non-negative weight of each recording in the learning loss (the weighted mean of each
+            mini-batch's cross-entropy) and in the standardisation of the features that feed the
+            linear head. With ``batch_size >= n_recordings`` an integer weight acts exactly as that
+            many copies of the recording; with smaller batches each batch is weighted on its own.
+            Checked but unused when nothing is learned. With metadata routing, request it with
+            ``set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -276,14 +278,19 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         self.loss_curve_ = []
         if learn:
             encoder = LabelEncoder().fit(y)
-            if len(encoder.classes_) < 2:
+            has_parameters = any(p.requires_grad for p in fb.parameters())
+            if len(encoder.classes_) < 2 and has_parameters:
                 raise ValueError(
                     f"max_epochs={self.max_epochs} asks {type(self).__name__} to learn its filters from the labels, "
                     f"but y contains only one class: {_plain(encoder.classes_[0])!r}; learning needs at least 2 classes "
                     "(or set max_epochs=0 to keep the initial filters)"
                 )
             self.classes_ = encoder.classes_
-            self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
+            try:
+                self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
+            except TrainingDivergedError:
+                self._forget_fit()  # no filters of an earlier fit beside this fit's labels: unfitted
+                raise
         fb.eval()
         for p in fb.parameters():
             p.requires_grad_(False)
@@ -297,6 +304,11 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         )
         self._set_learned_attributes(fb)
         return self
+
+    def _forget_fit(self) -> None:
+        """Remove everything ``fit`` sets, so the transformer reads as unfitted."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
 
     def _set_learned_attributes(self, fb) -> None:
         self.center_frequencies_ = np.asarray(fb.center_frequencies(), dtype=np.float64)

@@ -296,9 +296,11 @@ class DoubleBalancedMixin:
        ``iterator_train__batch_size`` / ``batch_size`` sets the requested batch size, and
        ``iterator_train__shuffle``, ``__sampler`` and ``__drop_last`` are dropped while balancing
        (the sampler does all three jobs).
-    4. The sampler's seed: ``self.random_state`` when the class has one and it is not ``None``;
-       otherwise one draw from torch's global generator, so ``torch.manual_seed`` makes it
-       reproducible like skorch's own shuffling.
+    4. The sampler's seed (a new sampler is built every epoch): one draw from the net's private
+       generator ``_loader_generator_`` when it has one (this package's classifiers), so every
+       epoch has other batches; else ``self.random_state`` when the class has one and it is not
+       ``None`` (every epoch then repeats the same batches); otherwise one draw from torch's global
+       generator, so ``torch.manual_seed`` makes it reproducible like skorch's own shuffling.
 
     Metadata routing: with ``sklearn.set_config(enable_metadata_routing=True)``, call
     ``net.set_fit_request(domains=True)``; then ``cross_validate(net, X, y,
@@ -414,6 +416,12 @@ class DoubleBalancedMixin:
         return self.iterator_train(dataset, batch_sampler=sampler, **kwargs)
 
     def _balance_seed(self):
+        # skorch builds the training iterator (so a new sampler) every epoch: a net with a private
+        # generator (this package's classifiers) draws each epoch's seed from it, so epochs differ
+        # and the same random_state still gives the same run
+        gen = getattr(self, "_loader_generator_", None)
+        if gen is not None:
+            return int(torch.randint(0, np.iinfo(np.int32).max, (1,), generator=gen).item())
         rs = getattr(self, "random_state", None)
         if rs is not None:
             return rs

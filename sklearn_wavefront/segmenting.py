@@ -24,6 +24,8 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import MAX_ABS_SAMPLE
+
 __all__ = ["SegmentedClassifier", "segment_signals"]
 
 
@@ -57,6 +59,13 @@ def _as_recordings(X):
             raise ValueError(f"recording {i} of X must hold real numbers, got dtype {arr.dtype}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"recording {i} of X contains NaN or infinite samples")
+        peak = float(np.max(np.abs(arr)))
+        if peak > MAX_ABS_SAMPLE:  # named here: the inner estimator would name a segment
+            raise ValueError(
+                f"recording {i} of X holds samples of magnitude up to {peak:.3g}; values beyond "
+                f"{MAX_ABS_SAMPLE:.0e} overflow the float32 envelopes and gradients. Scale X down (audio is "
+                "usually within [-1, 1])"
+            )
         out.append(arr)
     return out
 

@@ -102,8 +102,15 @@ def test_2_huge_samples_are_rejected_by_classifiers_and_front_ends(scale):
     with pytest.raises(ValueError, match=r"recording 3"):
         MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64, max_epochs=1).fit(X, y)
     fitted = _small_classifier(max_epochs=1).fit(*_tones())
+    for method in (fitted.predict, fitted.predict_proba, lambda X: fitted.partial_fit(X, y)):
+        with pytest.raises(ValueError, match=r"recording 3"):
+            method(X)
+    front = MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64).fit(_tones()[0])
     with pytest.raises(ValueError, match=r"recording 3"):
-        fitted.predict(X)
+        front.transform(X)
+    segmented = SegmentedClassifier(_small_classifier(max_epochs=1), segment_seconds=0.05, sample_rate=SR)
+    with pytest.raises(ValueError, match=r"recording 3 of X holds samples"):  # the recording, not a segment
+        segmented.fit(X, y)
 
 
 def test_2_integer_pcm_scale_is_accepted():
@@ -117,6 +124,29 @@ def test_2_classifier_training_that_diverges_raises():
     clf = _small_classifier(lr=1e30, gradient_clip=None, max_epochs=3)
     with pytest.raises(TrainingDivergedError, match=r"WaveformClassifier diverged at epoch \d+, batch \d+.*lr=1e\+30"):
         clf.fit(X, y)
+
+
+def test_2_a_diverged_fit_leaves_no_nan_model():
+    from skorch.exceptions import NotInitializedError
+
+    X, y = _tones()
+    clf = _small_classifier(lr=1e30, gradient_clip=None, max_epochs=3)
+    with pytest.raises(TrainingDivergedError):
+        clf.fit(X, y)
+    with pytest.raises(NotInitializedError):
+        clf.predict(X)
+    # a continued fit that diverges gets back the model it had
+    good = _small_classifier(max_epochs=2).fit(X, y)
+    before, n_epochs = good.predict_proba(X), len(good.history)
+    with pytest.raises(TrainingDivergedError):
+        good.set_params(lr=1e30, gradient_clip=None).partial_fit(X, y)
+    np.testing.assert_array_equal(good.predict_proba(X), before)
+    assert len(good.history) == n_epochs
+    # a front-end whose refit diverges is unfitted, not its old filters beside the new labels
+    front = GammatoneFrontend(sample_rate=SR, n_filters=4, kernel_size=64, max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(TrainingDivergedError):
+        front.set_params(learning_rate=1e6, max_epochs=2).fit(X, y)
+    assert not [k for k in vars(front) if k.endswith("_")]
 
 
 def test_2_cli_rejects_a_wav_with_huge_samples_naming_it(tmp_path, capsys):
@@ -171,6 +201,36 @@ def test_5_a_truncated_wav_is_an_error_naming_it(tmp_path, subtype):
     assert [len(x) for x in bunch.data] == [4000]
 
 
+@pytest.mark.parametrize("fmt, subtype", [("RF64", "PCM_16"), ("AIFF", "PCM_16"), ("AIFF", "FLOAT")])
+def test_5_truncated_rf64_and_aiff_files_are_errors(tmp_path, fmt, subtype):
+    root = tmp_path / "d"
+    root.mkdir()
+    sf.write(root / "cut.snd", np.zeros(4000), SR, format=fmt, subtype=subtype)
+    data = (root / "cut.snd").read_bytes()
+    (root / "cut.snd").write_bytes(data[: len(data) // 3])
+    (root / "labels.csv").write_text("path,label\ncut.snd,a\n")
+    with pytest.raises(ValueError, match=r"cut\.snd .*truncated: its header declares 4000 sample frames"):
+        load_audio_folder(root)
+
+
+def test_5_complete_files_with_extra_chunks_are_not_truncated(tmp_path):
+    """A chunk after the sample data (LIST metadata), odd-sized chunks, 24-bit extensible WAV, 8-bit."""
+    root = tmp_path / "d"
+    root.mkdir()
+    x = 0.1 * np.sin(np.arange(4001) / 7)
+    sf.write(root / "meta.wav", x, SR, subtype="PCM_16")
+    data = bytearray((root / "meta.wav").read_bytes())
+    data += b"LIST" + struct.pack("<I", 5) + b"INFOa" + b"\x00"  # an odd chunk, padded, after data
+    data[4:8] = struct.pack("<I", len(data) - 8)
+    (root / "meta.wav").write_bytes(bytes(data))
+    sf.write(root / "ext.wav", np.c_[x, x, x], SR, format="WAVEX", subtype="PCM_24")
+    sf.write(root / "u8.wav", x, SR, subtype="PCM_U8")
+    sf.write(root / "aiff.aiff", x, SR, format="AIFF", subtype="PCM_16")
+    (root / "labels.csv").write_text("path,label\nmeta.wav,a\next.wav,a\nu8.wav,b\naiff.aiff,b\n")
+    bunch = load_audio_folder(root)
+    assert [len(r) for r in bunch.data] == [4001] * 4
+
+
 def test_7_non_finite_samples_are_an_error_naming_the_file(tmp_path, capsys):
     files, rows = _tone_files()
     files["r4.wav"][100] = np.nan
@@ -200,19 +260,38 @@ def test_8_a_row_with_extra_cells_is_an_error(tmp_path):
         load_audio_folder(root)
 
 
+def test_8_spreadsheet_leftovers_are_ignored(tmp_path):
+    """Unnamed empty trailing columns, empty trailing cells and rows of empty cells hold nothing."""
+    files, rows = _tone_files(n_per_class=1)
+    root = _write_folder(tmp_path / "d", [rows[0] + ",,", ",,,", rows[1] + ",", "  "], header="path,label,,",
+                         files=files)
+    bunch = load_audio_folder(root)
+    assert len(bunch.data) == 2 and bunch.columns == []
+
+
+def test_9_windows_1252_csv_is_read(tmp_path):
+    files, rows = _tone_files(n_per_class=1)
+    root = _write_folder(tmp_path / "d", [], files=files)
+    text = "path,label,note\n" + "".join(f"{r},it\u2019s\n" for r in rows)
+    (root / "labels.csv").write_bytes(text.encode("cp1252"))
+    with pytest.warns(UserWarning, match="read as cp1252"):
+        bunch = load_audio_folder(root)
+    assert bunch.note.tolist() == ["it\u2019s", "it\u2019s"]
+
+
 def test_9_latin1_and_byte_order_mark_csv_files_are_read(tmp_path):
     files, rows = _tone_files(n_per_class=1)
     root = _write_folder(tmp_path / "d", [], files=files)
-    text = "path,label,speaker\n" + "".join(f"{r},Jos\u00e9\n" for r in rows)
+    text = "path,label,speaker\n" + "".join(f"{r},Jos\u00e9\x81\n" for r in rows)  # 0x81: not cp1252
     (root / "labels.csv").write_bytes(text.encode("latin-1"))
     with pytest.warns(UserWarning, match="read as latin-1"):
         bunch = load_audio_folder(root)
-    assert bunch.speaker.tolist() == ["Jos\u00e9", "Jos\u00e9"]
+    assert bunch.speaker.tolist() == ["Jos\u00e9\x81", "Jos\u00e9\x81"]
     (root / "labels.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # Excel's "CSV UTF-8"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bunch = load_audio_folder(root)
-    assert bunch.speaker.tolist() == ["Jos\u00e9", "Jos\u00e9"] and len(bunch.data) == 2
+    assert bunch.speaker.tolist() == ["Jos\u00e9\x81", "Jos\u00e9\x81"] and len(bunch.data) == 2
     (root / "labels.csv").write_bytes(text.encode("latin-1"))
     with pytest.raises(ValueError, match=r"labels\.csv cannot be read as utf-8 .*encoding="):
         load_audio_folder(root, encoding="utf-8")
@@ -290,6 +369,39 @@ def test_6_parallel_backends_give_the_same_scores_as_one_job(make, backend):
         np.testing.assert_array_equal(scores, one)
 
 
+def test_6_balanced_batches_differ_between_epochs_and_repeat_between_runs():
+    class Batches(Callback):
+        def on_train_begin(self, net, **kwargs):
+            self.sums = []
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            if training:
+                self.sums.append(round(float(batch[0].sum()), 4))
+
+    X, y = _tones(n=24)
+    runs = []
+    for _ in range(2):
+        rec = Batches()
+        _small_classifier(max_epochs=2, balance="class", callbacks=[("rec", rec)]).fit(X, y)
+        runs.append(rec.sums)
+    assert runs[0] == runs[1]
+    half = len(runs[0]) // 2
+    assert runs[0][:half] != runs[0][half:]  # epoch 2 is not epoch 1 again
+
+
+def test_6_skorch_options_still_work():
+    """device=None (skorch's 'leave the module where it is') and an iterator that takes no generator."""
+    X, y = _tones()
+
+    def plain_loader(dataset, batch_size=32, shuffle=False, **kwargs):
+        assert "generator" not in kwargs
+        return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+    _small_classifier(device=None, max_epochs=1).fit(X, y)
+    clf = _small_classifier(max_epochs=1, iterator_train=plain_loader, iterator_valid=plain_loader).fit(X, y)
+    assert clf.predict(X).shape == y.shape
+
+
 # ---------------------------------------------------------------- (10) sample rates too low
 def test_10_cli_names_the_lowest_sample_rate_a_front_end_needs(tmp_path, capsys):
     files, rows = _tone_files()
@@ -359,6 +471,11 @@ def test_15_learning_from_a_single_class_is_an_error():
     CombFrontend(sample_rate=SR, n_filters=4, max_epochs=0).fit(X, y)  # nothing to learn: fine
     with pytest.raises(ValueError, match=r"at least 2 classes, but y contains only one class: 'a'"):
         _small_classifier().fit(X, y)
+    # classes=[...] announces the label set; fit still needs two of them in y
+    with pytest.raises(ValueError, match=r"only one class: 'a'"):
+        _small_classifier(classes=["a", "b"]).fit(X, y)
+    # nothing to learn in a mel front-end: one class is no obstacle
+    MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64, max_epochs=2).fit(X, y)
     # partial_fit with the full label set announced may see one class at a time
     clf = _small_classifier(max_epochs=1, classes=["a", "b"])
     clf.partial_fit(X, y)

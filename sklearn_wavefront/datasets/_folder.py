@@ -56,40 +56,88 @@ def resample(x, orig_rate, target_rate):
     return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator).astype(np.float32)
 
 
-def _wav_frames(path):
-    """``(declared, present)`` sample frames of a RIFF/RIFX WAVE file, or ``None`` when unknown.
+def _declared_frames(path):
+    """``(declared, present)`` sample frames of an uncompressed WAV, RF64 or AIFF file, else ``None``.
 
-    libsndfile reads a WAV file whose ``data`` chunk is shorter than its header says without a word,
+    libsndfile reads such a file whose sample data is shorter than its header says without a word,
     and even reports the shorter length as the file's: only the header itself tells. Streaming
-    writers that leave the size open (0 or 0xFFFFFFFF, as in RF64) give ``None``.
+    writers that leave the size open (0, or 0xFFFFFFFF without an RF64 ``ds64`` chunk) give ``None``.
     """
     try:
         with open(path, "rb") as f:
-            head = f.read(12)
-            if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
-                return None
-            endian = "<" if head[:4] == b"RIFF" else ">"
             total = os.fstat(f.fileno()).st_size
-            block_align = 0
-            while True:
-                chunk = f.read(8)
-                if len(chunk) < 8:
-                    return None
-                cid, size = chunk[:4], struct.unpack(endian + "I", chunk[4:])[0]
-                if cid == b"fmt ":
-                    fmt = f.read(min(size, 16))
-                    if len(fmt) < 14:
-                        return None
-                    block_align = struct.unpack(endian + "H", fmt[12:14])[0]
-                    f.seek(size - len(fmt) + (size & 1), os.SEEK_CUR)
-                elif cid == b"data":
-                    if block_align == 0 or size in (0, 0xFFFFFFFF):
-                        return None
-                    return size // block_align, (total - f.tell()) // block_align
-                else:
-                    f.seek(size + (size & 1), os.SEEK_CUR)
-    except OSError:
+            head = f.read(12)
+            if len(head) < 12:
+                return None
+            if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+                return _riff_frames(f, total, "<" if head[:4] != b"RIFX" else ">")
+            if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+                return _aiff_frames(f, total, compressed=head[8:12] == b"AIFC")
+    except (OSError, struct.error):
         return None
+    return None
+
+
+def _riff_frames(f, total, endian):
+    block_align, size64 = 0, None
+    while True:
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            return None
+        cid, size = chunk[:4], struct.unpack(endian + "I", chunk[4:])[0]
+        if cid == b"ds64":  # RF64: the real sizes, 64-bit (riff size, data size, sample count)
+            body = f.read(min(size, 24))
+            if len(body) >= 16:
+                size64 = struct.unpack("<Q", body[8:16])[0]
+            f.seek(size - len(body) + (size & 1), os.SEEK_CUR)
+        elif cid == b"fmt ":
+            fmt = f.read(min(size, 16))
+            if len(fmt) < 14:
+                return None
+            block_align = struct.unpack(endian + "H", fmt[12:14])[0]
+            f.seek(size - len(fmt) + (size & 1), os.SEEK_CUR)
+        elif cid == b"data":
+            if size == 0xFFFFFFFF and size64 is not None:
+                size = size64
+            if block_align == 0 or size in (0, 0xFFFFFFFF):
+                return None
+            return size // block_align, (total - f.tell()) // block_align
+        else:
+            f.seek(size + (size & 1), os.SEEK_CUR)
+
+
+_AIFC_PLAIN = {b"NONE", b"sowt", b"twos", b"fl32", b"FL32", b"fl64", b"FL64", b"in24", b"in32", b"raw "}
+
+
+def _aiff_frames(f, total, compressed):
+    channels = frames = width = None
+    while True:
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            return None
+        cid, size = chunk[:4], struct.unpack(">I", chunk[4:])[0]
+        if cid == b"COMM":
+            body = f.read(size)
+            if len(body) < 8:
+                return None
+            channels, frames, bits = struct.unpack(">hIh", body[:8])
+            if compressed and (len(body) < 22 or body[18:22] not in _AIFC_PLAIN):
+                return None  # compressed sample data: sizes are not frames * width
+            if compressed and body[18:22] in (b"fl32", b"FL32"):
+                bits = 32
+            elif compressed and body[18:22] in (b"fl64", b"FL64"):
+                bits = 64
+            width = channels * ((bits + 7) // 8)
+            if size & 1:
+                f.seek(1, os.SEEK_CUR)
+        elif cid == b"SSND":
+            if not (channels and width) or frames is None:
+                return None
+            offset = struct.unpack(">I", f.read(8)[:4])[0]
+            present = max(0, total - f.tell() - offset) // width
+            return frames, present
+        else:
+            f.seek(size + (size & 1), os.SEEK_CUR)
 
 
 def _read_one(path, sample_rate):
@@ -102,7 +150,7 @@ def _read_one(path, sample_rate):
         raise _SkipFile(f"unreadable ({type(exc).__name__}: {exc})") from exc
     if x.shape[0] == 0:
         raise _SkipFile("holds no samples")
-    frames = _wav_frames(path)
+    frames = _declared_frames(path)
     if frames is not None and frames[1] < frames[0]:
         raise _SkipFile(
             f"is truncated: its header declares {frames[0]} sample frames but only {frames[1]} are present"
@@ -212,7 +260,8 @@ def _convert_column(values):
 
 def _read_csv(labels_path, encoding):
     """Header and ``(line number, row)`` pairs of the CSV; the encoding as described in the loader."""
-    tries = ["utf-8-sig", "latin-1"] if encoding is None else [encoding]
+    # cp1252 is what spreadsheet programs on Windows write; latin-1 decodes any byte at all
+    tries = ["utf-8-sig", "cp1252", "latin-1"] if encoding is None else [encoding]
     for enc in tries:
         try:
             with open(labels_path, newline="", encoding=enc) as f:
@@ -225,7 +274,7 @@ def _read_csv(labels_path, encoding):
                     f"{labels_path} cannot be read as {encoding} ({exc.reason} at byte {exc.start}); "
                     "pass the file's encoding as encoding=..."
                 ) from exc
-            continue  # not UTF-8: latin-1 next, which decodes any byte
+            continue  # not this encoding: try the next
         if "\x00" in text:  # NUL characters: a UTF-16/32 file read as an 8-bit encoding
             raise ValueError(
                 f"{labels_path} holds NUL characters when read as {enc}: it is probably UTF-16 (as some "
@@ -233,15 +282,27 @@ def _read_csv(labels_path, encoding):
             )
         reader = csv.reader(io.StringIO(text, newline=""))
         fields = next(reader, [])
-        rows = [(reader.line_num, row) for row in reader if row]
-        if enc == "latin-1" and encoding is None:
+        # rows with no content at all (blank lines, or ",," left by a spreadsheet) are not records
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        if enc != "utf-8-sig" and encoding is None:
             warnings.warn(
-                f"{labels_path} is not valid UTF-8; it was read as latin-1 (pass encoding=... if that is wrong)",
+                f"{labels_path} is not valid UTF-8; it was read as {enc} (pass encoding=... if that is wrong)",
                 UserWarning,
                 stacklevel=3,
             )
         return fields, rows
     raise AssertionError("unreachable: latin-1 decodes every byte")  # pragma: no cover
+
+
+def _drop_empty_trailing(fields, rows):
+    """Drop trailing columns that have no name and no content (spreadsheets leave ``path,label,,``),
+    and empty cells past the last column (``a.wav,yes,``): they hold nothing that could be lost."""
+    n = len(fields)
+    while n and not fields[n - 1].strip() and all(len(r) < n or not r[n - 1].strip() for _, r in rows):
+        n -= 1
+    fields = fields[:n]
+    rows = [(line, r[:n] if all(not c.strip() for c in r[n:]) else r) for line, r in rows]
+    return fields, rows
 
 
 def _check_rows(labels_path, fields, rows, path_column, target_column):
@@ -332,10 +393,12 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
         ``"first"`` keeps each file's first row and warns.
     encoding : str or None, default=None
         Text encoding of the CSV. ``None`` reads UTF-8 (with or without the byte-order mark that
-        spreadsheet programs write) and, when the file is not valid UTF-8, latin-1 with a warning.
+        spreadsheet programs write) and, when the file is not valid UTF-8, Windows-1252 (what
+        spreadsheet programs on Windows write) or else latin-1, with a warning.
 
     The CSV must have distinct column names, one cell per column on every row and a non-empty path
-    and label on every row; otherwise a ``ValueError`` names the file and the line.
+    and label on every row; otherwise a ``ValueError`` names the file and the line. Rows without any
+    content, and trailing columns or cells that are empty and unnamed, are ignored.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of the Bunch.
 
@@ -375,6 +438,7 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
     if on_duplicate not in ("raise", "first"):
         raise ValueError(f"on_duplicate must be 'raise' or 'first', got on_duplicate={on_duplicate!r}")
     fields, numbered = _read_csv(labels_path, encoding)
+    fields, numbered = _drop_empty_trailing(fields, numbered)
     for name, col in (("path_column", path_column), ("target_column", target_column)):
         if col not in fields:
             raise ValueError(f"{name}={col!r} is not a column of {labels_path}; its columns are {fields}")
