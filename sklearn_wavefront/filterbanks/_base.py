@@ -166,11 +166,14 @@ class FIRFilterbank(Filterbank):
         )
         return self._convolve(x)
 
+    def uses_fft(self) -> bool:
+        """Whether :meth:`filter` convolves through the FFT (``conv_method`` resolved)."""
+        return self.conv_method == "fft" or (self.conv_method == "auto" and self.kernel_size >= self.fft_threshold)
+
     def _convolve(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`filter` on an already validated ``(B, N)`` waveform."""
         h = self.kernels().to(x.dtype)
-        use_fft = self.conv_method == "fft" or (self.conv_method == "auto" and self.kernel_size >= self.fft_threshold)
-        if use_fft:
+        if self.uses_fft():
             return fft_conv1d_valid(x, h)
         # conv1d is a cross-correlation; flipping the kernels makes it the causal convolution.
         return F.conv1d(x[:, None, :], h.flip(-1)[:, None, :])
