@@ -151,3 +151,36 @@ def test_list_of_recordings_rejects_bad_items():
         front.transform([X[0], np.r_[X[1, :100], np.nan]])
     with pytest.raises(ValueError, match=r"X\[1\] must be a non-empty 1-D waveform"):
         front.transform([X[0], np.empty(0)])
+
+
+def test_combnet_eval_uses_the_exact_iir_when_asked():
+    import torch
+
+    from sklearn_wavefront.classifiers import CombNetClassifier
+    from sklearn_wavefront.networks.combnet import CombNet
+
+    torch.manual_seed(0)
+    net = CombNet(sample_rate=SR, n_classes=3, n_filters=5, fmax=800.0, channels=(8,), inference="iir")
+    x = torch.from_numpy(_signals(n_rec=2)).float()
+    net.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), net.head(net.filterbank.forward_iir(x)))
+        fir = net.head(net.filterbank(x))
+        assert not torch.allclose(net(x), fir, atol=1e-4)
+    net.train()  # training always runs the differentiable surrogate
+    torch.manual_seed(1)
+    out_train = net(x)
+    torch.manual_seed(1)
+    torch.testing.assert_close(out_train, net.head(net.filterbank(x)))
+    with pytest.raises(ValueError, match="inference must be 'fir' or 'iir'"):
+        CombNet(sample_rate=SR, inference="exact")
+
+    X = _signals(n_rec=6)
+    y = np.array(["a", "b"] * 3)
+    params = dict(sample_rate=SR, n_filters=4, module__fmax=800.0, module__channels=(4,), max_epochs=1, random_state=0)
+    clf = CombNetClassifier(module__inference="iir", **params).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (6, 2) and np.allclose(proba.sum(1), 1)
+    with torch.no_grad():
+        expected = torch.softmax(clf.module_(torch.from_numpy(X).float()), dim=-1).numpy()
+    np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
