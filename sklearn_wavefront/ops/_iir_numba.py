@@ -13,21 +13,43 @@ import numba
 import numpy as np
 
 
+_MIN_BLOCK = 64  # shorter delays are unrolled to a block of at least this many samples
+
+
 @numba.njit(cache=True, nogil=True)
 def _recurse(xb, k, a, yb):
-    """``yb[n] = xb[n] + a yb[n - k]`` for ``n < len(xb)``, zero initial state (``yb`` preallocated)."""
+    """``yb[n] = xb[n] + a yb[n - k]`` for ``n < len(xb)``, zero initial state (``yb`` preallocated).
+
+    Delays ``k >= 64``: block ``r`` of ``k`` samples is one vectorised pass over block ``r - 1``.
+    Shorter delays would make those passes too short to vectorise well, so the recursion is unrolled
+    ``m = ceil(64 / k)`` times: ``y[n] = sum_{i<m} a^i x[n - i k] + a^m y[n - m k]`` (exact with zero
+    initial state, which also holds for the first ``m k`` samples done by the plain recursion), i.e.
+    blocks of ``m k`` samples, each ``m`` vectorised passes over data already in cache.
+    """
     n = xb.shape[0]
-    first = min(k, n)
-    for i in range(first):
-        yb[i] = xb[i]
-    start = k
+    m = 1 if k >= _MIN_BLOCK else -(-_MIN_BLOCK // k)
+    big = m * k
+    for i in range(min(big, n)):
+        yb[i] = xb[i] + a * yb[i - k] if i >= k else xb[i]
+    powers = np.empty(m, dtype=yb.dtype)
+    p = a * 0 + 1
+    for i in range(m):
+        powers[i] = p
+        p = p * a
+    a_m = p
+    start = big
     while start < n:
-        stop = min(start + k, n)
+        stop = min(start + big, n)
         cur = yb[start:stop]
-        prev = yb[start - k : stop - k]
+        prev = yb[start - big : stop - big]
         xs = xb[start:stop]
         for j in range(stop - start):
-            cur[j] = xs[j] + a * prev[j]
+            cur[j] = xs[j] + a_m * prev[j]
+        for i in range(1, m):
+            xi = xb[start - i * k : stop - i * k]
+            pi = powers[i]
+            for j in range(stop - start):
+                cur[j] += pi * xi[j]
         start = stop
 
 
