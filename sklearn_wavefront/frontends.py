@@ -161,7 +161,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         depending on its position in the batch (SIMD lanes vs remainder), and one row per call makes
         every recording's features independent of the others by construction.
         """
-        if getattr(fb, "uses_fft", None) is not None and fb.uses_fft():
+        if getattr(fb, "uses_fft", None) is not None and fb.uses_fft(self._transform_dtype()):
             return 1
         return self.batch_size
 

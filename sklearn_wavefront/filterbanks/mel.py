@@ -127,7 +127,7 @@ class MelFilterbank(Filterbank):
         self.register_buffer("window", torch.hann_window(self.win_length, periodic=True, dtype=torch.float32))
 
     # ------------------------------------------------------------------ protocol
-    def uses_fft(self) -> bool:
+    def uses_fft(self, dtype: torch.dtype = torch.float32) -> bool:
         """Always ``True``: the spectrogram is an FFT (batched FFTs may round rows by position)."""
         return True
 
