@@ -61,40 +61,51 @@ def comb_iir_kernel(x, delays, alphas, y):
             _recurse(x[b], delays[f], alphas[f], y[b, f])
 
 
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _reduce(buf, lo, hi, energy):
+    """``max |buf[lo:hi]|`` or ``sum buf[lo:hi]**2`` (``lo < hi``; finite data, so fastmath may vectorise)."""
+    acc = buf[lo] * 0
+    if energy:
+        for i in range(lo, hi):
+            acc += buf[i] * buf[i]
+    else:
+        for i in range(lo, hi):
+            acc = max(acc, abs(buf[i]))
+    return acc
+
+
 @numba.njit(cache=True, nogil=True)
 def comb_iir_envelope_kernel(x, delays, alphas, window, stride, pad, energy, z):
     """Fused IIR + frame envelope, never storing (B, F, N).
 
     Fills ``z`` (B, F, P): frame ``p`` covers ``y[p S - pad : p S - pad + W]`` (``y`` zero-extended);
-    ``max |y|`` over it, or (``energy``) the sum of ``y**2`` over it divided by ``W``.
+    ``max |y|`` over it, or (``energy``) the sum of ``y**2`` over it divided by ``W``. When ``W`` is a
+    multiple of ``S`` the frame is reduced from ``W / S`` hop-long blocks, each reduced once.
     """
     n = x.shape[1]
     n_frames = z.shape[2]
     buf = np.empty(n, dtype=x.dtype)
+    per = window // stride
+    blocked = window % stride == 0
+    n_blocks = n_frames + per - 1
+    blocks = np.empty(n_blocks if blocked else 1, dtype=x.dtype)
     for b in range(x.shape[0]):
         for f in range(delays.shape[0]):
             _recurse(x[b], delays[f], alphas[f], buf)
-            if energy:
-                for i in range(n):
-                    buf[i] = buf[i] * buf[i]
-            else:
-                for i in range(n):
-                    buf[i] = abs(buf[i])
             zb = z[b, f]
-            for p in range(n_frames):
-                lo = p * stride - pad
-                hi = lo + window
-                if lo < 0:
-                    lo = 0
-                if hi > n:
-                    hi = n
-                acc = buf[lo]
-                if energy:
-                    for i in range(lo + 1, hi):
-                        acc += buf[i]
-                    zb[p] = acc / window
-                else:
-                    for i in range(lo + 1, hi):
-                        if buf[i] > acc:
-                            acc = buf[i]
-                    zb[p] = acc
+            if blocked:
+                for j in range(n_blocks):
+                    lo = max(j * stride - pad, 0)
+                    hi = min(j * stride - pad + stride, n)
+                    blocks[j] = _reduce(buf, lo, hi, energy) if lo < hi else 0
+                for p in range(n_frames):
+                    acc = blocks[p]
+                    for j in range(p + 1, p + per):
+                        acc = acc + blocks[j] if energy else max(acc, blocks[j])
+                    zb[p] = acc / window if energy else acc
+            else:
+                for p in range(n_frames):
+                    lo = max(p * stride - pad, 0)
+                    hi = min(p * stride - pad + window, n)
+                    acc = _reduce(buf, lo, hi, energy)
+                    zb[p] = acc / window if energy else acc
