@@ -108,3 +108,19 @@ def test_numba_backend_requested_without_numba_raises(monkeypatch):
     # "auto" falls back to the torch path
     x = torch.from_numpy(RNG.standard_normal((1, 50)))
     np.testing.assert_allclose(comb_iir(x, [3], 0.5)[0, 0].numpy(), _lfilter_comb(x[0].numpy(), 3, 0.5), atol=1e-12)
+
+
+def test_finiteness_check_accepts_large_finite_samples_and_rejects_nan():
+    from sklearn_wavefront._validation import check_waveform
+
+    big = torch.full((2, 8), 3e38, dtype=torch.float32)  # finite, but their float32 sum overflows
+    assert check_waveform(big) is big
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        x = torch.zeros(2, 8)
+        x[1, 3] = bad
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            check_waveform(x)
+    x = torch.zeros(2, 8)
+    x[0, 0], x[0, 1] = float("inf"), -float("inf")  # sums to NaN: still rejected
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        check_waveform(x)
