@@ -20,7 +20,7 @@ from .._validation import (
     check_waveform,
 )
 from ..ops.comb import _comb_envelope_op, comb_filter, envelope_length, envelope_padding
-from ..ops.iir import comb_iir, comb_iir_envelope
+from ..ops.iir import _comb_iir_envelope, comb_iir
 from ._base import COMPRESSIONS, Filterbank, compress
 from ._scales import log_spaced_midpoints
 
@@ -211,10 +211,12 @@ class CombFilterbank(Filterbank):
             min_length=max(1, self.window_length - 2 * pad),
             min_length_reason=f"one frame of window_length={self.window_length} samples",
         )
-        delays = torch.round(self.delays().detach().double()).to(torch.int64).cpu()
-        z = comb_iir_envelope(
-            x, delays, self.alphas().detach().double().cpu(), self.window_length, self.hop_length, self.padding,
-            self.envelope,
+        # x was just validated, and round(D) >= 2 and |alpha| < 1 hold by construction: the internal
+        # operator skips a second validation pass over x
+        delays = [int(d) for d in torch.round(self.delays().detach().double()).tolist()]
+        alphas = self.alphas().detach().double().cpu().tolist()
+        z = _comb_iir_envelope(
+            x, delays, alphas, self.window_length, self.hop_length, pad, self.envelope
         )
         return compress(z.to(x.device), self.compression, self.eps)
 

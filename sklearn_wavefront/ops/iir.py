@@ -80,6 +80,10 @@ def _use_numba(backend: str, x: Tensor) -> bool:
 
 
 def _check_integer_delays(delay) -> list[int]:
+    if isinstance(delay, (list, tuple)) and delay and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in delay
+    ):
+        return [int(v) for v in delay]  # the common case, without a round trip through torch
     d = torch.as_tensor(delay)
     if d.ndim == 0:
         d = d[None]
@@ -215,7 +219,7 @@ def comb_iir_envelope(
     >>> comb_iir_envelope(torch.randn(2, 1000), [20, 37], window=200, stride=100).shape
     torch.Size([2, 2, 9])
     """
-    from .comb import _envelope_pool_torch, envelope_padding, frames_for_pad
+    from .comb import envelope_padding, frames_for_pad
 
     x = check_waveform(x)
     delays = _check_integer_delays(delay)
@@ -229,11 +233,18 @@ def comb_iir_envelope(
     if envelope not in ("max", "energy"):
         raise ValueError(f"envelope must be 'max' or 'energy', got envelope={envelope!r}")
     pad = envelope_padding(window, padding)
-    n_frames = frames_for_pad(x.shape[-1], window, stride, pad)
-    if n_frames < 1:
+    if frames_for_pad(x.shape[-1], window, stride, pad) < 1:
         raise ValueError(
             f"x has {x.shape[-1]} samples, fewer than one frame of window={window} samples (padding={padding!r})"
         )
+    return _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend)
+
+
+def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend="auto"):
+    """:func:`comb_iir_envelope` on validated arguments (``x`` (B, N) finite, delays and gains lists)."""
+    from .comb import _envelope_pool_torch, frames_for_pad
+
+    n_frames = frames_for_pad(x.shape[-1], window, stride, pad)
     if _use_numba(backend, x):
         xn = x.detach().contiguous().numpy()
         z = np.empty((xn.shape[0], len(delays), n_frames), dtype=xn.dtype)
