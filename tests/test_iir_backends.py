@@ -124,3 +124,13 @@ def test_finiteness_check_accepts_large_finite_samples_and_rejects_nan():
     x[0, 0], x[0, 1] = float("inf"), -float("inf")  # sums to NaN: still rejected
     with pytest.raises(ValueError, match="NaN or infinite"):
         check_waveform(x)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_comb_iir_envelope_rows_do_not_depend_on_the_batch(backend):
+    x = torch.from_numpy(RNG.standard_normal((7, 5000)).astype(np.float32))
+    for envelope in ("max", "energy"):
+        z = comb_iir_envelope(x, [3, 8, 40, 200], 0.9, 400, 200, "center", envelope, backend=backend)
+        for i in range(7):
+            zi = comb_iir_envelope(x[i : i + 1], [3, 8, 40, 200], 0.9, 400, 200, "center", envelope, backend=backend)
+            torch.testing.assert_close(zi[0], z[i], rtol=0, atol=1e-6 if backend == "torch" else 0)

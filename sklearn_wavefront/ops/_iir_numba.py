@@ -17,7 +17,7 @@ _MIN_BLOCK = 64  # shorter delays are unrolled to a block of at least this many 
 
 
 @numba.njit(cache=True, nogil=True)
-def _recurse(xb, k, a, yb):
+def _recurse(xb, k, a, yb, min_block=_MIN_BLOCK):
     """``yb[n] = xb[n] + a yb[n - k]`` for ``n < len(xb)``, zero initial state (``yb`` preallocated).
 
     Delays ``k >= 64``: block ``r`` of ``k`` samples is one vectorised pass over block ``r - 1``.
@@ -25,9 +25,11 @@ def _recurse(xb, k, a, yb):
     ``m = ceil(64 / k)`` times: ``y[n] = sum_{i<m} a^i x[n - i k] + a^m y[n - m k]`` (exact with zero
     initial state, which also holds for the first ``m k`` samples done by the plain recursion), i.e.
     blocks of ``m k`` samples, each ``m`` vectorised passes over data already in cache.
+    ``min_block=1`` never unrolls (every sample is then ``x + a * y_prev``, rounded the same way
+    whatever the block length).
     """
     n = xb.shape[0]
-    m = 1 if k >= _MIN_BLOCK else -(-_MIN_BLOCK // k)
+    m = 1 if k >= min_block else -(-min_block // k)
     big = m * k
     for i in range(min(big, n)):
         yb[i] = xb[i] + a * yb[i - k] if i >= k else xb[i]
@@ -62,50 +64,65 @@ def comb_iir_kernel(x, delays, alphas, y):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def _reduce(buf, lo, hi, energy):
-    """``max |buf[lo:hi]|`` or ``sum buf[lo:hi]**2`` (``lo < hi``; finite data, so fastmath may vectorise)."""
-    acc = buf[lo] * 0
-    if energy:
-        for i in range(lo, hi):
-            acc += buf[i] * buf[i]
-    else:
-        for i in range(lo, hi):
-            acc = max(acc, abs(buf[i]))
-    return acc
+def _reduce_rows(buf, lo, hi, energy, acc):
+    """``acc[b] = max_i |buf[i, b]|`` or ``sum_i buf[i, b]**2`` over rows ``lo <= i < hi`` (``lo < hi``)."""
+    n_b = buf.shape[1]
+    for c in range(n_b):
+        acc[c] = 0
+    for i in range(lo, hi):
+        row = buf[i]
+        if energy:
+            for c in range(n_b):
+                acc[c] += row[c] * row[c]
+        else:
+            for c in range(n_b):
+                acc[c] = max(acc[c], abs(row[c]))
 
 
 @numba.njit(cache=True, nogil=True)
-def comb_iir_envelope_kernel(x, delays, alphas, window, stride, pad, energy, z):
-    """Fused IIR + frame envelope, never storing (B, F, N).
+def comb_iir_envelope_kernel(xt, delays, alphas, window, stride, pad, energy, z):
+    """Fused IIR + frame envelope on time-major input ``xt`` (N, B) (C order), never storing (B, F, N).
 
-    Fills ``z`` (B, F, P): frame ``p`` covers ``y[p S - pad : p S - pad + W]`` (``y`` zero-extended);
-    ``max |y|`` over it, or (``energy``) the sum of ``y**2`` over it divided by ``W``. When ``W`` is a
-    multiple of ``S`` the frame is reduced from ``W / S`` hop-long blocks, each reduced once.
+    Frame ``p`` covers ``y[p S - pad : p S - pad + W]`` (``y`` zero-extended): ``max |y|`` over it, or
+    (``energy``) the sum of ``y**2`` over it divided by ``W``; with ``W`` a multiple of ``S`` it is
+    reduced from ``W / S`` hop-long blocks, each reduced once.
+
+    Interleaving the recordings makes ``y[n, b] = x[n, b] + a y[n - K, b]`` one flat recursion with delay
+    ``K B`` over ``N B`` samples, so even short delays give long vectorised blocks; frames are reduced
+    across all recordings at once. Every sample is computed by the same operations whatever ``B``, so a
+    recording's result does not depend on the others in the batch. Scratch: one array the size of
+    ``xt``. Fills ``z`` (B, F, P).
     """
-    n = x.shape[1]
+    n, n_b = xt.shape
     n_frames = z.shape[2]
-    buf = np.empty(n, dtype=x.dtype)
+    buf = np.empty((n, n_b), dtype=xt.dtype)
+    xf = xt.reshape(n * n_b)
+    bf = buf.reshape(n * n_b)
     per = window // stride
     blocked = window % stride == 0
     n_blocks = n_frames + per - 1
-    blocks = np.empty(n_blocks if blocked else 1, dtype=x.dtype)
-    for b in range(x.shape[0]):
-        for f in range(delays.shape[0]):
-            _recurse(x[b], delays[f], alphas[f], buf)
-            zb = z[b, f]
-            if blocked:
-                for j in range(n_blocks):
-                    lo = max(j * stride - pad, 0)
-                    hi = min(j * stride - pad + stride, n)
-                    blocks[j] = _reduce(buf, lo, hi, energy) if lo < hi else 0
-                for p in range(n_frames):
-                    acc = blocks[p]
+    blocks = np.zeros((n_blocks if blocked else 1, n_b), dtype=xt.dtype)
+    acc = np.empty(n_b, dtype=xt.dtype)
+    for f in range(delays.shape[0]):
+        _recurse(xf, delays[f] * n_b, alphas[f], bf, 1)  # same rounding for every batch size
+        if blocked:
+            for j in range(n_blocks):
+                lo = max(j * stride - pad, 0)
+                hi = min(j * stride - pad + stride, n)
+                if lo < hi:
+                    _reduce_rows(buf, lo, hi, energy, blocks[j])
+                else:
+                    blocks[j, :] = 0
+            for p in range(n_frames):
+                for c in range(n_b):
+                    v = blocks[p, c]
                     for j in range(p + 1, p + per):
-                        acc = acc + blocks[j] if energy else max(acc, blocks[j])
-                    zb[p] = acc / window if energy else acc
-            else:
-                for p in range(n_frames):
-                    lo = max(p * stride - pad, 0)
-                    hi = min(p * stride - pad + window, n)
-                    acc = _reduce(buf, lo, hi, energy)
-                    zb[p] = acc / window if energy else acc
+                        v = v + blocks[j, c] if energy else max(v, blocks[j, c])
+                    z[c, f, p] = v / window if energy else v
+        else:
+            for p in range(n_frames):
+                lo = max(p * stride - pad, 0)
+                hi = min(p * stride - pad + window, n)
+                _reduce_rows(buf, lo, hi, energy, acc)
+                for c in range(n_b):
+                    z[c, f, p] = acc[c] / window if energy else acc[c]

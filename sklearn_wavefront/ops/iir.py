@@ -246,10 +246,11 @@ def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend
 
     n_frames = frames_for_pad(x.shape[-1], window, stride, pad)
     if _use_numba(backend, x):
-        xn = x.detach().contiguous().numpy()
-        z = np.empty((xn.shape[0], len(delays), n_frames), dtype=xn.dtype)
+        # time-major (N, B): the recordings interleaved, so short delays still vectorise (see the kernel)
+        xt = np.ascontiguousarray(x.detach().numpy().T)
+        z = np.empty((xt.shape[1], len(delays), n_frames), dtype=xt.dtype)
         _numba_kernels().comb_iir_envelope_kernel(
-            xn, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xn.dtype),
+            xt, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xt.dtype),
             window, stride, pad, envelope == "energy", z,
         )
         return torch.from_numpy(z)
