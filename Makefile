@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[test,plot,distributed]"
+	$(BIN)/python -m pip install --quiet -e ".[test,plot,distributed,fast]"
 	touch $(STAMP)
 
 demo: venv

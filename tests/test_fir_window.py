@@ -329,3 +329,18 @@ def test_protocol_attributes():
     freqs, mag = fb.frequency_response(257)
     assert freqs.shape == (257,) and mag.shape == (7, 257)
     assert math.isclose(freqs[-1], 4000.0)
+
+
+@pytest.mark.parametrize("dtype, kernel_size, fft", [
+    (torch.float32, 127, False), (torch.float32, 161, True), (torch.float64, 63, False), (torch.float64, 81, True),
+])
+def test_auto_conv_method_follows_the_measured_crossover_per_dtype(dtype, kernel_size, fft):
+    fb = FIRWindowFilterbank(sample_rate=16000, n_filters=4, kernel_size=kernel_size, stride=50).to(dtype)
+    assert fb.uses_fft(dtype) is fft
+    x = torch.randn(2, 1001, dtype=dtype)
+    auto = fb(x)
+    fb.conv_method = "direct"
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    torch.testing.assert_close(auto, fb(x), rtol=tol, atol=tol)
+    fb.conv_method = "fft"
+    assert fb.uses_fft(dtype) and fb.uses_fft(torch.float64)

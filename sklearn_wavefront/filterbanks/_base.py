@@ -114,14 +114,19 @@ class FIRFilterbank(Filterbank):
 
     The convolution is the true (flipped-kernel) convolution ``y[n] = sum_k h[k] x[n - k]`` and output
     ``m`` corresponds to input sample ``n = m + kernel_size - 1``. ``conv_method="fft"`` computes the
-    same result through the FFT (faster for long kernels); ``"auto"`` picks it for kernels of
-    ``fft_threshold`` taps or more.
+    same result through the FFT (faster for long kernels); ``"auto"`` picks it for kernels of at least
+    ``fft_thresholds[dtype]`` taps: 160 in float32 (and half precision, computed in float32), 80 in
+    float64. These are the crossovers measured with ``benchmarks/cpu_speed.py`` (1 thread, 64
+    filters, 2 s at 16 kHz): float32 direct ``conv1d`` (oneDNN) wins up to 127 taps and the FFT from
+    191 forward (from 251 forward+backward); float64 has no oneDNN kernel and the FFT already wins
+    at 95 taps.
 
     Subclasses implement :meth:`kernels` (``(n_filters, kernel_size)`` tensor, differentiable in the
     learnable parameters) and :meth:`center_frequencies`.
     """
 
-    fft_threshold = 256
+    fft_thresholds = {torch.float64: 80}
+    fft_threshold = 160  # every other dtype (float32; half precision is transformed in float32)
 
     def _init_fir(
         self,
@@ -166,11 +171,16 @@ class FIRFilterbank(Filterbank):
         )
         return self._convolve(x)
 
+    def uses_fft(self, dtype: torch.dtype = torch.float32) -> bool:
+        """Whether :meth:`filter` convolves inputs of ``dtype`` through the FFT (``conv_method`` resolved)."""
+        if self.conv_method != "auto":
+            return self.conv_method == "fft"
+        return self.kernel_size >= self.fft_thresholds.get(dtype, self.fft_threshold)
+
     def _convolve(self, x: torch.Tensor) -> torch.Tensor:
         """:meth:`filter` on an already validated ``(B, N)`` waveform."""
         h = self.kernels().to(x.dtype)
-        use_fft = self.conv_method == "fft" or (self.conv_method == "auto" and self.kernel_size >= self.fft_threshold)
-        if use_fft:
+        if self.uses_fft(x.dtype):
             return fft_conv1d_valid(x, h)
         # conv1d is a cross-correlation; flipping the kernels makes it the causal convolution.
         return F.conv1d(x[:, None, :], h.flip(-1)[:, None, :])

@@ -20,7 +20,7 @@ from .._validation import (
     check_waveform,
 )
 from ..ops.comb import _comb_envelope_op, comb_filter, envelope_length, envelope_padding
-from ..ops.iir import comb_iir
+from ..ops.iir import _comb_iir_envelope, comb_iir
 from ._base import COMPRESSIONS, Filterbank, compress
 from ._scales import log_spaced_midpoints
 
@@ -200,6 +200,32 @@ class CombFilterbank(Filterbank):
             self.envelope, pad,
         )
         return compress(z, self.compression, self.eps)
+
+    @torch.no_grad()
+    def forward_iir(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference through the exact IIR: the same frames and compression as :meth:`forward`.
+
+        Each channel is ``y[n] = x[n] + alpha y[n - round(D)]`` (whole-sample delays, as in the
+        combolutional paper's inference), then the envelope of :meth:`forward` (``max |y|`` or mean ``y**2``
+        per frame, same padding), then compression. Not differentiable. Compared with :meth:`forward` the
+        channels keep every echo (peak gain ``1/(1-alpha)`` instead of ``(1-alpha**(T+1))/(1-alpha)``) and
+        their fundamentals are quantised to ``sample_rate / round(D)``; see :mod:`sklearn_wavefront.ops.iir`.
+        One multiply-add per sample and channel (compiled when numba is installed).
+        """
+        pad = envelope_padding(self.window_length, self.padding)
+        x = check_waveform(
+            x,
+            min_length=max(1, self.window_length - 2 * pad),
+            min_length_reason=f"one frame of window_length={self.window_length} samples",
+        )
+        # x was just validated, and round(D) >= 2 and |alpha| < 1 hold by construction: the internal
+        # operator skips a second validation pass over x
+        delays = [int(d) for d in torch.round(self.delays().detach().double()).tolist()]
+        alphas = self.alphas().detach().double().cpu().tolist()
+        z = _comb_iir_envelope(
+            x, delays, alphas, self.window_length, self.hop_length, pad, self.envelope
+        )
+        return compress(z.to(x.device), self.compression, self.eps)
 
     def filter(self, x: torch.Tensor, method: str = "fir") -> torch.Tensor:
         """The comb outputs before the envelope, ``(batch, n_filters, time)``.

@@ -139,6 +139,10 @@ class MelFilterbank(Filterbank):
         self.register_buffer("window", torch.hann_window(self.win_length, periodic=True, dtype=torch.float32))
 
     # ------------------------------------------------------------------ protocol
+    def uses_fft(self, dtype: torch.dtype = torch.float32) -> bool:
+        """Always ``True``: the spectrogram is an FFT (batched FFTs may round rows by position)."""
+        return True
+
     def center_frequencies(self) -> np.ndarray:
         """Peak frequencies of the triangles (the interior mel points), in Hz."""
         mels = np.linspace(hz_to_mel(self.fmin, self.htk), hz_to_mel(self.fmax, self.htk), self.n_filters + 2)

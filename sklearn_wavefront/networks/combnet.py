@@ -36,6 +36,12 @@ class CombNet(nn.Module):
         Widths of the 1x1-conv layers.
     pooling : tuple of str, default=("mean", "max")
     dropout : float, default=0.1
+    inference : {"fir", "iir"}, default="fir"
+        Filter used in evaluation mode (``module.eval()``, as in ``predict``): the truncated-FIR
+        surrogate that training uses, or the exact IIR with whole-sample delays ``round(D)``
+        (:meth:`CombFilterbank.forward_iir <sklearn_wavefront.filterbanks.CombFilterbank.forward_iir>`),
+        one multiply-add per sample and channel. Training always uses the surrogate. With skorch:
+        ``CombNetClassifier(module__inference="iir")``.
 
     Examples
     --------
@@ -61,8 +67,12 @@ class CombNet(nn.Module):
         channels=(32, 32),
         pooling=("mean", "max"),
         dropout: float = 0.1,
+        inference: str = "fir",
     ):
         super().__init__()
+        if inference not in ("fir", "iir"):
+            raise ValueError(f"inference must be 'fir' or 'iir', got inference={inference!r}")
+        self.inference = inference
         self.filterbank = CombFilterbank(
             sample_rate=sample_rate,
             n_filters=n_filters,
@@ -78,4 +88,7 @@ class CombNet(nn.Module):
         self.head = Conv1x1Head(self.filterbank.n_outputs, n_classes, channels=channels, pooling=pooling, dropout=dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.filterbank(pad_to_length(x, self.min_length)))
+        x = pad_to_length(x, self.min_length)
+        if self.inference == "iir" and not self.training:
+            return self.head(self.filterbank.forward_iir(x))
+        return self.head(self.filterbank(x))

@@ -30,9 +30,18 @@ tensor of shape (0,)** with the dtype and device of ``x``; the autograd function
 ``None`` for ``x``. The delay and alpha gradients are the same either way.
 
 The plain-torch implementation below loops over filters and echoes with in-place strided
-additions, so its memory is the output plus the input: it never builds a
-``(batch, n_filters, n_echoes, time)`` tensor, and the backward recomputes nothing of size
-``(B, F, N)`` beyond ``dL/dy`` itself. Both directions are ``torch.library`` custom operators
+additions (``2 T F`` passes over ``(B, N)`` per call), so its memory is the output plus the input:
+it never builds a ``(batch, n_filters, n_echoes, time)`` tensor. What each backward recomputes,
+exactly:
+
+* ``comb_filter`` backward: nothing; it reads ``dL/dy`` ``(B, F, N)`` and ``x``.
+* ``comb_envelope`` backward, ``mode="max"``: no ``(B, F, N)`` tensor at all. ``dL/dy`` is non-zero
+  only at the stored argmax of each frame, so ``y`` is re-evaluated at those ``B F P`` samples only
+  (``T`` gathers each) for ``sign(y)``, and the gradients are the adjoint restricted to them:
+  ``O(B F P T)`` work and memory.
+* ``comb_envelope`` backward, ``mode="energy"``: recomputes ``y`` ``(B, F, N)`` once (the forward
+  does not keep it), builds ``dL/dy = 2 y · spread(dL/dz)`` ``(B, F, N)``, then runs the
+  ``comb_filter`` backward on it. Both directions are ``torch.library`` custom operators
 (``sklearn_wavefront::comb_filter`` and ``sklearn_wavefront::comb_envelope`` with their backward
 operators), so ``torch.compile`` treats them as opaque nodes and another device's kernels can be
 registered for them.
@@ -162,11 +171,76 @@ def _envelope_grad_y_torch(grad_z, y, argmax, window, stride, mode, pad):
     return 2.0 * y * spread.reshape(batch, n_filters, n)
 
 
+def _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes, need_grad_x):
+    """Max-envelope backward from the stored argmax only: ``O(B F P T)`` work, nothing of size (B, F, N).
+
+    ``dL/dy`` is non-zero only at the stored argmax ``m`` of each frame, where it is
+    ``g = dL/dz * sign(y[m])``. ``y[m]`` is re-evaluated at those ``P`` samples only (a gather of
+    ``x[m]``, ``x[m - s]``, ``x[m - s - 1]`` per echo), and the three gradients are the comb
+    operator's adjoint restricted to them: ``dL/dx`` scatters ``g`` (gain 1) to ``m`` and ``g α^t (1-β)``,
+    ``g α^t β`` to ``m - s``, ``m - s - 1``; ``dL/dD`` and ``dL/dα`` are the correlations of ``g`` with
+    ``x[m - s]`` and ``x[m - s - 1]``.
+    """
+    acc = _acc_dtype(x.dtype)
+    batch, n = x.shape
+    n_filters = delay.shape[0]
+    xa = x.to(acc)
+    g = grad_z.to(acc)  # (B, F, P)
+    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
+    shift = torch.tensor([[e[1] for e in row] for row in taps], dtype=torch.int64, device=x.device)  # (F, T)
+    beta = torch.tensor([[e[2] for e in row] for row in taps], dtype=acc, device=x.device)
+    gain = torch.tensor([[e[3] for e in row] for row in taps], dtype=acc, device=x.device)
+    t_idx = torch.arange(1, n_echoes + 1, dtype=acc, device=x.device)
+    a = alpha.to(device=x.device, dtype=torch.float64)
+    # d(alpha^t)/d alpha = t alpha^(t-1)
+    dgain = (t_idx.double()[None, :] * a[:, None] ** (t_idx.double()[None, :] - 1)).to(acc)
+
+    flat = xa.reshape(-1)
+    base = (torch.arange(batch, device=x.device) * n)[:, None, None]  # (B, 1, 1)
+
+    def gather(pos):  # x[b, pos] with zeros before the start; pos (B, F, P[, T])
+        valid = pos >= 0
+        b = base if pos.ndim == 3 else base[..., None]
+        return torch.where(valid, flat[(pos.clamp_min(0) + b).reshape(-1)].reshape(pos.shape), 0.0), valid
+
+    m = argmax.to(torch.int64)  # (B, F, P), absolute indices
+    x_m, _ = gather(m)
+    pos0 = m[..., None] - shift[None, :, None, :]  # (B, F, P, T)
+    x0, v0 = gather(pos0)
+    x1, v1 = gather(pos0 - 1)
+    bt, gt = beta[None, :, None, :], gain[None, :, None, :]
+    y_m = x_m + (gt * ((1 - bt) * x0 + bt * x1)).sum(-1)
+    gs = g * torch.sign(y_m)  # dL/dy at the argmax samples
+    corr0 = (gs[..., None] * x0).sum(dim=(0, 2))  # (F, T)
+    corr1 = (gs[..., None] * x1).sum(dim=(0, 2))
+    t_f = t_idx[None, :]
+    grad_delay = (t_f * gain * (corr1 - corr0)).sum(-1)
+    grad_alpha = (dgain * ((1 - beta) * corr0 + beta * corr1)).sum(-1)
+    if need_grad_x:
+        grad_flat = torch.zeros(batch * n, dtype=acc, device=x.device)
+        grad_flat.index_add_(0, (m + base).reshape(-1), gs.reshape(-1))
+        w0 = (gs[..., None] * gt * (1 - bt)) * v0
+        w1 = (gs[..., None] * gt * bt) * v1
+        b4 = base[..., None]
+        grad_flat.index_add_(0, (pos0.clamp_min(0) + b4).reshape(-1), w0.reshape(-1))
+        grad_flat.index_add_(0, ((pos0 - 1).clamp_min(0) + b4).reshape(-1), w1.reshape(-1))
+        grad_x = grad_flat.reshape(batch, n).to(x.dtype)
+    else:
+        grad_x = _no_grad_x(x)
+    return (
+        grad_x,
+        grad_delay.to(device=delay.device, dtype=delay.dtype),
+        grad_alpha.to(device=alpha.device, dtype=alpha.dtype),
+    )
+
+
 def _comb_envelope_backward_torch(
     grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x: bool = True
 ):
     """``(dL/dx, dL/ddelay, dL/dalpha)``; ``dL/dx`` is ``_no_grad_x(x)`` (shape (0,)) unless ``need_grad_x``."""
     acc = _acc_dtype(x.dtype)
+    if mode == "max":
+        return _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes, need_grad_x)
     y = _comb_filter_torch(x.to(acc), delay, alpha, n_echoes)
     grad_y = _envelope_grad_y_torch(grad_z.to(acc), y, argmax, window, stride, mode, pad)
     grad_x, grad_delay, grad_alpha = _comb_filter_backward_torch(

@@ -20,6 +20,13 @@ Algorithm. Seen as a ``(rows, K)`` matrix (row ``r`` = samples ``rK … rK + K �
 3. add the carried state: ``Y[c, r] = Z[c, r] + α^{r + 1} S[c − 1]`` (one vectorised step).
 
 That is ``O(N)`` work (about three passes over the signal) in ``≈ 2 sqrt(N / K)`` vector steps.
+
+Backends. When numba imports (``pip install sklearn-wavefront[fast]``) the CPU path runs a compiled
+loop instead (:mod:`._iir_numba`): block ``r`` is one vectorised pass reading block ``r − 1``, one
+multiply-add per sample, close to the cost of copying the signal. Without numba the torch algorithm
+above runs. ``backend="auto"`` (default) picks numba for CPU tensors when it is installed; ``"numba"``
+requires it; ``"torch"`` forces the torch path. Both give the same values up to float rounding (the
+tests compare both with ``scipy.signal.lfilter``). numba is imported on the first call, not at import.
 """
 
 from __future__ import annotations
@@ -27,15 +34,56 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from .._validation import check_open_unit_interval, check_waveform
 
-__all__ = ["comb_iir", "CombIIRStream"]
+__all__ = ["comb_iir", "comb_iir_envelope", "CombIIRStream", "numba_available"]
+
+_BACKENDS = ("auto", "numba", "torch")
+_NUMBA = None  # the kernels module once imported, False when numba is missing
+
+
+def _numba_kernels():
+    """The compiled kernels, or ``None`` when numba is not installed (imported once, lazily)."""
+    global _NUMBA
+    if _NUMBA is None:
+        try:
+            from . import _iir_numba
+        except ImportError:
+            _NUMBA = False
+        else:
+            _NUMBA = _iir_numba
+    return _NUMBA or None
+
+
+def numba_available() -> bool:
+    """Whether the compiled IIR kernels can run (numba importable)."""
+    return _numba_kernels() is not None
+
+
+def _use_numba(backend: str, x: Tensor) -> bool:
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {list(_BACKENDS)}, got backend={backend!r}")
+    if backend == "torch":
+        return False
+    numba_ok = x.device.type == "cpu" and x.dtype in (torch.float32, torch.float64)
+    if backend == "numba":
+        if _numba_kernels() is None:
+            raise ImportError("backend='numba' needs numba: pip install 'sklearn-wavefront[fast]'")
+        if not numba_ok:
+            raise ValueError(f"backend='numba' runs on float32/float64 CPU tensors, got {x.dtype} on {x.device}")
+        return True
+    return numba_ok and _numba_kernels() is not None
 
 
 def _check_integer_delays(delay) -> list[int]:
+    if isinstance(delay, (list, tuple)) and delay and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in delay
+    ):
+        return [int(v) for v in delay]  # the common case, without a round trip through torch
     d = torch.as_tensor(delay)
     if d.ndim == 0:
         d = d[None]
@@ -54,7 +102,9 @@ def _check_alphas(alpha, n_filters: int) -> list[float]:
     if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
         check_open_unit_interval("alpha", alpha)
         return [float(alpha)] * n_filters
-    a = torch.as_tensor(alpha).detach().cpu().to(torch.float64)
+    # a Python sequence is read in float64 (torch.as_tensor would round it to float32 first)
+    a = alpha if isinstance(alpha, Tensor) else torch.as_tensor(np.asarray(alpha, dtype=np.float64))
+    a = a.detach().cpu().to(torch.float64)
     if a.ndim == 0:
         a = a.expand(n_filters)
     if a.shape != (n_filters,):
@@ -86,7 +136,7 @@ def _iir_one(x: Tensor, k: int, a: float) -> Tensor:
     return z.view(batch, total)[:, :n]
 
 
-def comb_iir(x: Tensor, delay, alpha=0.9) -> Tensor:
+def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
     """Exact feedback comb filters, for inference.
 
     Parameters
@@ -97,6 +147,8 @@ def comb_iir(x: Tensor, delay, alpha=0.9) -> Tensor:
         Whole-sample delays ``K >= 1`` (``round(sample_rate / f0)``).
     alpha : float or Tensor of shape (n_filters,), default=0.9
         Feedback gains strictly inside (-1, 1).
+    backend : {"auto", "numba", "torch"}, default="auto"
+        Compiled loop (numba, when installed) or the torch block algorithm; see the module docstring.
 
     Returns
     -------
@@ -115,11 +167,95 @@ def comb_iir(x: Tensor, delay, alpha=0.9) -> Tensor:
     x = check_waveform(x)
     delays = _check_integer_delays(delay)
     alphas = _check_alphas(alpha, len(delays))
+    if _use_numba(backend, x):
+        xn = x.detach().contiguous().numpy()
+        y = np.empty((xn.shape[0], len(delays), xn.shape[1]), dtype=xn.dtype)
+        _numba_kernels().comb_iir_kernel(
+            xn, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xn.dtype), y
+        )
+        return torch.from_numpy(y)
     with torch.no_grad():
         y = x.new_empty((x.shape[0], len(delays), x.shape[1]))
         for f, (k, a) in enumerate(zip(delays, alphas)):
             y[:, f] = _iir_one(x, k, a)
     return y
+
+
+def comb_iir_envelope(
+    x: Tensor, delay, alpha=0.9, window: int = 800, stride: int = 400, padding: str = "valid",
+    envelope: str = "max", *, backend: str = "auto",
+) -> Tensor:
+    """Exact IIR comb filters followed by a frame envelope, for inference.
+
+    The inference counterpart of :func:`~sklearn_wavefront.ops.comb_envelope`, with the same framing:
+    frame ``p`` covers ``y[p * stride - pad : p * stride - pad + window]`` of ``y = comb_iir(x, delay,
+    alpha)`` zero-extended by ``pad`` samples on each side (``pad = 0`` for ``"valid"``,
+    ``window // 2`` for ``"center"``); ``envelope="max"`` gives ``max |y|`` over the frame,
+    ``"energy"`` the sum of ``y**2`` over it divided by ``window``. With numba the filter output is
+    never stored for more than one (recording, filter) pair at a time.
+
+    Parameters
+    ----------
+    x : Tensor of shape (batch, time) or (batch, 1, time)
+    delay : sequence of int or integer Tensor of shape (n_filters,)
+        Whole-sample delays ``K >= 1``.
+    alpha : float or Tensor of shape (n_filters,), default=0.9
+        Feedback gains strictly inside (-1, 1).
+    window, stride : int, default=800 and 400
+        Frame length and hop in samples.
+    padding : {"valid", "center"}, default="valid"
+    envelope : {"max", "energy"}, default="max"
+    backend : {"auto", "numba", "torch"}, default="auto"
+
+    Returns
+    -------
+    z : Tensor of shape (batch, n_filters, frames)
+        ``frames = (time + 2 pad - window) // stride + 1``; at least one frame must fit.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_wavefront.ops import comb_iir_envelope
+    >>> comb_iir_envelope(torch.randn(2, 1000), [20, 37], window=200, stride=100).shape
+    torch.Size([2, 2, 9])
+    """
+    from .comb import envelope_padding, frames_for_pad
+
+    x = check_waveform(x)
+    delays = _check_integer_delays(delay)
+    alphas = _check_alphas(alpha, len(delays))
+    window = int(window)
+    stride = int(stride)
+    if window < 1 or stride < 1:
+        raise ValueError(f"window and stride must be integers >= 1, got window={window}, stride={stride}")
+    if padding not in ("valid", "center"):
+        raise ValueError(f"padding must be 'valid' or 'center', got padding={padding!r}")
+    if envelope not in ("max", "energy"):
+        raise ValueError(f"envelope must be 'max' or 'energy', got envelope={envelope!r}")
+    pad = envelope_padding(window, padding)
+    if frames_for_pad(x.shape[-1], window, stride, pad) < 1:
+        raise ValueError(
+            f"x has {x.shape[-1]} samples, fewer than one frame of window={window} samples (padding={padding!r})"
+        )
+    return _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend)
+
+
+def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend="auto"):
+    """:func:`comb_iir_envelope` on validated arguments (``x`` (B, N) finite, delays and gains lists)."""
+    from .comb import _envelope_pool_torch, frames_for_pad
+
+    n_frames = frames_for_pad(x.shape[-1], window, stride, pad)
+    if _use_numba(backend, x):
+        # time-major (N, B): the recordings interleaved, so short delays still vectorise (see the kernel)
+        xt = np.ascontiguousarray(x.detach().numpy().T)
+        z = np.empty((xt.shape[1], len(delays), n_frames), dtype=xt.dtype)
+        _numba_kernels().comb_iir_envelope_kernel(
+            xt, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xt.dtype),
+            window, stride, pad, envelope == "energy", z,
+        )
+        return torch.from_numpy(z)
+    y = comb_iir(x, delays, alphas, backend="torch")
+    return _envelope_pool_torch(y, window, stride, "max" if envelope == "max" else "energy", pad)[0]
 
 
 class CombIIRStream:
