@@ -74,9 +74,9 @@ def minirocket():
     return make_pipeline(MiniRocket(random_state=0), StandardScaler(), RidgeClassifierCV(np.logspace(-3, 3, 7)))
 
 
-tones = make_harmonic_tones(n_samples=100, n_classes=4, sample_rate=8000, duration=0.25, n_domains=3,
+tones = make_harmonic_tones(n_samples=80, n_classes=4, sample_rate=8000, duration=0.25, n_domains=3,
                             noise=1.5, detune_cents=30.0, random_state=0)
-heart = make_heart_sounds(n_recordings=100, duration=2.0, abnormal_fraction=0.5, murmur_level=0.1,
+heart = make_heart_sounds(n_recordings=80, duration=2.0, abnormal_fraction=0.5, murmur_level=0.1,
                           noise=0.1, random_state=0)
 tasks = {
     "pitch": (tones.data, tones.target, frontends(8000, 100.0, 1000.0, n_filters=8)),
