@@ -32,7 +32,14 @@ SR = 8000
 
 
 def _one_thread():
-    """Workers compute with one torch thread, like this test process (tests/conftest.py)."""
+    """Workers compute with one torch thread, like this test process (tests/conftest.py).
+
+    Importing the package here, before any test, also keeps a slow first import in one worker
+    from leaving all the first fits to the other.
+    """
+    import sklearn_wavefront.classifiers  # noqa: F401
+    import sklearn_wavefront.frontends  # noqa: F401
+
     torch.set_num_threads(1)
     return torch.get_num_threads()
 
