@@ -497,7 +497,7 @@ _COMMON_ATTRS_DOC = """
         The fitted filterbank module (parameters frozen).
     n_features_in_ : int
         Number of samples per recording seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` had string column names.
     n_frames_ : int
         Frames per recording of ``n_features_in_`` samples.

@@ -32,7 +32,14 @@ SR = 8000
 
 
 def _one_thread():
-    """Workers compute with one torch thread, like this test process (tests/conftest.py)."""
+    """Workers compute with one torch thread, like this test process (tests/conftest.py).
+
+    Importing the package here, before any test, also keeps a slow first import in one worker
+    from leaving all the first fits to the other.
+    """
+    import sklearn_wavefront.classifiers  # noqa: F401
+    import sklearn_wavefront.frontends  # noqa: F401
+
     torch.set_num_threads(1)
     return torch.get_num_threads()
 
@@ -142,3 +149,26 @@ def test_grid_search_over_classifier_on_dask_equals_local(client, tones):
     for k in range(2):
         np.testing.assert_array_equal(remote.cv_results_[f"split{k}_test_score"], local.cv_results_[f"split{k}_test_score"])
     np.testing.assert_array_equal(remote.predict(X), local.predict(X))
+
+
+def test_routed_domains_reach_the_workers(client, tones):
+    # double-balanced batches need each recording's domain: cross_validate splits it per fold
+    # and the task carries scikit-learn's configuration (metadata routing on) to the worker
+    import sklearn
+
+    X, y, groups = tones
+    X = X.astype(np.float32)
+    domains = np.arange(len(y)) % 2
+    cv = GroupKFold(n_splits=3)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = CombNetClassifier(sample_rate=SR, n_filters=4, module__fmin=100.0, module__fmax=1000.0, max_epochs=1,
+                                batch_size=12, balance="class_domain", random_state=0).set_fit_request(domains=True)
+        params = {"domains": domains, "groups": groups}
+        local = cross_validate(clf, X, y, cv=cv, params=params, return_estimator=True)
+        with parallel_backend("dask"):
+            remote = cross_validate(clf, X, y, cv=cv, params=params, n_jobs=-1, return_estimator=True)
+    np.testing.assert_array_equal(remote["test_score"], local["test_score"])
+    for (train, _), r in zip(cv.split(X, y, groups), remote["estimator"]):
+        # every (class, domain) cell of the training fold, as the worker saw it
+        cells = {(int(c), int(d)) for c, d in zip(y[train], domains[train])}
+        assert {(int(c), int(d)) for c, d in r.balance_cells_} == cells
