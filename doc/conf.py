@@ -120,6 +120,9 @@ PUBLIC_MODULES = [
     "sklearn_wavefront.networks",
     "sklearn_wavefront.ops",
     "sklearn_wavefront.cli",
+    "sklearn_wavefront.exceptions",
+    "sklearn_wavefront.persistence",
+    "sklearn_wavefront.resampling",
 ]
 
 

@@ -217,8 +217,8 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             lambda x: self._features(fb, x), X, dtype=self._transform_dtype(), chunk_size=self._transform_chunk(fb)
         )
 
-    def _transform_ragged(self, X) -> np.ndarray:
-        """Statistics of a list of 1-D recordings of different lengths: each row depends on its recording only."""
+    def _check_ragged(self, X) -> list:
+        """The recordings of a list of 1-D recordings of different lengths, validated one by one."""
         if self.output == "frames":
             raise ValueError(
                 "output='frames' needs recordings of equal length (the number of frames depends on the "
@@ -240,6 +240,11 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                 raise ValueError(f"X[{i}] contains NaN or infinite samples")
             check_sample_scale(a[None, :], name=f"X[{i}]")
             recordings.append(a)
+        return recordings
+
+    def _transform_ragged(self, X) -> np.ndarray:
+        """Statistics of a list of 1-D recordings of different lengths: each row depends on its recording only."""
+        recordings = self._check_ragged(X)
         out = np.empty((len(recordings), self._n_features_out), dtype=np.float64)
         by_length: dict = {}
         for i, a in enumerate(recordings):
@@ -323,8 +328,10 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_samples)
-            Waveforms sampled at ``sample_rate`` Hz.
+        X : array-like of shape (n_recordings, n_samples), or list of 1-D arrays
+            Waveforms sampled at ``sample_rate`` Hz. A list of recordings of different lengths is
+            accepted when nothing is learned and ``output="statistics"`` (then ``n_features_in_``
+            is not set, and ``transform`` takes recordings of any length).
         y : array-like of shape (n_recordings,), default=None
             Class labels. Used only when ``max_epochs > 0`` (then the filters are learned).
         sample_weight : array-like of shape (n_recordings,), default=None
@@ -343,13 +350,22 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         stats = self._validate_params()
         self.__dict__.pop("classes_", None)  # a refit without labels learns no classes
         learn = y is not None and self.max_epochs > 0
-        check_equal_lengths(X, hint=_RAGGED_HINT)
-        if learn:
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-            check_classification_targets(y)
+        if learn:  # the filters learn from mini-batches of one length
+            check_equal_lengths(X, hint=_RAGGED_HINT)
+        if _is_ragged(X):  # fixed filters need no common length: nothing is learned from X
+            recordings = self._check_ragged(X)
+            for name in ("n_features_in_", "feature_names_in_"):  # no one number of samples
+                self.__dict__.pop(name, None)
+            longest = max(len(r) for r in recordings)
+            X = np.empty((len(recordings), 0))  # stands in for the recordings in the checks below
         else:
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
-        check_sample_scale(X)
+            if learn:
+                X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+                check_classification_targets(y)
+            else:
+                X = validate_data(self, X, dtype=[np.float64, np.float32])
+            check_sample_scale(X)
+            longest = X.shape[1]
         weights = None
         if sample_weight is not None:  # checked even when unused: a bad weight vector is a bug upstream
             # scikit-learn's check: one finite weight >= 0 per recording, not all zero
@@ -380,7 +396,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         # transform runs in float64: results do not depend on how recordings are chunked
         self.filterbank_ = fb.double()
         self.n_iter_ = len(self.loss_curve_)
-        n_frames = fb.output_length(max(X.shape[1], self.min_input_length_))
+        n_frames = fb.output_length(max(longest, self.min_input_length_))
         self.n_frames_ = int(n_frames)
         self._n_features_out = (
             fb.n_outputs * self.n_frames_ if self.output == "frames" else fb.n_outputs * len(stats)

@@ -442,7 +442,26 @@ def test_12_recordings_of_different_lengths_get_advice():
     with pytest.raises(ValueError, match=r"16 recordings of different lengths \(400 to 550 samples\).*SegmentedClassifier"):
         _small_classifier().fit(ragged, y)
     with pytest.raises(ValueError, match=r"different lengths .*segment_signals"):
-        MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64).fit(ragged)
+        MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64, max_epochs=1).fit(ragged, y)
+
+
+def test_12_fixed_front_ends_fit_and_transform_lists_of_any_length():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _tones()
+    ragged = [x[: 400 + 10 * i] for i, x in enumerate(X)]
+    front = CombFrontend(sample_rate=SR, n_filters=4).fit(ragged)
+    assert not hasattr(front, "n_features_in_")
+    rows = front.transform(ragged)
+    for i in (0, 7, 15):  # each row is that recording's features, whatever the others' lengths
+        np.testing.assert_array_equal(rows[i], front.transform([ragged[i]])[0])
+    pipe = make_pipeline(CombFrontend(sample_rate=SR, n_filters=4), LogisticRegression()).fit(ragged, y)
+    assert pipe.predict(ragged).shape == (16,)
+    with pytest.raises(ValueError, match="output='frames' needs recordings of equal length"):
+        CombFrontend(sample_rate=SR, n_filters=4, output="frames").fit(ragged)
+    with pytest.raises(ValueError, match=r"X\[2\] contains NaN"):
+        CombFrontend(sample_rate=SR, n_filters=4).fit([*ragged[:2], np.full(30, np.nan), *ragged[3:]])
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message given when CUDA is missing")
