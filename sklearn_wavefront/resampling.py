@@ -49,7 +49,7 @@ class DoubleBalancedResampler(BaseSampler):
         Size of each cell before resampling.
     target_count_ : int
         Size of each cell after resampling.
-    sample_indices_ : ndarray of shape (n_cells * target_count_,)
+    sample_indices_ : ndarray of shape (n_cells * ``target_count_``,)
         Indices into the data given to ``fit_resample`` of the returned samples.
     domains_resampled_ : ndarray or None
         The domains of the returned samples (``None`` without ``domains``).
