@@ -208,7 +208,8 @@ def main(argv=None):
         goal4_comb_training(args.repeats)
     if "conv" not in args.skip:
         goal5_crossover(args.repeats)
-    row("6", "transformers on CUDA (device=)", "not done", "", False, "no GPU lent; not implemented")
+    row("6", "transformers on CUDA (device=)", "unmeasured", "", None,
+        "device= implemented, CPU-tested; CUDA path untested (no GPU lent)")
     row("7", "benchmarks/comb_gpu.py on a lent GPU", "not run", "", False, "this task was not lent a GPU")
     widths = [max(len(str(r[i])) for r in ROWS + [("goal", "measurement", "ratio", "target", "status", "note")])
               for i in range(6)]

@@ -41,6 +41,7 @@ with a ``ValueError`` that says how to rescale.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 
@@ -158,6 +159,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
             raise ValueError(f"verbose must be an integer >= 0 (or a bool), got verbose={self.verbose!r}")
         self._transform_dtype()  # validates precision
+        self._transform_device()  # validates device (fails early when CUDA is missing)
         return stats
 
     def _make_filterbank(self) -> nn.Module:
@@ -202,7 +204,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             for start in range(0, X.shape[0], step):
                 # np.array copies into a fresh C-ordered array (torch rejects negative strides)
                 chunk = torch.from_numpy(np.array(X[start : start + step], dtype=_NUMPY_DTYPES[dtype]))
-                out.append(fn(chunk).double().numpy())
+                out.append(fn(chunk).double().cpu().numpy())
         return np.concatenate(out, axis=0)
 
     def _transform_dtype(self) -> torch.dtype:
@@ -210,11 +212,26 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             raise ValueError(f"precision must be one of {list(_PRECISIONS)}, got precision={self.precision!r}")
         return _PRECISIONS[self.precision]
 
+    def _transform_device(self) -> torch.device:
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError, ValueError) as exc:
+            raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got device={self.device!r}") from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} but CUDA is not available here; use device='cpu'")
+        return device
+
     def _transform_array(self, X: np.ndarray) -> np.ndarray:
         """Features of a validated ``(n_recordings, n_samples)`` array (``precision`` compute, float64 out)."""
         fb = self.filterbank_
+        device = self._transform_device()
+        if device.type != "cpu":  # a copy on the device: filterbank_ itself stays on the CPU
+            fb = copy.deepcopy(fb).to(device)
         return self._batched(
-            lambda x: self._features(fb, x), X, dtype=self._transform_dtype(), chunk_size=self._transform_chunk(fb)
+            lambda x: self._features(fb, x.to(device)),
+            X,
+            dtype=self._transform_dtype(),
+            chunk_size=self._transform_chunk(fb),
         )
 
     def _check_ragged(self, X) -> list:
@@ -501,6 +518,11 @@ _COMMON_PARAMS_DOC = """
         Arithmetic of ``transform`` (the output is float64 either way; filters are always evaluated in
         float64 from the fitted parameters). float32 is 2-6x faster and within
         ``1e-4 * (1 + |feature|)`` of float64.
+    device : str or torch.device, default="cpu"
+        Where ``transform`` computes (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...); the features come back
+        as a numpy array either way. On CUDA the comb's training operator runs the Triton kernels when
+        triton imports (``CombFrontend(inference="iir")`` runs the torch block algorithm there).
+        Learning in ``fit`` runs on the CPU.
     random_state : int, RandomState instance or None, default=None
         Seeds the head initialisation and the shuffling when learning (a generator private to
         the estimator: torch's global one is neither used nor reseeded).
@@ -613,6 +635,7 @@ class CombFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -631,6 +654,7 @@ class CombFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
@@ -741,6 +765,7 @@ class IConNetFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -759,6 +784,7 @@ class IConNetFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
@@ -844,6 +870,7 @@ class SincFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -861,6 +888,7 @@ class SincFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
@@ -945,6 +973,7 @@ class GammatoneFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -961,6 +990,7 @@ class GammatoneFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
@@ -1038,6 +1068,7 @@ class MelFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -1053,6 +1084,7 @@ class MelFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
@@ -1132,6 +1164,7 @@ class MFCCFrontend(_BaseFrontend):
         learning_rate=0.01,
         batch_size=32,
         precision="float32",
+        device="cpu",
         random_state=None,
         verbose=0,
     ):
@@ -1148,6 +1181,7 @@ class MFCCFrontend(_BaseFrontend):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.precision = precision
+        self.device = device
         self.random_state = random_state
         self.verbose = verbose
 

@@ -184,3 +184,32 @@ def test_combnet_eval_uses_the_exact_iir_when_asked():
     with torch.no_grad():
         expected = torch.softmax(clf.module_(torch.from_numpy(X).float()), dim=-1).numpy()
     np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_device_cpu_is_the_default_path_and_bad_devices_are_named():
+    X = _signals(n_rec=3)
+    ref = IConNetFrontend(sample_rate=SR, n_filters=4, kernel_size=31, stride=40).fit(X).transform(X)
+    out = IConNetFrontend(sample_rate=SR, n_filters=4, kernel_size=31, stride=40, device="cpu").fit(X).transform(X)
+    np.testing.assert_array_equal(out, ref)
+    with pytest.raises(ValueError, match="device must name a torch device.*'gpu0'"):
+        MelFrontend(sample_rate=SR, device="gpu0").fit(X)
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+            CombFrontend(sample_rate=SR, device="cuda").fit(X)
+        front = CombFrontend(sample_rate=SR).fit(X)
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            front.set_params(device="cuda").transform(X)
+
+
+@pytest.mark.parametrize("make", FRONTENDS, ids=IDS)
+def test_cuda_transform_matches_cpu(make):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    X = _signals()
+    cpu = make().fit(X).transform(X)
+    gpu = make(device="cuda").fit(X).transform(X)
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-4, atol=1e-4)
