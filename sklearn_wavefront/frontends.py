@@ -279,21 +279,26 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         # every random draw (head weights, shuffling) comes from this estimator's own generator:
         # torch's global one is shared by all threads (joblib's threading backend)
         gen = make_generator(seed)
+        device = self._transform_device()  # learning runs where transform does
+        fb.to(device)  # in place: the caller's module, moved back to the CPU by fit
         fb.eval()
         feats0 = torch.as_tensor(
-            self._batched(lambda x: self._pooled(fb, x, stats), X, dtype=torch.float32), dtype=torch.float32
-        )
+            self._batched(lambda x: self._pooled(fb, x.to(device), stats), X, dtype=torch.float32),
+            dtype=torch.float32,
+        ).to(device)
         w_all = torch.ones(X.shape[0]) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+        w_all = w_all.to(device)
         share = (w_all / w_all.sum())[:, None]  # weighted standardisation: a weight counts as repeats
         mu = (share * feats0).sum(0)
         sd = (share * (feats0 - mu) ** 2).sum(0).sqrt().clamp_min(1e-3)
         with global_rng_untouched():  # the default initialisation's draws are undone...
             head = nn.Linear(feats0.shape[1], n_classes)
         reset_parameters(head, gen)  # ...and the weights re-drawn from the private generator
+        head.to(device)
         opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
         loss_fn = nn.CrossEntropyLoss(reduction="none")
-        X_t = torch.tensor(X, dtype=torch.float32)
-        y_t = torch.as_tensor(y_codes, dtype=torch.long)
+        X_t = torch.tensor(X, dtype=torch.float32)  # stays on the CPU; each batch goes to the device
+        y_t = torch.as_tensor(y_codes, dtype=torch.long).to(device)
         fb.train()
         losses = []
         for epoch in range(self.max_epochs):
@@ -302,13 +307,13 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             total = 0.0
             for batch, start in enumerate(range(0, X_t.shape[0], self.batch_size)):
                 idx = perm[start : start + self.batch_size]
-                w = w_all[idx]
+                w = w_all[idx.to(device)]
                 if float(w.sum()) <= 0:  # a batch of zero-weight recordings teaches nothing
                     continue
                 opt.zero_grad()
-                logits = head((self._pooled(fb, X_t[idx], stats) - mu) / sd)
+                logits = head((self._pooled(fb, X_t[idx].to(device), stats) - mu) / sd)
                 # the weighted mean: integer weights act as repeated recordings
-                loss = (w * loss_fn(logits, y_t[idx])).sum() / w.sum()
+                loss = (w * loss_fn(logits, y_t[idx.to(device)])).sum() / w.sum()
                 loss.backward()
                 opt.step()
                 value = loss.item()
@@ -410,8 +415,9 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         fb.eval()
         for p in fb.parameters():
             p.requires_grad_(False)
-        # transform runs in float64: results do not depend on how recordings are chunked
-        self.filterbank_ = fb.double()
+        # kept in float64 on the CPU: transform evaluates the filters from these parameters in float64
+        # and rounds once to its precision (and copies them to its device)
+        self.filterbank_ = fb.cpu().double()
         self.n_iter_ = len(self.loss_curve_)
         n_frames = fb.output_length(max(longest, self.min_input_length_))
         self.n_frames_ = int(n_frames)
@@ -522,7 +528,7 @@ _COMMON_PARAMS_DOC = """
         Where ``transform`` computes (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...); the features come back
         as a numpy array either way. On CUDA the comb's training operator runs the Triton kernels when
         triton imports (``CombFrontend(inference="iir")`` runs the torch block algorithm there).
-        Learning in ``fit`` runs on the CPU.
+        Learning in ``fit`` runs there too; the fitted ``filterbank_`` is kept on the CPU.
     random_state : int, RandomState instance or None, default=None
         Seeds the head initialisation and the shuffling when learning (a generator private to
         the estimator: torch's global one is neither used nor reseeded).

@@ -80,3 +80,13 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(ValueError, match="verbose must be"):
         CombFrontend(verbose=-1).fit(X)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+def test_learning_on_cuda_matches_the_cpu():
+    X, y = _data()
+    cpu = _front().fit(X, y)
+    gpu = _front(device="cuda").fit(X, y)
+    assert next(gpu.filterbank_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(gpu.bands_, cpu.bands_, rtol=1e-3)
+    np.testing.assert_allclose(gpu.transform(X), cpu.transform(X), rtol=1e-3, atol=1e-3)
