@@ -267,20 +267,13 @@ def _collect_files(paths):
 
 
 def _read_audio(path, sample_rate):
-    import soundfile as sf
+    from .datasets._folder import _read_one, _SkipFile
 
-    from .datasets._folder import resample
-
-    try:
-        x, rate = sf.read(path, dtype="float32", always_2d=True)
-    except Exception as exc:  # noqa: BLE001 - soundfile raises several kinds of error
-        raise CommandError(f"cannot read {path} as audio ({type(exc).__name__}: {_one_line(exc)})") from exc
-    if x.shape[0] == 0:
-        raise CommandError(f"{path} holds no samples")
-    x = x.mean(axis=1)
-    if not np.all(np.isfinite(x)):
-        raise CommandError(f"{path} holds NaN or infinite samples")
-    return resample(x, rate, sample_rate)
+    try:  # the training loader's checks: unreadable, empty, truncated, NaN/inf
+        x, _ = _read_one(path, sample_rate)
+    except _SkipFile as exc:
+        raise CommandError(f"audio file {path} {exc}") from exc
+    return x
 
 
 def _load(path):
@@ -315,7 +308,9 @@ def run_predict(args, argv=None, out=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             proba = model.predict_proba(recordings)
-        labels = classes[proba.argmax(axis=1)]
+            # the model's own decision: with aggregate="majority" the probabilities are vote shares,
+            # and a tie follows SegmentedClassifier's rule, not the first column
+            labels = np.asarray(model.predict(recordings))
         for f, label, row in zip(chunk, labels.tolist(), proba):
             writer.writerow([f, label, *(f"{p:.6g}" for p in row)])
         if len(files) > args.batch_size:

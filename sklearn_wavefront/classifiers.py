@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import numbers
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -293,6 +294,15 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         requested = state.get("_device_requested_", "cpu")
         super().__setstate__(state)
         self.__dict__.pop("device", None)
+        if isinstance(requested, str) and requested.startswith("cuda") and not torch.cuda.is_available():
+            # skorch has already mapped the weights to the CPU; keep them there
+            warnings.warn(
+                f"{type(self).__name__} was saved with device={requested!r}, but CUDA is not available "
+                "here: it runs on the CPU (device='cpu')",
+                UserWarning,
+                stacklevel=2,
+            )
+            requested = "cpu"
         self.__dict__["_device_requested_"] = requested
 
     # -- defaults -----------------------------------------------------------------------------------
@@ -638,7 +648,13 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
             criterion.reduction = reduction
         weights = torch.as_tensor(weights, device=losses.device, dtype=losses.dtype).reshape(losses.shape[0])
         losses = losses.reshape(losses.shape[0], -1).mean(dim=1)
-        return (weights * losses).sum() / weights.sum().clamp_min(torch.finfo(losses.dtype).tiny)
+        norm = weights
+        class_weight = getattr(criterion, "weight", None)
+        if class_weight is not None and y_true is not None and y_true.ndim == 1:
+            # a class-weighted criterion's mean divides by the class weights of the batch
+            # (sum cw[y]); with sample weights too, by sum w cw[y], so all-ones w changes nothing
+            norm = weights * class_weight.to(losses.device, losses.dtype)[y_true.to(losses.device).long()]
+        return (weights * losses).sum() / norm.sum().clamp_min(torch.finfo(losses.dtype).tiny)
 
     def check_data(self, X, y):
         super().check_data(X, y)

@@ -16,9 +16,11 @@ statistic ``s`` of channel ``c``; ``n_features = len(statistics) * n_outputs``. 
 Recordings shorter than the filterbank's minimum input length (:meth:`Filterbank.min_input_length`)
 are zero-padded at the end before filtering. ``transform`` computes in ``precision`` (default float32) on the CPU in chunks of
 ``batch_size`` recordings (one at a time on FFT paths), with filters evaluated in float64 from the fitted
-parameters; the output is float64, within ``1e-4 * (1 + |feature|)`` of a float64 computation, and each
-recording's row does not depend on the other recordings. With ``output="statistics"``, ``transform``
-also accepts a list of 1-D recordings of different lengths (one row per recording).
+parameters; the output is float64, within ``1e-4 * (1 + |feature|)`` of a float64 computation (mel and
+MFCC: except bands more than ~80 dB below the loudest band, which float32 FFT rounding reaches, as in any
+float32 spectrogram; ``precision="float64"`` computes those exactly), and each recording's row does not
+depend on the other recordings. With ``output="statistics"``, ``transform`` also accepts a list of 1-D
+recordings of any lengths (one row per recording).
 
 **Learning the filters.** ``fit(X)`` (or ``fit(X, y)`` with ``max_epochs=0``, the default) only
 builds the initial filterbank (mel- or log-spaced, see each class). ``fit(X, y)`` with
@@ -120,6 +122,11 @@ def _is_ragged(X) -> bool:
             return False  # let validate_data report the shape problem
         lengths.add(shape[0])
     return len(lengths) > 1
+
+
+def _is_recording_list(X) -> bool:
+    """A Python list/tuple of 1-D recordings (any lengths)."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(len(np.shape(r)) == 1 for r in X)
 
 
 class _BaseFrontend(TransformerMixin, BaseEstimator):
@@ -386,6 +393,8 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                 check_classification_targets(y)
             else:
                 X = validate_data(self, X, dtype=[np.float64, np.float32])
+                if y is not None and len(y) != X.shape[0]:  # unused, but a mismatch is a bug upstream
+                    raise ValueError(f"y has {len(y)} labels for {X.shape[0]} recordings in X")
             check_sample_scale(X)
             longest = X.shape[1]
         weights = None
@@ -427,6 +436,16 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         self._set_learned_attributes(fb)
         return self
 
+    def __setstate__(self, state):
+        """Unpickle; a parameter added to the class after the object was saved takes its default,
+        so models saved by an earlier version of the package keep working."""
+        super().__setstate__(state)
+        import inspect
+
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and param.default is not inspect.Parameter.empty and name not in self.__dict__:
+                setattr(self, name, param.default)
+
     def _forget_fit(self) -> None:
         """Remove everything ``fit`` sets, so the transformer reads as unfitted."""
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
@@ -441,8 +460,10 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         Computed in ``precision`` (the filters are evaluated in float64 and rounded once), one
         chunk of ``batch_size`` recordings at a time (one recording at a time on FFT paths); the
         features are returned in float64. float32 features match ``precision="float64"`` to within
-        ``1e-4 * (1 + |feature|)`` (tested), and a recording's row does not depend on the other
-        recordings in ``X`` (tested to 1e-6).
+        ``1e-4 * (1 + |feature|)`` (tested; mel/MFCC bands more than ~80 dB below the loudest band
+        excepted, see the module docstring), and a recording's row does not depend on the other
+        recordings in ``X`` (tested to 1e-6). A list of 1-D recordings gives one row per recording,
+        whatever their lengths.
 
         Parameters
         ----------
@@ -457,7 +478,9 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_recordings, n_features_out)
         """
         check_is_fitted(self, "filterbank_")
-        if _is_ragged(X):
+        if _is_ragged(X) or (self.output == "statistics" and _is_recording_list(X)):
+            # a list of recordings: one row each, whatever their lengths (also one recording, or
+            # several of one length other than fit's); arrays keep scikit-learn's fixed width
             return self._transform_ragged(X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_sample_scale(X)
@@ -523,7 +546,7 @@ _COMMON_PARAMS_DOC = """
     precision : {"float32", "float64"}, default="float32"
         Arithmetic of ``transform`` (the output is float64 either way; filters are always evaluated in
         float64 from the fitted parameters). float32 is 2-6x faster and within
-        ``1e-4 * (1 + |feature|)`` of float64.
+        ``1e-4 * (1 + |feature|)`` of float64 (mel/MFCC: for bands within ~80 dB of the loudest).
     device : str or torch.device, default="cpu"
         Where ``transform`` computes (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...); the features come back
         as a numpy array either way. On CUDA the comb's training operator runs the Triton kernels when

@@ -232,3 +232,26 @@ def test_learned_fit_reports_each_epoch_on_stderr(folder, tmp_path, capsys):
     n = int(FAST[FAST.index("--epochs") + 1])
     assert [line.split("  ")[0] for line in epochs] == [f"[CombFrontend] epoch {i}/{n}" for i in range(1, n + 1)]
     assert "epoch" not in out  # stdout keeps the results only
+
+
+def test_predict_labels_follow_the_models_tie_rule(folder, tmp_path, capsys):
+    """With majority votes, a recording of one 'high' and one 'low' segment is a tie: the CSV must
+    carry the model's decision (highest mean segment probability), not the first tied column."""
+    root, _ = folder
+    path = tmp_path / "maj.joblib"
+    code, _, err = _run(capsys, "fit", "--data", root, "--model", "mel", "--kind", "learned", *FAST,
+                        "--aggregate", "majority", "--segment-seconds", "0.25", "--output", path)
+    assert code == 0, err
+    rng = np.random.default_rng(1)
+    ties = tmp_path / "ties"
+    ties.mkdir()
+    for i in range(4):  # 'low' first or 'high' first, half a second each: two segments that disagree
+        first, second = (200, 1200) if i % 2 else (1200, 200)
+        sf.write(ties / f"mix{i}.wav", np.r_[_tone(first, 0.25, RATE, rng), _tone(second, 0.25, RATE, rng)], RATE)
+    code, out, err = _run(capsys, "predict", path, ties)
+    assert code == 0, err
+    table = list(csv.DictReader(io.StringIO(out)))
+    model = load_model(path)
+    recordings = [sf.read(r["path"])[0] for r in table]
+    assert [r["label"] for r in table] == model.predict(recordings).tolist()
+    assert any(float(r["proba_high"]) == float(r["proba_low"]) == 0.5 for r in table)  # ties did happen
