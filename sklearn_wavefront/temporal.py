@@ -112,6 +112,17 @@ def _dilations(length: int, per_kernel: int, max_dilations: int):
     return dilations, n_per
 
 
+def _row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Row-wise linear-interpolation quantiles (numpy's default method): ``q[r]`` of ``values[r]``."""
+    s = np.sort(values, axis=1)
+    pos = q * (s.shape[1] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, s.shape[1] - 1)
+    frac = pos - lo
+    rows = np.arange(s.shape[0])[:, None]
+    return s[rows, lo] + frac * (s[rows, hi] - s[rows, lo])
+
+
 class MiniRocketModule(nn.Module):
     """The fitted MiniRocket transform as a torch module (buffers only, nothing to learn).
 
@@ -156,6 +167,7 @@ class MiniRocketModule(nn.Module):
         self.n_features_per_dilation = [int(n) for n in n_features_per_dilation]
         idx = torch.as_tensor(minirocket_kernel_indices())
         self.register_buffer("kernel_indices", idx)
+        self.register_buffer("kernel_weights", torch.as_tensor(_kernel_weights(), dtype=torch.float32))
         self.register_buffer("channel_masks", torch.as_tensor(np.asarray(channel_masks), dtype=torch.float32))
         self.register_buffer("scales", torch.as_tensor(np.asarray(scales), dtype=torch.float32))
         for i, b in enumerate(biases):
@@ -180,14 +192,19 @@ class MiniRocketModule(nn.Module):
         zero padding; :meth:`forward` discards them.
         """
         d = self.dilations[i]
-        L = x.shape[-1]
-        xp = nn.functional.pad(x, (4 * d, 4 * d))
-        # A[b, c, j, t] = x[b, c, t + (j - 4) d]
-        A = torch.stack([xp[..., j * d : j * d + L] for j in range(KERNEL_LENGTH)], dim=2)
-        # sum over each pair's channels first (linear), then the kernel: -sum_j A_j + 3 sum_{j in idx} A_j
-        Am = torch.einsum("bcjt,kc->bkjt", A, self.channel_masks[i].to(x.dtype))
-        idx = self.kernel_indices.unsqueeze(0).unsqueeze(-1).expand(x.shape[0], 84, 3, L)
-        return 3.0 * torch.gather(Am, 2, idx).sum(2) - Am.sum(2)
+        # weight[k, c, j] = mask[k, c] * w_k[j]: the same kernel on each chosen channel, summed
+        weight = self.channel_masks[i].to(x.dtype).unsqueeze(-1) * self.kernel_weights.to(x.dtype).unsqueeze(1)
+        return nn.functional.conv1d(x, weight, dilation=d, padding=4 * d)
+
+    def convolve_own(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """Kernel ``k`` on series ``x[k]`` only: ``(84, L)`` from ``x`` of shape ``(84, n_channels, L)``.
+
+        One grouped convolution (group ``k`` = series ``k``), the diagonal of :meth:`convolve`.
+        """
+        d = self.dilations[i]
+        weight = self.channel_masks[i].to(x.dtype).unsqueeze(-1) * self.kernel_weights.to(x.dtype).unsqueeze(1)
+        out = nn.functional.conv1d(x.reshape(1, -1, x.shape[-1]), weight, dilation=d, padding=4 * d, groups=84)
+        return out[0]
 
     def forward(self, x: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
         """Features ``(batch, n_features)`` of ``x`` ``(batch, n_channels, length)``.
@@ -423,18 +440,16 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         start = 0
         with torch.no_grad():
             for i, d in enumerate(dilations):
-                x = torch.as_tensor(series[examples[i]], device=device)  # (84, C, L): series of kernel k
-                conv = module.convolve(x, i)  # (84 series, 84 kernels, L)
-                own = conv[torch.arange(84), torch.arange(84)]  # kernel k on its own series
+                own = module.convolve_own(torch.as_tensor(series[examples[i]], device=device), i)
+                own = own.double().cpu().numpy()  # (84, L): kernel k on its own bias series
                 q = quantiles[start : start + 84 * n_per[i]].reshape(84, n_per[i])
                 start += 84 * n_per[i]
                 pad = module.padded(i).cpu().numpy()
                 b = np.empty((84, n_per[i]), dtype=np.float32)
-                own = own.double().cpu().numpy()
-                for k in range(84):
-                    c = own[k] if pad[k] else own[k, 4 * d : L - 4 * d]
-                    b[k] = np.quantile(c, q[k])
-                    scales[i, k] = c.std()
+                for mask, lo, hi in ((pad, 0, L), (~pad, 4 * d, L - 4 * d)):
+                    c = own[mask, lo:hi]
+                    b[mask] = _row_quantiles(c, q[mask])
+                    scales[i, mask] = c.std(axis=1)
                 biases.append(b)
         self.module_ = MiniRocketModule(C, L, dilations, n_per, masks, biases, scales).to(device)
         self.dilations_ = dilations
