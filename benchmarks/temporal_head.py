@@ -234,6 +234,32 @@ def load(args):
     return X[keep], y[keep], (groups[keep] if groups is not None else None), bunch.sample_rate
 
 
+def speed(X, sr, n_filters, hop, n_features, repeats):
+    """Median seconds of fit + transform on the same mel frames: MiniRocketHead vs aeon's MiniRocket.
+
+    Interleaved (ours, aeon, ours, aeon, ...) so both see the same machine load; aeon's numba
+    kernels are compiled by a warm-up call first (a cost its users pay once per process).
+    """
+    from aeon.transformations.collection.convolution_based import MiniRocket
+
+    F = MelFrontend(sample_rate=sr, n_filters=n_filters, n_fft=256, hop_length=hop, output="frames").fit_transform(X)
+    F3 = np.ascontiguousarray(F.reshape(len(X), n_filters, -1), dtype=np.float32)
+    ours = lambda: MiniRocketHead(n_features=n_features, n_channels=n_filters, random_state=0).fit(F3).transform(F3)
+    theirs = lambda: MiniRocket(n_kernels=n_features, random_state=0).fit(F3).transform(F3)
+    theirs()
+    ours()
+    times = {"ours": [], "aeon": []}
+    for _ in range(repeats):
+        for name, fn in (("ours", ours), ("aeon", theirs)):
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    a, b = np.median(times["ours"]), np.median(times["aeon"])
+    print(f"\nSpeed, fit + transform on {F3.shape} mel frames, {84 * (n_features // 84)} features, median of {repeats} "
+          f"interleaved runs:\n\n| MiniRocketHead (torch) | aeon MiniRocket (numba) | aeon / ours |\n|---|---|---|\n"
+          f"| {a:.2f} s | {b:.2f} s | {b / a:.2f} |")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", required=True)
@@ -249,10 +275,15 @@ def main(argv=None):
     p.add_argument("--rows", default="", help="comma-separated substrings: run only rows whose name has one")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--speed", type=int, default=0, metavar="REPEATS",
+                   help="only time MiniRocketHead vs aeon's MiniRocket on the same mel frames (REPEATS runs each)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
 
     X, y, groups, sr = load(args)
+    if args.speed:
+        speed(X, sr, args.n_filters, args.hop, args.n_features, args.speed)
+        return
     if groups is not None:
         splits = list(StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed).split(X, y, groups))
         fold_note = f"StratifiedGroupKFold({args.folds}) on {args.group_column}"

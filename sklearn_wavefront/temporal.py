@@ -222,16 +222,20 @@ class MiniRocketModule(nn.Module):
             C = self.convolve(x, i)
             b = self.biases(i).to(x.dtype)
             pad = self.padded(i)
-            feats = torch.empty(x.shape[0], 84, b.shape[1], dtype=x.dtype, device=x.device)
+            parts, kernels = [], []
             for mask, lo, hi in ((pad, 0, L), (~pad, 4 * d, L - 4 * d)):
-                c = C[:, mask, lo:hi].unsqueeze(-1)  # (batch, k, t, 1)
-                bb = b[mask].unsqueeze(1)  # (k, 1, f)
+                c = C[:, mask, lo:hi]  # (batch, k, t)
+                bb = b[mask]  # (k, f)
+                diff = c.unsqueeze(2) - bb.unsqueeze(-1)  # (batch, k, f, t): reduce the contiguous axis
                 if temperature is None:
-                    f = (c > bb).to(x.dtype).mean(2)
+                    f = diff.gt_(0).to(x.dtype).mean(-1)  # c - b > 0 exactly when c > b (IEEE, no flush)
                 else:
                     s = (self.scales[i][mask].to(x.dtype) * temperature).clamp_min(1e-12)[:, None, None]
-                    f = torch.sigmoid((c - bb) / s).mean(2)
-                feats[:, mask] = f
+                    f = torch.sigmoid(diff / s).mean(-1)
+                parts.append(f)
+                kernels.append(torch.nonzero(mask).squeeze(1))
+            inverse = torch.argsort(torch.cat(kernels))
+            feats = torch.cat(parts, dim=1).index_select(1, inverse)
             out.append(feats.reshape(x.shape[0], -1))
         return torch.cat(out, dim=1)
 

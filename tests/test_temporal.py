@@ -314,3 +314,13 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(temporal, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_bias_convolution_is_the_diagonal_of_the_full_one():
+    X = _series(n=84, c=3, t=30, seed=9)
+    head = MiniRocketHead(n_features=168, random_state=0).fit(X[:5])
+    x = torch.tensor(X, dtype=torch.float32)
+    for i in range(len(head.dilations_)):
+        full = head.module_.convolve(x, i)  # (84 series, 84 kernels, L)
+        own = head.module_.convolve_own(x, i)
+        np.testing.assert_allclose(own.numpy(), full[torch.arange(84), torch.arange(84)].numpy(), rtol=1e-5, atol=1e-5)
