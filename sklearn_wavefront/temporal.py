@@ -209,7 +209,7 @@ class MiniRocketModule(nn.Module):
     def forward(self, x: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
         """Features ``(batch, n_features)`` of ``x`` ``(batch, n_channels, length)``.
 
-        ``temperature=None`` gives the PPV (not differentiable); a positive ``temperature`` gives the
+        ``temperature=None`` gives the PPV (a step function: the output does not require grad); a positive ``temperature`` gives the
         soft PPV of the module docstring (differentiable with respect to ``x``).
         """
         if x.ndim != 3 or x.shape[1] != self.n_channels or x.shape[2] != self.length:
@@ -226,12 +226,12 @@ class MiniRocketModule(nn.Module):
             for mask, lo, hi in ((pad, 0, L), (~pad, 4 * d, L - 4 * d)):
                 c = C[:, mask, lo:hi]  # (batch, k, t)
                 bb = b[mask]  # (k, f)
-                diff = c.unsqueeze(2) - bb.unsqueeze(-1)  # (batch, k, f, t): reduce the contiguous axis
-                if temperature is None:
+                if temperature is None:  # a step function: no gradient, so none is tracked
+                    diff = c.detach().unsqueeze(2) - bb.unsqueeze(-1)  # (batch, k, f, t): reduce over t
                     f = diff.gt_(0).to(x.dtype).mean(-1)  # c - b > 0 exactly when c > b (IEEE, no flush)
                 else:
                     s = (self.scales[i][mask].to(x.dtype) * temperature).clamp_min(1e-12)[:, None, None]
-                    f = torch.sigmoid(diff / s).mean(-1)
+                    f = torch.sigmoid((c.unsqueeze(2) - bb.unsqueeze(-1)) / s).mean(-1)
                 parts.append(f)
                 kernels.append(torch.nonzero(mask).squeeze(1))
             inverse = torch.argsort(torch.cat(kernels))

@@ -260,6 +260,7 @@ def test_soft_ppv_gradcheck():
     m = head.module_.double()
     x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda v: m(v, temperature=0.5), (x,), eps=1e-6, atol=1e-5)
+    assert not m(x).requires_grad  # the hard PPV is a step function: no gradient is pretended
 
 
 def test_module_rejects_wrong_shapes():
