@@ -53,6 +53,16 @@ fsdd, ``--per-class 40`` (400 recordings of 0.5 s at 8 kHz), StratifiedGroupKFol
 | comb learned (stats, 3 ep) -> head | 0.364 ± 0.044 | 29.0 |
 | comb learned (through soft head, 3 ep) -> head | 0.343 ± 0.035 | 41.9 |
 
+The same folds, ``--epochs 10``, run later with single-threaded pools (``OMP_NUM_THREADS=1 ...``):
+seconds here are not comparable with the table above (its oversubscribed thread pools ran 3-5x slower).
+
+| pipeline | UA | s / fold |
+|---|---|---|
+| iconnet learned (stats, 10 ep) -> head | 0.592 ± 0.072 | 37.0 |
+| gammatone learned (stats, 10 ep) -> head | 0.590 ± 0.067 | 42.6 |
+| iconnet learned (through soft head, 10 ep) -> head | 0.605 ± 0.010 | 26.2 |
+| gammatone learned (through soft head, 10 ep) -> head | 0.607 ± 0.058 | 31.2 |
+
 fsdd, ``--per-class 100`` (1000 recordings), same protocol:
 
 | pipeline | UA | s / fold |
