@@ -63,6 +63,10 @@ seconds here are not comparable with the table above (its oversubscribed thread 
 | iconnet learned (through soft head, 10 ep) -> head | 0.605 ± 0.010 | 26.2 |
 | gammatone learned (through soft head, 10 ep) -> head | 0.607 ± 0.058 | 31.2 |
 
+Re-timed with single-threaded pools (same folds; the UA values came out identical, as they must):
+mfcc+deltas + LR 0.1 s / fold, aeon MiniRocket raw waveform 2.1 s, aeon MiniRocket on mel frames
+0.3-0.7 s, mel frames -> head 0.5 s, iconnet fixed -> head 3.0 s, gammatone fixed -> head 3.2 s.
+
 fsdd, ``--per-class 100`` (1000 recordings), same protocol:
 
 | pipeline | UA | s / fold |
