@@ -123,6 +123,7 @@ PUBLIC_MODULES = [
     "sklearn_wavefront.exceptions",
     "sklearn_wavefront.persistence",
     "sklearn_wavefront.resampling",
+    "sklearn_wavefront.temporal",
 ]
 
 

@@ -12,6 +12,7 @@ from .frontends import CombFrontend, GammatoneFrontend, IConNetFrontend, MelFron
 from .inspection import FilterbankDisplay, plot_filter_evolution
 from .sampling import DoubleBalancedBatchSampler, DoubleBalancedMixin, SmallCellWarning
 from .segmenting import SegmentedClassifier, segment_signals
+from .temporal import MiniRocketHead
 
 __version__ = "0.1.0.dev0"
 
@@ -34,4 +35,5 @@ __all__ = [
     "SmallCellWarning",
     "SegmentedClassifier",
     "segment_signals",
+    "MiniRocketHead",
 ]

@@ -51,7 +51,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
+from sklearn.utils import check_consistent_length, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
@@ -393,8 +393,8 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                 check_classification_targets(y)
             else:
                 X = validate_data(self, X, dtype=[np.float64, np.float32])
-                if y is not None and len(y) != X.shape[0]:  # unused, but a mismatch is a bug upstream
-                    raise ValueError(f"y has {len(y)} labels for {X.shape[0]} recordings in X")
+                if y is not None:  # unused, but a mismatch is a bug upstream
+                    check_consistent_length(X, y)
             check_sample_scale(X)
             longest = X.shape[1]
         weights = None

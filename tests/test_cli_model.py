@@ -183,7 +183,7 @@ def test_errors_are_one_line_exit_2(folder, models, tmp_path, capsys):
     assert "holds a dict" in _error(capsys, "predict", tmp_path / "dict.joblib", root)
     assert "missing.wav" in _error(capsys, "predict", model, root / "missing.wav")
     (tmp_path / "bad.wav").write_text("not audio")
-    assert "cannot read" in _error(capsys, "predict", model, tmp_path / "bad.wav", "--quiet")
+    assert "unreadable" in _error(capsys, "predict", model, tmp_path / "bad.wav", "--quiet")
     (tmp_path / "empty").mkdir()
     assert "holds no audio file" in _error(capsys, "predict", model, tmp_path / "empty")
     assert "model file not found" in _error(capsys, "inspect", tmp_path / "none.joblib")
