@@ -1,5 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   -- creates .venv, installs, runs the main job on built-in synthetic data
+#                  (the extra `baselines` brings aeon, for the MiniRocket baseline; the package
+#                  itself imports and runs without it)
 #   make test   -- creates .venv, installs, runs the test suite (then the Triton interpreter tests)
 # torch is installed first, pinned, so that `pip install -e .` never pulls an unpinned
 # (CUDA, multi-GB) torch. Override for a GPU machine: make test TORCH_SPEC="torch==2.11.0"
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[test,plot]"
+	$(BIN)/python -m pip install --quiet -e ".[test,plot,baselines]"
 	touch $(STAMP)
 
 demo: venv
