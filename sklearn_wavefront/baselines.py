@@ -81,7 +81,7 @@ class MFCCStatistics(TransformerMixin, BaseEstimator):
     ----------
     sample_rate : float, default=16000
         Sample rate of the waveforms in Hz.
-    n_mfcc : int, default=13
+    n_mfcc : int, default=20
         Cepstral coefficients per frame.
     n_filters : int, default=40
         Mel bands before the DCT.
@@ -105,10 +105,10 @@ class MFCCStatistics(TransformerMixin, BaseEstimator):
     >>> from sklearn_wavefront.baselines import MFCCStatistics
     >>> X = np.random.default_rng(0).normal(size=(3, 4000))
     >>> MFCCStatistics(sample_rate=8000).fit_transform(X).shape
-    (3, 78)
+    (3, 120)
     """
 
-    def __init__(self, sample_rate=16000, n_mfcc=13, n_filters=40, n_fft=None, hop_length=None, delta_width=2):
+    def __init__(self, sample_rate=16000, n_mfcc=20, n_filters=40, n_fft=None, hop_length=None, delta_width=2):
         self.sample_rate = sample_rate
         self.n_mfcc = n_mfcc
         self.n_filters = n_filters
@@ -142,7 +142,7 @@ class MFCCStatistics(TransformerMixin, BaseEstimator):
         return np.concatenate(parts, axis=1)
 
 
-def make_mfcc_logreg(sample_rate, n_mfcc=13, n_filters=40, C=1.0):
+def make_mfcc_logreg(sample_rate, n_mfcc=20, n_filters=40, C=1.0):
     """The ``mfcc+logreg`` baseline: :class:`MFCCStatistics` -> scaler -> logistic regression.
 
     Examples

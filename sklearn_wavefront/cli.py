@@ -47,7 +47,7 @@ def _builtin_data(args):
     from .datasets import make_harmonic_tones
 
     sr = args.sample_rate or 8000
-    duration = args.duration or 0.5
+    duration = args.duration or 0.25
     _check_length(duration, sr)
     try:
         bunch = make_harmonic_tones(
@@ -411,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-rate", type=int, help="resample to this rate in Hz (built-in data: 8000)")
     p.add_argument("--duration", type=float,
                    help="force every recording to this many seconds: crop or zero-pad at the end, and report "
-                        "how many (default: the length policy, see --max-duration; built-in data: 0.5)")
+                        "how many (default: the length policy, see --max-duration; built-in data: 0.25)")
     p.add_argument("--max-duration", type=float, default=10.0,
                    help="length policy: zero-pad every recording to the longest when that is at most this many "
                         "seconds; otherwise cut all into segments of this length and decide per recording "
@@ -423,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--n-filters", type=int, default=16, help="filters per front-end (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="number of CV folds (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=8, help="training epochs of learned and end-to-end rows (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=4, help="training epochs of learned and end-to-end rows (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=16, help="(default: %(default)s)")
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the end-to-end rows (default: %(default)s)")
     p.add_argument("--minirocket-kernels", type=int, default=10000, help="MiniRocket kernels (default: %(default)s)")

@@ -304,7 +304,7 @@ def make_estimator(model, kind, settings, callbacks=None):
         elif model == "mfcc+logreg":
             from .baselines import make_mfcc_logreg
 
-            est = make_mfcc_logreg(s.sample_rate, n_filters=26)
+            est = make_mfcc_logreg(s.sample_rate)
         elif model == "minirocket":
             from .baselines import MiniRocketClassifier
 
@@ -550,7 +550,7 @@ def markdown_table(summary, two_classes):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for cells in body:
         if cells[-1] == "*":
-            cells = [f"**{c}**" if c else c for c in cells]
+            cells = [f"**{c}**" for c in cells[:-1]] + ["**yes**"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

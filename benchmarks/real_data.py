@@ -1,0 +1,232 @@
+"""`wavefront compare` on the three shared real-data sets; writes one markdown table per set.
+
+    python benchmarks/real_data.py --set fsdd          [--data-root ../shared/data] [--out benchmarks/results]
+    python benchmarks/real_data.py --set yaseen_heart
+    python benchmarks/real_data.py --set pascal_heart
+
+Each set runs the same command a user would (:func:`sklearn_wavefront.cli.main`) on a labels file
+this script derives (a subset of the recordings, the label mapping, the grouping columns), written
+beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
+``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds`` override them (and are recorded).
+
+* ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
+  the training and the test part), ``--per-cell`` recordings per (digit, speaker) drawn at random.
+* ``yaseen_heart``: 5 classes, stratified 5-fold. **Caveat**: the set has no patient ids, so
+  recordings of one patient may sit in training and test folds; scores can be optimistic.
+* ``pascal_heart`` (PASCAL CHSC2011 A+B): labels mapped to **normal** (normal, noisynormal) vs
+  **abnormal** (murmur, noisymurmur, extrahls, extrastole); ``artifact`` and ``unlabelled`` dropped.
+  Domain = ``dataset`` (set_a iStethoscope 44.1 kHz vs set_b DigiScope 4 kHz, resampled to 4 kHz);
+  end-to-end rows train on double-balanced (class x device) batches; folds grouped by patient
+  (set_b ``id_prefix``, a probable patient id; set_a recordings have no subject information and each
+  is its own group); recordings cut into segments and decided per recording (MAcc is recording-level).
+
+Output: ``<out>/<set>.md`` (date, hardware, command, settings, the table) and ``<out>/<set>/``
+(``results.json``, ``results.csv``, the derived ``labels.csv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from sklearn_wavefront import comparison as cmp  # noqa: E402
+from sklearn_wavefront.cli import main  # noqa: E402
+
+# sized for ~30 min per set on 2 (shared) cores; every value is printed with the table
+PRESETS = {
+    "fsdd": dict(
+        per_cell=8, folds=3, sample_rate=8000, max_duration=1.0, epochs=4, n_filters=16,
+        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
+        kinds="all", extra=["--group-column", "speaker"],
+    ),
+    "yaseen_heart": dict(
+        per_cell=30, folds=5, sample_rate=4000, max_duration=2.0, epochs=4, n_filters=16,
+        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
+        kinds="all", extra=[],
+    ),
+    "pascal_heart": dict(
+        per_cell=30, folds=4, sample_rate=4000, max_duration=3.0, epochs=4, n_filters=16,
+        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
+        kinds="all",
+        extra=["--group-column", "patient", "--domain-column", "dataset", "--balance", "class_domain"],
+    ),
+}
+
+PASCAL_MAP = {"normal": "normal", "murmur": "abnormal", "extrahls": "abnormal", "extrastole": "abnormal"}
+
+
+def _read(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _subset(rows, key, per_cell, seed):
+    """At most ``per_cell`` rows of every cell ``key(row)``, drawn at random (fixed seed)."""
+    if per_cell is None:
+        return rows
+    rng = np.random.default_rng(seed)
+    cells = {}
+    for r in rows:
+        cells.setdefault(key(r), []).append(r)
+    out = []
+    for k in sorted(cells):
+        idx = rng.permutation(len(cells[k]))[:per_cell]
+        out += [cells[k][i] for i in sorted(idx)]
+    return out
+
+
+def derive_labels(name, root, per_cell, seed):
+    """Rows (path absolute, label, groups/domains) of the derived labels file, and its columns."""
+    rows = _read(os.path.join(root, "labels.csv"))
+    for r in rows:
+        r["path"] = os.path.join(root, r["path"])
+    if name == "fsdd":
+        rows = _subset(rows, lambda r: (r["label"], r["speaker"]), per_cell, seed)
+        return [{"path": r["path"], "label": r["label"], "speaker": r["speaker"]} for r in rows], ["path", "label", "speaker"]
+    if name == "yaseen_heart":
+        rows = _subset(rows, lambda r: r["label"], per_cell, seed)
+        return [{"path": r["path"], "label": r["label"]} for r in rows], ["path", "label"]
+    if name == "pascal_heart":
+        rows = [r for r in rows if r["label"] in PASCAL_MAP]
+        out = []
+        for r in rows:
+            patient = f"b{r['id_prefix']}" if r["id_prefix"] else f"a:{os.path.basename(r['path'])}"
+            out.append({"path": r["path"], "label": PASCAL_MAP[r["label"]], "dataset": r["dataset"], "patient": patient})
+        out = _subset(out, lambda r: (r["label"], r["dataset"]), per_cell, seed)
+        return out, ["path", "label", "dataset", "patient"]
+    raise ValueError(f"unknown set {name!r}")
+
+
+def hardware():
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        model = platform.processor() or "?"
+    return f"{os.cpu_count()} CPU cores ({model}), {platform.system()} {platform.machine()}; load average at start {load[0]:.1f}"
+
+
+def run(name, args):
+    preset = dict(PRESETS[name])
+    for key in ("per_cell", "folds", "epochs", "models", "kinds", "max_duration", "n_filters"):
+        value = getattr(args, key)
+        if value is not None:
+            preset[key] = value
+    root = os.path.join(args.data_root, name)
+    outdir = os.path.join(args.out, name)
+    os.makedirs(outdir, exist_ok=True)
+    rows, columns = derive_labels(name, root, preset["per_cell"], args.seed)
+    labels = os.path.join(outdir, "labels.csv")
+    with open(labels, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    argv = [
+        "compare", "--data", root, "--labels", os.path.abspath(labels),
+        "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
+        "--folds", str(preset["folds"]), "--epochs", str(preset["epochs"]), "--n-filters", str(preset["n_filters"]),
+        "--models", preset["models"], "--kinds", preset["kinds"], "--random-state", str(args.seed),
+        "--n-jobs", str(args.n_jobs), "--output-dir", outdir, "--no-plots", *preset["extra"],
+    ]
+    started = datetime.datetime.now(datetime.timezone.utc)
+    hw = hardware()
+    t0 = time.perf_counter()
+    code = main(argv)
+    wall = time.perf_counter() - t0
+    if code != 0:
+        raise SystemExit(code)
+    command = f"python benchmarks/real_data.py --set {name}" + "".join(
+        f" --{k.replace('_', '-')} {getattr(args, k)}"
+        for k in ("per_cell", "folds", "epochs", "models", "kinds", "max_duration", "n_filters") if getattr(args, k) is not None
+    )
+    with open(os.path.join(outdir, "benchmark.json"), "w") as f:
+        json.dump({"started": f"{started:%Y-%m-%d %H:%M} UTC", "hardware": hw, "wall_minutes": wall / 60,
+                   "per_cell": preset["per_cell"], "command": command}, f, indent=2)
+    print(render(name, args.out))
+
+
+def render(name, out):
+    """The markdown of one finished set, from its ``results.json`` and ``benchmark.json``."""
+    outdir = os.path.join(out, name)
+    with open(os.path.join(outdir, "results.json")) as f:
+        res = json.load(f)
+    with open(os.path.join(outdir, "benchmark.json")) as f:
+        bench = json.load(f)
+    s = res["settings"]
+    two = len(s["classes"]) == 2
+    cell = {"fsdd": "(digit, speaker)", "yaseen_heart": "class", "pascal_heart": "(class, device)"}[name]
+    folds = (f"{s['folds']}-fold CV grouped by `{s['grouping']['group_column']}` ({s['grouping']['n_groups']} groups), "
+             "stratified" if s["grouping"]["group_column"] else f"{s['folds']}-fold stratified CV")
+    subset = (f"at most {bench['per_cell']} recordings per {cell}, drawn at random (seed {s['random_state']})"
+              if bench["per_cell"] else "all labelled recordings")
+    items = [
+        f"Measured {bench['started']} on {bench['hardware']}; wall time {bench['wall_minutes']:.1f} min. The CPU was "
+        "shared with other jobs: fit times are inflated and comparable only within the table.",
+        f"Data: {s['n_recordings']} recordings ({subset}), {len(s['classes'])} classes, {s['sample_rate']} Hz; {folds}.",
+        f"Length policy: {s['length_policy']['message']}.",
+        f"Front-ends: {s['n_filters']} filters; learned and end-to-end rows: {s['epochs']} epoch(s), back-end "
+        f"{s['backend']}" + (f", {s['balance']}-balanced batches (domain column `{s['domain_column']}`)" if s["balance"] else "")
+        + f"; MiniRocket {s['minirocket_kernels']} kernels; random_state {s['random_state']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in s["versions"].items()) + ".",
+        f"Command: `{bench['command']}`",
+    ]
+    if two:
+        items.append(f"MAcc = (sensitivity + specificity) / 2 per recording, positive class `{s['macc_positive_class']}`.")
+    if name == "yaseen_heart":
+        items.append("Caveat: the set has no patient ids; one patient's recordings may sit in both the training and "
+                     "the test part of a fold, which favours every row (most of all those that memorise recordings).")
+    if name == "pascal_heart":
+        items.append("Labels: normal (normal, noisynormal) vs abnormal (murmur, noisymurmur, extrahls, extrastole); "
+                     "artifact and unlabelled recordings dropped. Groups: set_b `id_prefix` (probable patient id); "
+                     "each set_a recording its own group (no subject information).")
+    items += [f"Note: {note}." for note in s["notes"]]
+    best_base = next((e["model"] for e in res["summary"] if e["kind"] == "baseline" and e["delta_ua"] == 0.0), None)
+    text = "\n".join(
+        [f"#### {name}", ""] + [f"- {item}" for item in items] + [
+            "",
+            f"ΔUA: mean UA minus that of the best baseline ({best_base}); the best row (highest mean UA) in bold.",
+            "",
+            cmp.markdown_table(res["summary"], two),
+            "",
+        ]
+    )
+    with open(os.path.join(out, f"{name}.md"), "w") as f:
+        f.write(text)
+    return text
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--set", required=True, choices=sorted(PRESETS), action="append", dest="sets")
+    p.add_argument("--data-root", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data"))
+    p.add_argument("--out", default=os.path.join(HERE, "results"))
+    p.add_argument("--per-cell", type=int)
+    p.add_argument("--folds", type=int)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--models")
+    p.add_argument("--kinds")
+    p.add_argument("--max-duration", type=float)
+    p.add_argument("--n-filters", type=int)
+    p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = parse()
+    args.data_root = os.path.abspath(args.data_root)
+    for name in args.sets:
+        print(render(name, args.out)) if args.render_only else run(name, args)
