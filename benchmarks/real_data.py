@@ -157,7 +157,7 @@ def run(name, args):
     print(render(name, args.out))
 
 
-def render(name, out):
+def render(name, out, fmt="md"):
     """The markdown of one finished set, from its ``results.json`` and ``benchmark.json``."""
     outdir = os.path.join(out, name)
     with open(os.path.join(outdir, "results.json")) as f:
@@ -193,18 +193,33 @@ def render(name, out):
                      "each set_a recording its own group (no subject information).")
     items += [f"Note: {note}." for note in s["notes"]]
     best_base = next((e["model"] for e in res["summary"] if e["kind"] == "baseline" and e["delta_ua"] == 0.0), None)
-    text = "\n".join(
-        [f"#### {name}", ""] + [f"- {item}" for item in items] + [
-            "",
-            f"ΔUA: mean UA minus that of the best baseline ({best_base}); the best row (highest mean UA) in bold.",
-            "",
-            cmp.markdown_table(res["summary"], two),
-            "",
-        ]
-    )
+    legend = f"ΔUA: mean UA minus that of the best baseline ({best_base}); the best row (highest mean UA) in bold."
+    if fmt == "rst":
+        title = {"fsdd": "Spoken digits (FSDD)", "yaseen_heart": "Heart-sound classes (Yaseen et al.)",
+                 "pascal_heart": "Normal vs abnormal heart sounds across two devices (PASCAL A+B)"}[name]
+        return "\n".join([title, "~" * len(title), ""] + [f"* {_rst(i)}" for i in items]
+                         + ["", _rst(legend), "", rst_table(res["summary"], two), ""])
+    text = "\n".join([f"#### {name}", ""] + [f"- {item}" for item in items] + ["", legend, "",
+                                                                              cmp.markdown_table(res["summary"], two), ""])
     with open(os.path.join(out, f"{name}.md"), "w") as f:
         f.write(text)
     return text
+
+
+def _rst(text):
+    return text.replace("`", "``").replace("````", "``")
+
+
+def rst_table(summary, two):
+    """reStructuredText list-table of a summary (best row in bold)."""
+    header, body = cmp._table_cells(summary, two)
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for i, cells in enumerate([header, *body]):
+        if i and cells[-1] == "*":
+            cells = [f"**{c}**" for c in cells[:-1]] + ["**yes**"]
+        for j, c in enumerate(cells):
+            lines.append((("   * - " if j == 0 else "     - ") + c).rstrip())
+    return "\n".join(lines)
 
 
 def parse(argv=None):
@@ -222,6 +237,7 @@ def parse(argv=None):
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
+    p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the README)")
     return p.parse_args(argv)
 
 
@@ -229,4 +245,4 @@ if __name__ == "__main__":
     args = parse()
     args.data_root = os.path.abspath(args.data_root)
     for name in args.sets:
-        print(render(name, args.out)) if args.render_only else run(name, args)
+        print(render(name, args.out, "rst" if args.rst else "md")) if args.render_only else run(name, args)

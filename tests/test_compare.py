@@ -341,3 +341,21 @@ def test_apply_length_policy_keeps_every_sample():
     np.testing.assert_array_equal(X[1], recs[1])
     X, p = cmp.apply_length_policy(recs, 1000, max_duration=5.0)
     assert X.shape == (2, 3000) and np.all(X[0, 800:] == 0) and np.array_equal(X[0, :800], recs[0])
+
+
+def test_aeon_stays_optional(monkeypatch):
+    import subprocess
+    import sys
+
+    code = ("import sys; import sklearn_wavefront, sklearn_wavefront.cli, sklearn_wavefront.comparison, "
+            "sklearn_wavefront.baselines; print('aeon' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    # without aeon, fitting the MiniRocket baseline names the extra to install
+    from sklearn_wavefront.baselines import MiniRocketClassifier
+
+    for name in [m for m in sys.modules if m == "aeon" or m.startswith("aeon.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "aeon", None)
+    with pytest.raises(ImportError, match=r"sklearn-wavefront\[baselines\]"):
+        MiniRocketClassifier().fit(np.zeros((4, 100)), [0, 1, 0, 1])
