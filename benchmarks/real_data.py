@@ -7,7 +7,9 @@
 Each set runs the same command a user would (:func:`sklearn_wavefront.cli.main`) on a labels file
 this script derives (a subset of the recordings, the label mapping, the grouping columns), written
 beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
-``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds`` override them (and are recorded).
+``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds``, ``--extra-rows`` override them (and are
+recorded). Rows: the baselines and every front-end with fixed filters, plus the costly rows in
+``extra_rows`` (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
 
 * ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
   the training and the test part), ``--per-cell`` recordings per (digit, speaker) drawn at random.
@@ -44,23 +46,20 @@ from sklearn_wavefront import comparison as cmp  # noqa: E402
 from sklearn_wavefront.cli import main  # noqa: E402
 
 # sized for ~30 min per set on 2 (shared) cores; every value is printed with the table
+_ROWS = dict(
+    models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
+    kinds="baseline,fixed",
+    # the costly rows (learned filters, end to end), chosen to fit the time budget
+    extra_rows="comb:learned,gammatone:learned,comb:end-to-end,mel:end-to-end",
+)
 PRESETS = {
-    "fsdd": dict(
-        per_cell=8, folds=3, sample_rate=8000, max_duration=1.0, epochs=4, n_filters=16,
-        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
-        kinds="all", extra=["--group-column", "speaker"],
-    ),
-    "yaseen_heart": dict(
-        per_cell=30, folds=5, sample_rate=4000, max_duration=2.0, epochs=4, n_filters=16,
-        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
-        kinds="all", extra=[],
-    ),
-    "pascal_heart": dict(
-        per_cell=30, folds=4, sample_rate=4000, max_duration=3.0, epochs=4, n_filters=16,
-        models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
-        kinds="all",
-        extra=["--group-column", "patient", "--domain-column", "dataset", "--balance", "class_domain"],
-    ),
+    "fsdd": dict(per_cell=5, folds=3, sample_rate=8000, max_duration=1.0, epochs=4, n_filters=16,
+                 extra=["--group-column", "speaker"], **_ROWS),
+    "yaseen_heart": dict(per_cell=20, folds=5, sample_rate=4000, max_duration=2.0, epochs=4, n_filters=16,
+                         extra=[], **_ROWS),
+    "pascal_heart": dict(per_cell=20, folds=4, sample_rate=4000, max_duration=3.0, epochs=4, n_filters=16,
+                         extra=["--group-column", "patient", "--domain-column", "dataset", "--balance", "class_domain"],
+                         **_ROWS),
 }
 
 PASCAL_MAP = {"normal": "normal", "murmur": "abnormal", "extrahls": "abnormal", "extrastole": "abnormal"}
@@ -120,7 +119,7 @@ def hardware():
 
 def run(name, args):
     preset = dict(PRESETS[name])
-    for key in ("per_cell", "folds", "epochs", "models", "kinds", "max_duration", "n_filters"):
+    for key in ("per_cell", "folds", "epochs", "models", "kinds", "extra_rows", "max_duration", "n_filters"):
         value = getattr(args, key)
         if value is not None:
             preset[key] = value
@@ -137,7 +136,8 @@ def run(name, args):
         "compare", "--data", root, "--labels", os.path.abspath(labels),
         "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
         "--folds", str(preset["folds"]), "--epochs", str(preset["epochs"]), "--n-filters", str(preset["n_filters"]),
-        "--models", preset["models"], "--kinds", preset["kinds"], "--random-state", str(args.seed),
+        "--models", preset["models"], "--kinds", preset["kinds"], "--rows", preset["extra_rows"],
+        "--random-state", str(args.seed),
         "--n-jobs", str(args.n_jobs), "--output-dir", outdir, "--no-plots", *preset["extra"],
     ]
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -149,7 +149,8 @@ def run(name, args):
         raise SystemExit(code)
     command = f"python benchmarks/real_data.py --set {name}" + "".join(
         f" --{k.replace('_', '-')} {getattr(args, k)}"
-        for k in ("per_cell", "folds", "epochs", "models", "kinds", "max_duration", "n_filters") if getattr(args, k) is not None
+        for k in ("per_cell", "folds", "epochs", "models", "kinds", "extra_rows", "max_duration", "n_filters")
+        if getattr(args, k) is not None
     )
     with open(os.path.join(outdir, "benchmark.json"), "w") as f:
         json.dump({"started": f"{started:%Y-%m-%d %H:%M} UTC", "hardware": hw, "wall_minutes": wall / 60,
@@ -232,6 +233,7 @@ def parse(argv=None):
     p.add_argument("--epochs", type=int)
     p.add_argument("--models")
     p.add_argument("--kinds")
+    p.add_argument("--extra-rows", help="model:kind pairs besides --models x --kinds (the CLI's --rows)")
     p.add_argument("--max-duration", type=float)
     p.add_argument("--n-filters", type=int)
     p.add_argument("--n-jobs", type=int, default=1)

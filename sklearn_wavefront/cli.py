@@ -18,6 +18,7 @@ command with a one-line error ``wavefront: error: ...`` on stderr and exit code 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shlex
@@ -268,7 +269,8 @@ def run_compare(args, out=None, err=None) -> int:
     from .baselines import aeon_version
 
     try:
-        rows, notes = cmp.plan_rows(args.models, args.kinds, aeon_available=aeon_version() is not None)
+        rows, notes = cmp.plan_rows(args.models, args.kinds, aeon_available=aeon_version() is not None,
+                                    extra_rows=args.rows)
     except ValueError as exc:
         raise CommandError(_one_line(exc)) from exc
     _check_options(args)
@@ -304,8 +306,18 @@ def run_compare(args, out=None, err=None) -> int:
     progress(f"length policy: {policy.message}")
     for note in notes:
         progress(f"note: {note}")
-    results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
-                           progress=progress, keep_last=not args.no_plots)
+    partial_path = os.path.join(args.output_dir, "results.partial.jsonl")
+    with open(partial_path, "w") as partial:
+        # each finished (row, fold) at once, so an interrupted run keeps what it measured
+
+        def save(r):
+            keys = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "confusion")
+            partial.write(json.dumps({k: r[k] for k in keys}) + "\n")
+            partial.flush()
+
+        results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
+                               progress=progress, keep_last=not args.no_plots, on_result=save)
+    os.remove(partial_path)
     summary, best_baseline = cmp.summarize(results, rows, classes)
     matrices = cmp.confusion_matrices(results, rows, classes)
 
@@ -420,6 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
     p.add_argument("--kinds", default="all",
                    help=f"comma-separated subset of {','.join(_cmp.KINDS)}, or 'all' (default: %(default)s)")
+    p.add_argument("--rows", metavar="MODEL:KIND,...",
+                   help="further model:kind rows besides --models x --kinds, e.g. comb:learned,mel:end-to-end")
     p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--n-filters", type=int, default=16, help="filters per front-end (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="number of CV folds (default: %(default)s)")

@@ -64,7 +64,7 @@ def _parse_list(text, allowed, flag):
     return list(dict.fromkeys(names))
 
 
-def plan_rows(models="all", kinds="all", aeon_available=True):
+def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
     """The (model, kind) rows to run, in table order, and notes on rows left out.
 
     Parameters
@@ -75,6 +75,9 @@ def plan_rows(models="all", kinds="all", aeon_available=True):
         Comma-separated subset of :data:`KINDS`, or ``"all"``.
     aeon_available : bool
         Whether aeon imports (otherwise ``minirocket`` is left out with a note).
+    extra_rows : str or None
+        Comma-separated ``model:kind`` pairs run besides the ``models`` x ``kinds`` rows (e.g.
+        ``"comb:learned,mel:end-to-end"``), to add a few costly rows without all of their kind.
 
     Returns
     -------
@@ -94,11 +97,21 @@ def plan_rows(models="all", kinds="all", aeon_available=True):
     """
     model_list = _parse_list(models, BASELINES + FRONTENDS, "--models")
     kind_list = _parse_list(kinds, KINDS, "--kinds")
+    wanted = set()
+    for pair in [p.strip() for p in (extra_rows or "").split(",") if p.strip()]:
+        m, _, k = pair.partition(":")
+        m, k = m.strip().lower(), k.strip().lower()
+        if m not in BASELINES + FRONTENDS or k not in KINDS or (k == "baseline") != (m in BASELINES) or (
+            k == "learned" and m not in LEARNABLE
+        ):
+            raise ValueError(
+                f"--rows {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
+                f"and fixed, learned (comb, iconnet, sinc, gammatone) or end-to-end"
+            )
+        wanted.add((m, k))
     rows, notes = [], []
-    if "baseline" in kind_list:
-        for m in BASELINES:
-            if m not in model_list:
-                continue
+    for m in BASELINES:
+        if (m, "baseline") in wanted or ("baseline" in kind_list and m in model_list):
             if m == "minirocket" and not aeon_available:
                 notes.append(
                     "minirocket baseline skipped: aeon is not installed "
@@ -107,14 +120,11 @@ def plan_rows(models="all", kinds="all", aeon_available=True):
                 continue
             rows.append((m, "baseline"))
     for m in FRONTENDS:
-        if m not in model_list:
-            continue
         for k in ("fixed", "learned", "end-to-end"):
-            if k not in kind_list:
-                continue
             if k == "learned" and m not in LEARNABLE:
                 continue
-            rows.append((m, k))
+            if (m, k) in wanted or (m in model_list and k in kind_list):
+                rows.append((m, k))
     if not rows:
         raise ValueError(
             f"--models {models or 'all'} with --kinds {kinds or 'all'} leaves no row to run "
@@ -407,7 +417,7 @@ def _clock(seconds):
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None, keep_last=False):
+def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None, keep_last=False, on_result=None):
     """Cross-validate every row on ``splits``; fold-level parallelism with joblib.
 
     Every (row, fold) task builds its estimator from ``settings`` with the same seeds whatever
@@ -428,6 +438,8 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
         Called with one line per finished (row, fold), with an ETA.
     keep_last : bool
         Return the fitted end-to-end estimators of the last fold (for plots).
+    on_result : callable or None
+        Called with each finished (row, fold) result as it arrives (e.g. to save partial results).
 
     Returns
     -------
@@ -449,6 +461,8 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     t0 = time.perf_counter()
     for i, r in enumerate(gen, start=1):
         results.append(r)
+        if on_result is not None:
+            on_result(r)
         if progress is not None:
             elapsed = time.perf_counter() - t0
             eta = elapsed / i * (total - i)

@@ -115,6 +115,14 @@ def test_mfcc_logreg_rows_match_scikit_learn_on_the_same_folds(tmp_path, capsys)
         assert row["ua"] == pytest.approx(balanced_accuracy_score(y[test], pred))
 
 
+def test_plan_rows_with_extra_rows():
+    rows, _ = cmp.plan_rows("dummy,mel", "baseline,fixed", extra_rows="comb:learned, mel:end-to-end")
+    assert rows == [("dummy", "baseline"), ("comb", "learned"), ("mel", "fixed"), ("mel", "end-to-end")]
+    for bad in ("mel:learned", "dummy:fixed", "comb:baseline", "comb", "wavelet:fixed"):
+        with pytest.raises(ValueError, match="--rows"):
+            cmp.plan_rows("dummy", "baseline", extra_rows=bad)
+
+
 def test_learned_rows_and_kinds_subset(tmp_path, capsys):
     code, out, err = _run(capsys, "compare", "--models", "comb,mel", "--kinds", "fixed,learned", *TINY,
                           "--output-dir", str(tmp_path), "--quiet")
@@ -316,6 +324,7 @@ def test_domains_and_double_balanced_end_to_end(tmp_path, capsys):
         (["--minirocket-kernels", "10"], "--minirocket-kernels"),
         (["--n-jobs", "two"], "--n-jobs"),
         (["--no-such-option"], "--no-such-option"),
+        (["--rows", "mel:learned"], "--rows"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(tmp_path, capsys, argv, named):
