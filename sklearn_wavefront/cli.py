@@ -356,6 +356,8 @@ def run_compare(args, out=None, err=None) -> int:
     print(f"length policy: {policy.message}", file=out)
     print(f"front-ends: {args.n_filters} filters; learned and end-to-end: {args.epochs} epochs, back-end "
           f"{args.backend}{', ' + balance + '-balanced batches' if balance else ''}; mean ± std over folds", file=out)
+    print("nothing is tuned on test folds: logistic-regression heads use C=1; MiniRocket's ridge penalty is "
+          "chosen by leave-one-out inside each training fold", file=out)
     if len(classes) == 2:
         print(f"MAcc: (sensitivity + specificity) / 2 with positive class {classes[1]!r}", file=out)
     if best_baseline is not None:
