@@ -158,13 +158,65 @@ def run(name, args):
     print(render(name, args.out))
 
 
-def render(name, out, fmt="md"):
-    """The markdown of one finished set, from its ``results.json`` and ``benchmark.json``."""
+def _partial(name, out, log):
+    """``results.json``-like content of an unfinished run: its finished rows (all folds done).
+
+    Reads ``results.partial.jsonl`` (written as each (row, fold) finishes) and the run's log (for
+    the data description and the length policy); rows with missing folds are listed as unfinished.
+    """
+    from sklearn_wavefront import __version__  # noqa: F401
+
     outdir = os.path.join(out, name)
-    with open(os.path.join(outdir, "results.json")) as f:
-        res = json.load(f)
-    with open(os.path.join(outdir, "benchmark.json")) as f:
-        bench = json.load(f)
+    with open(os.path.join(outdir, "results.partial.jsonl")) as f:
+        done = [json.loads(line) for line in f if line.strip()]
+    preset = PRESETS[name]
+    text = open(log).read().splitlines() if log and os.path.exists(log) else []
+    policy = next((t.split("length policy: ", 1)[1] for t in text if t.startswith("length policy: ")), "see the log")
+    head = next((t for t in text if t.startswith("wavefront compare: ")), "")
+    folds = preset["folds"]
+    planned = head.split(" CV of ")[-1].split(" rows")[0] if " CV of " in head else "?"
+    order = []
+    for r in done:
+        if (r["model"], r["kind"]) not in order:
+            order.append((r["model"], r["kind"]))
+    complete = [k for k in order if sum((r["model"], r["kind"]) == k for r in done) == folds]
+    unfinished = [k for k in order if k not in complete]
+    labels = _read(os.path.join(outdir, "labels.csv"))
+    classes = sorted({r["label"] for r in labels})
+    cls = np.array(classes)
+    summary, _ = cmp.summarize(done, complete, cls)
+    groups = {"fsdd": "speaker", "pascal_heart": "patient"}.get(name)
+    settings = {
+        "classes": classes, "n_recordings": len(labels), "sample_rate": preset["sample_rate"], "folds": folds,
+        "grouping": {"group_column": groups,
+                     "n_groups": len({r[groups] for r in labels}) if groups else None},
+        "length_policy": {"message": policy}, "n_filters": preset["n_filters"], "epochs": preset["epochs"],
+        "backend": "ffn", "balance": "class_domain" if name == "pascal_heart" else None, "domain_column":
+        "dataset" if name == "pascal_heart" else None, "minirocket_kernels": 10000, "random_state": 0,
+        "versions": cmp.versions(), "macc_positive_class": classes[1] if len(classes) == 2 else None,
+        "notes": [f"UNFINISHED run: {len(complete)} of the {planned} planned rows have all {folds} folds; "
+                  + ("left out, with some folds done: " + ", ".join(f"{m} {k}" for m, k in unfinished)
+                     if unfinished else "no row partly done")
+                  + "; rows not yet started are missing. Finish it with the command below"],
+    }
+    st = os.stat(os.path.join(outdir, "labels.csv")).st_mtime
+    bench = {"started": f"{datetime.datetime.fromtimestamp(st, datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+             "hardware": hardware().split("; load")[0] + " (shared with other jobs, load average 10-16)",
+             "wall_minutes": (time.time() - st) / 60, "per_cell": preset["per_cell"],
+             "command": f"python benchmarks/real_data.py --set {name}"}
+    return {"settings": settings, "summary": summary}, bench
+
+
+def render(name, out, fmt="md", log=None):
+    """The markdown of one set, from its ``results.json`` and ``benchmark.json`` (or a partial run)."""
+    outdir = os.path.join(out, name)
+    if os.path.exists(os.path.join(outdir, "results.json")):
+        with open(os.path.join(outdir, "results.json")) as f:
+            res = json.load(f)
+        with open(os.path.join(outdir, "benchmark.json")) as f:
+            bench = json.load(f)
+    else:
+        res, bench = _partial(name, out, log)
     s = res["settings"]
     two = len(s["classes"]) == 2
     cell = {"fsdd": "(digit, speaker)", "yaseen_heart": "class", "pascal_heart": "(class, device)"}[name]
@@ -240,6 +292,7 @@ def parse(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
     p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the README)")
+    p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")
     return p.parse_args(argv)
 
 
@@ -247,4 +300,4 @@ if __name__ == "__main__":
     args = parse()
     args.data_root = os.path.abspath(args.data_root)
     for name in args.sets:
-        print(render(name, args.out, "rst" if args.rst else "md")) if args.render_only else run(name, args)
+        print(render(name, args.out, "rst" if args.rst else "md", args.log)) if args.render_only else run(name, args)
