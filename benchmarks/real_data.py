@@ -158,7 +158,19 @@ def run(name, args):
     print(render(name, args.out))
 
 
-def _partial(name, out, log):
+def _rows_of(outdir):
+    """Finished (row, fold) results of a run folder: ``results.json`` rows, else the partial file."""
+    if not also and os.path.exists(os.path.join(outdir, "results.json")):
+        with open(os.path.join(outdir, "results.json")) as f:
+            return json.load(f)["rows"]
+    path = os.path.join(outdir, "results.partial.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _partial(name, out, log, also=()):
     """``results.json``-like content of an unfinished run: its finished rows (all folds done).
 
     Reads ``results.partial.jsonl`` (written as each (row, fold) finishes) and the run's log (for
@@ -167,18 +179,24 @@ def _partial(name, out, log):
     from sklearn_wavefront import __version__  # noqa: F401
 
     outdir = os.path.join(out, name)
-    with open(os.path.join(outdir, "results.partial.jsonl")) as f:
-        done = [json.loads(line) for line in f if line.strip()]
+    done, seen = [], set()
+    for d in [outdir, *(os.path.join(a, name) for a in also)]:
+        if also and _read(os.path.join(d, "labels.csv")) != _read(os.path.join(outdir, "labels.csv")):
+            raise ValueError(f"{d} ran on other recordings than {outdir}: not the same folds")
+        for r in _rows_of(d):
+            key = (r["model"], r["kind"], r["fold"])
+            if key not in seen:
+                seen.add(key)
+                done.append(r)
     preset = PRESETS[name]
     text = open(log).read().splitlines() if log and os.path.exists(log) else []
     policy = next((t.split("length policy: ", 1)[1] for t in text if t.startswith("length policy: ")), "see the log")
     head = next((t for t in text if t.startswith("wavefront compare: ")), "")
     folds = preset["folds"]
     planned = head.split(" CV of ")[-1].split(" rows")[0] if " CV of " in head else "?"
-    order = []
-    for r in done:
-        if (r["model"], r["kind"]) not in order:
-            order.append((r["model"], r["kind"]))
+    order = [k for k in ([(m, "baseline") for m in cmp.BASELINES]
+                         + [(m, k) for m in cmp.FRONTENDS for k in ("fixed", "learned", "end-to-end")])
+             if any((r["model"], r["kind"]) == k for r in done)]
     complete = [k for k in order if sum((r["model"], r["kind"]) == k for r in done) == folds]
     unfinished = [k for k in order if k not in complete]
     labels = _read(os.path.join(outdir, "labels.csv"))
@@ -197,7 +215,8 @@ def _partial(name, out, log):
         "notes": [f"UNFINISHED run: {len(complete)} of the {planned} planned rows have all {folds} folds; "
                   + ("left out, with some folds done: " + ", ".join(f"{m} {k}" for m, k in unfinished)
                      if unfinished else "no row partly done")
-                  + "; rows not yet started are missing. Finish it with the command below"],
+                  + "; rows not yet started are missing. Finish it with the command below"
+                  + (f" (rows merged from {1 + len(also)} runs on the same recordings, folds and seeds)" if also else "")],
     }
     st = os.stat(os.path.join(outdir, "labels.csv")).st_mtime
     bench = {"started": f"{datetime.datetime.fromtimestamp(st, datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
@@ -207,16 +226,16 @@ def _partial(name, out, log):
     return {"settings": settings, "summary": summary}, bench
 
 
-def render(name, out, fmt="md", log=None):
+def render(name, out, fmt="md", log=None, also=()):
     """The markdown of one set, from its ``results.json`` and ``benchmark.json`` (or a partial run)."""
     outdir = os.path.join(out, name)
-    if os.path.exists(os.path.join(outdir, "results.json")):
+    if not also and os.path.exists(os.path.join(outdir, "results.json")):
         with open(os.path.join(outdir, "results.json")) as f:
             res = json.load(f)
         with open(os.path.join(outdir, "benchmark.json")) as f:
             bench = json.load(f)
     else:
-        res, bench = _partial(name, out, log)
+        res, bench = _partial(name, out, log, also)
     s = res["settings"]
     two = len(s["classes"]) == 2
     cell = {"fsdd": "(digit, speaker)", "yaseen_heart": "class", "pascal_heart": "(class, device)"}[name]
@@ -292,6 +311,8 @@ def parse(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
     p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the README)")
+    p.add_argument("--also", action="append", default=[],
+                   help="with --render-only: another --out folder whose run of the same set adds rows")
     p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")
     return p.parse_args(argv)
 
@@ -300,4 +321,4 @@ if __name__ == "__main__":
     args = parse()
     args.data_root = os.path.abspath(args.data_root)
     for name in args.sets:
-        print(render(name, args.out, "rst" if args.rst else "md", args.log)) if args.render_only else run(name, args)
+        print(render(name, args.out, "rst" if args.rst else "md", args.log, args.also)) if args.render_only else run(name, args)
