@@ -432,8 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: %(default)s)")
     p.add_argument("--models", "--frontends", dest="models", default="all",
                    help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
-    p.add_argument("--kinds", default="all",
-                   help=f"comma-separated subset of {','.join(_cmp.KINDS)}, or 'all' (default: %(default)s)")
+    p.add_argument("--kinds", default="baseline,fixed,learned",
+                   help=f"comma-separated subset of {','.join(_cmp.KINDS)}, or 'all' (default: %(default)s; the "
+                        "end-to-end rows need more epochs than fit in a few minutes: add them with --kinds all or "
+                        "--rows MODEL:end-to-end)")
     p.add_argument("--rows", metavar="MODEL:KIND,...",
                    help="further model:kind rows besides --models x --kinds, e.g. comb:learned,mel:end-to-end")
     p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end of the end-to-end rows (default: %(default)s)")

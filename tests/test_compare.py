@@ -44,7 +44,8 @@ def _json(path):
 
 # ------------------------------------------------------------------------------------ table + JSON
 def test_table_and_results_schema(tmp_path, capsys):
-    code, out, err = _run(capsys, "compare", "--models", "dummy,mfcc+logreg,mel", *TINY, "--output-dir", str(tmp_path))
+    code, out, err = _run(capsys, "compare", "--models", "dummy,mfcc+logreg,mel", "--kinds", "all", *TINY,
+                          "--output-dir", str(tmp_path))
     assert code == 0, err
     header, rows = _table(out)
     assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "best"]
@@ -71,7 +72,7 @@ def test_table_and_results_schema(tmp_path, capsys):
         assert key in s
     assert set(s["versions"]) >= {"sklearn_wavefront", "torch", "scikit-learn", "aeon"}
     assert s["folds"] == 2 and s["sample_rate"] == 4000 and s["random_state"] == 0
-    assert "--models dummy,mfcc+logreg,mel" in s["command"]
+    assert "--models dummy,mfcc+logreg,mel --kinds all" in s["command"]
     assert s["length_policy"]["mode"] == "equal"
     # confusion matrices summed over folds: every recording counted once per row
     assert len(res["confusion_matrices"]) == 4
@@ -121,6 +122,17 @@ def test_plan_rows_with_extra_rows():
     for bad in ("mel:learned", "dummy:fixed", "comb:baseline", "comb", "wavelet:fixed"):
         with pytest.raises(ValueError, match="--rows"):
             cmp.plan_rows("dummy", "baseline", extra_rows=bad)
+
+
+def test_default_rows_leave_end_to_end_out():
+    from sklearn_wavefront.cli import build_parser
+
+    args = build_parser().parse_args(["compare"])
+    rows, _ = cmp.plan_rows(args.models, args.kinds)
+    kinds = {k for _, k in rows}
+    assert kinds == {"baseline", "fixed", "learned"}
+    assert [m for m, k in rows if k == "baseline"] == ["dummy", "mfcc+logreg", "minirocket"]
+    assert {m for m, k in rows if k == "fixed"} == set(cmp.FRONTENDS)
 
 
 def test_learned_rows_and_kinds_subset(tmp_path, capsys):
