@@ -160,7 +160,7 @@ def run(name, args):
 
 def _rows_of(outdir):
     """Finished (row, fold) results of a run folder: ``results.json`` rows, else the partial file."""
-    if not also and os.path.exists(os.path.join(outdir, "results.json")):
+    if os.path.exists(os.path.join(outdir, "results.json")):
         with open(os.path.join(outdir, "results.json")) as f:
             return json.load(f)["rows"]
     path = os.path.join(outdir, "results.partial.jsonl")
