@@ -198,6 +198,8 @@ def _partial(name, out, log, also=()):
                          + [(m, k) for m in cmp.FRONTENDS for k in ("fixed", "learned", "end-to-end")])
              if any((r["model"], r["kind"]) == k for r in done)]
     complete = [k for k in order if sum((r["model"], r["kind"]) == k for r in done) == folds]
+    planned_rows, _ = cmp.plan_rows(preset["models"], preset["kinds"], extra_rows=preset["extra_rows"])
+    missing = [k for k in planned_rows if k not in order]
     unfinished = [k for k in order if k not in complete]
     labels = _read(os.path.join(outdir, "labels.csv"))
     classes = sorted({r["label"] for r in labels})
@@ -215,7 +217,8 @@ def _partial(name, out, log, also=()):
         "notes": [f"UNFINISHED run: {len(complete)} of the {planned} planned rows have all {folds} folds; "
                   + ("left out, with some folds done: " + ", ".join(f"{m} {k}" for m, k in unfinished)
                      if unfinished else "no row partly done")
-                  + "; rows not yet started are missing. Finish it with the command below"
+                  + (f"; not run: {', '.join(f'{m} {k}' for m, k in missing)}" if missing else "")
+                  + ". The full run is the command below"
                   + (f" (rows merged from {1 + len(also)} runs on the same recordings, folds and seeds)" if also else "")],
     }
     st = os.stat(os.path.join(outdir, "labels.csv")).st_mtime
