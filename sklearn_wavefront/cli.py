@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
             "folder with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
             "harmonic tones. Prints mean ± std UA, UF1 (and MAcc for two classes), fit time and the "
             "difference to the best baseline per row; writes results.json, results.csv and filter plots "
-            "to --output-dir."
+            "of the end-to-end rows to --output-dir."
         ),
     )
     models = ",".join(_cmp.BASELINES + _cmp.FRONTENDS)
