@@ -214,7 +214,10 @@ def _partial(name, out, log, also=()):
         "backend": "ffn", "balance": "class_domain" if name == "pascal_heart" else None, "domain_column":
         "dataset" if name == "pascal_heart" else None, "minirocket_kernels": 10000, "random_state": 0,
         "versions": cmp.versions(), "macc_positive_class": classes[1] if len(classes) == 2 else None,
-        "notes": [f"UNFINISHED run: {len(complete)} of the {planned} planned rows have all {folds} folds; "
+        "notes": [f"all {len(complete)} planned rows have all {folds} folds, merged from {1 + len(also)} runs on the "
+                  "same recordings, folds and seeds (started one after the other: fit times of different runs were "
+                  "measured under different CPU load)"] if not unfinished and not missing else [
+                  f"UNFINISHED run: {len(complete)} of the {planned} planned rows have all {folds} folds; "
                   + ("left out, with some folds done: " + ", ".join(f"{m} {k}" for m, k in unfinished)
                      if unfinished else "no row partly done")
                   + (f"; not run: {', '.join(f'{m} {k}' for m, k in missing)}" if missing else "")
