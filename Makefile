@@ -3,6 +3,8 @@
 #   make test   -- creates .venv, installs, runs the test suite and the docstring examples
 #                  (then the Triton interpreter tests)
 #   make docs   -- the documentation site in doc/_build/html (warnings are errors; runs the gallery)
+# The extra `baselines` brings aeon, for the MiniRocket baseline; the package itself imports and runs
+# without it.
 # torch is installed first, pinned, so that `pip install -e .` never pulls an unpinned
 # (CUDA, multi-GB) torch. Override for a GPU machine: make test TORCH_SPEC="torch==2.11.0"
 PYTHON ?= python3
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[test,plot,distributed,fast]"
+	$(BIN)/python -m pip install --quiet -e ".[test,plot,distributed,fast,baselines]"
 	touch $(STAMP)
 
 demo: venv

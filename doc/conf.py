@@ -124,6 +124,7 @@ PUBLIC_MODULES = [
     "sklearn_wavefront.persistence",
     "sklearn_wavefront.resampling",
     "sklearn_wavefront.temporal",
+    "sklearn_wavefront.baselines",
 ]
 
 

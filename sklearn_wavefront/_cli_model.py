@@ -51,18 +51,10 @@ def _progress(args, msg):
 
 # ---------------------------------------------------------------------------------------------- fit
 def _frontend_settings(name, sr, n_filters):
-    """Sample-rate-scaled front-end settings: 10 ms hops, ~16 ms FIR kernels, 25 ms gammatones."""
-    hop = max(1, round(0.010 * sr))
-    if name in ("iconnet", "sinc"):
-        return {"kernel_size": 2 * max(1, round(0.008 * sr)) + 1, "stride": hop}
-    if name == "gammatone":
-        return {"kernel_size": max(8, round(0.025 * sr))}
-    if name in ("mel", "mfcc"):
-        kw = {"n_fft": 2 ** math.ceil(math.log2(max(16, 0.032 * sr))), "hop_length": hop}
-        if name == "mfcc":
-            kw["n_mfcc"] = min(13, n_filters)
-        return kw
-    return {}
+    """The same sample-rate-scaled settings as ``wavefront compare`` (10 ms hops, ~16 ms FIR kernels)."""
+    from .comparison import frontend_kwargs
+
+    return frontend_kwargs(name, sr, n_filters)
 
 
 class _EpochProgress(Callback):

@@ -1,32 +1,37 @@
 """The ``wavefront`` command.
 
-``wavefront compare`` (also ``python -m sklearn_wavefront compare``) runs a k-fold stratified
-cross-validation of several front-ends, each followed by the same back-end
-(:class:`~sklearn_wavefront.classifiers.WaveformClassifier`), on a folder of recordings described by
-a ``labels.csv`` or, by default, on built-in synthetic harmonic tones. It prints a table of mean ± std
-unweighted accuracy (UA), unweighted F1 (UF1), MAcc (two classes only) and fit time per front-end,
-and writes ``results.csv`` and the filter plots to an output folder.
+``wavefront compare`` (also ``python -m sklearn_wavefront compare``) cross-validates, on the same
+folds (stratified; grouped with ``--group-column``), the baselines (chance, MFCC statistics + logistic
+regression, MiniRocket when aeon is installed) and every front-end three ways (fixed filters + a
+linear head, learned filters + that head, end to end), on a folder of recordings described by a
+``labels.csv`` or, by default, on built-in synthetic harmonic tones. It prints one table of mean ± std
+unweighted accuracy (UA), unweighted F1 (UF1), MAcc (two classes only), fit time and each row's
+difference to the best baseline, and writes ``results.json``, ``results.csv`` and filter plots to an
+output folder. The comparison itself lives in :mod:`sklearn_wavefront.comparison`; this module only
+reads the options and the data.
 
 Bad input (a missing or unreadable file, a missing column, fewer recordings or groups than folds, an
-unknown front-end, an out-of-range option value, an unusable device or output folder) ends the
+unknown model or kind, an out-of-range option value, an unusable device or output folder) ends the
 command with a one-line error ``wavefront: error: ...`` on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import math
 import os
+import shlex
 import sys
-import time
 import warnings
 
 import numpy as np
 
+from . import comparison as _cmp
+from .comparison import _scores  # noqa: F401  (kept importable from here)
+
 __all__ = ["main", "build_parser"]
 
-_ALL_FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
 _LEARNABLE = {"comb", "iconnet", "sinc", "gammatone"}
 
 
@@ -43,7 +48,7 @@ def _builtin_data(args):
     from .datasets import make_harmonic_tones
 
     sr = args.sample_rate or 8000
-    duration = args.duration or 0.5
+    duration = args.duration or 0.25
     _check_length(duration, sr)
     try:
         bunch = make_harmonic_tones(
@@ -63,11 +68,18 @@ def _builtin_data(args):
     X = np.asarray(bunch.data, dtype=np.float32)
     names = np.array([f"{f:.0f}Hz" for f in bunch.class_frequencies])
     y = names[np.asarray(bunch.target)]
+    domains = None
+    if args.domain_column:
+        if args.domain_column != "domain":
+            raise CommandError(
+                f"--domain-column {args.domain_column!r}: the built-in data has one domain column, 'domain'"
+            )
+        domains = np.asarray(bunch.domains)
     desc = (
         f"built-in harmonic tones, semitones apart ({len(y)} recordings, {args.n_classes} classes, "
         f"noise {args.noise:g}, {sr} Hz, {duration:g} s)"
     )
-    return X, y, None, int(sr), desc
+    return list(X), y, None, domains, int(sr), desc
 
 
 def _folder_data(args):
@@ -92,18 +104,17 @@ def _folder_data(args):
             raise CommandError(_one_line(exc)) from exc
     sr = int(bunch.sample_rate)
     _check_scale(bunch.data, bunch.paths)
-    lengths = np.array([len(x) for x in bunch.data])
     if args.duration:
         _check_length(args.duration, sr)
-    n = int(round(args.duration * sr)) if args.duration else int(np.median(lengths))
-    if n < _MIN_SAMPLES:
+    median = int(np.median([len(x) for x in bunch.data]))
+    if not args.duration and median < _MIN_SAMPLES:
         raise CommandError(
-            f"the recordings in {labels_path} have a median length of {n} samples at {sr} Hz; at least "
+            f"the recordings in {labels_path} have a median length of {median} samples at {sr} Hz; at least "
             f"{_MIN_SAMPLES} are needed (raise --sample-rate or pass a longer --duration)"
         )
-    X = np.zeros((len(bunch.data), max(n, 1)), dtype=np.float32)
-    for row, x in zip(X, bunch.data):
-        row[: min(n, len(x))] = x[:n]
+    # every recording keeps its own length here: the length policy (comparison.apply_length_policy)
+    # pads, crops (--duration) or segments, and says so
+    X = list(bunch.data)
     groups = None
     if args.group_column:
         if args.group_column not in bunch.columns:
@@ -112,9 +123,17 @@ def _folder_data(args):
                 f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
             )
         groups = np.asarray(bunch[args.group_column])
+    domains = None
+    if args.domain_column:
+        if args.domain_column not in bunch.columns:
+            raise CommandError(
+                f"domain column {args.domain_column!r} is not a column of {labels_path}; "
+                f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
+            )
+        domains = np.asarray(bunch[args.domain_column])
     y = np.asarray(bunch.target)
-    desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz, {n / sr:g} s)"
-    return X, y, groups, sr, desc
+    desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
+    return X, y, groups, domains, sr, desc
 
 
 _MIN_SAMPLES = 16
@@ -122,13 +141,14 @@ _MIN_SAMPLES = 16
 
 def _frontend_builds(name, sr, n_filters) -> bool:
     """Whether front-end ``name`` with this command's settings can be built at ``sr`` Hz."""
+    from .comparison import frontend_kwargs
     from .networks.heads import WaveformNet
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             WaveformNet(name, n_classes=2, sample_rate=sr, n_filters=n_filters,
-                        frontend_kwargs=_frontend_kwargs(name, sr, n_filters))
+                        frontend_kwargs=frontend_kwargs(name, sr, n_filters))
     except (ValueError, TypeError):
         return False
     return True
@@ -201,6 +221,14 @@ def _check_options(args):
         raise CommandError(f"--lr must be a positive number, got {args.lr:g}")
     if not (math.isfinite(args.noise) and args.noise >= 0):
         raise CommandError(f"--noise must be a finite number >= 0, got {args.noise:g}")
+    if not (math.isfinite(args.max_duration) and args.max_duration > 0):
+        raise CommandError(f"--max-duration must be a positive number of seconds, got {args.max_duration:g}")
+    if args.n_jobs == 0 or args.n_jobs < -1:
+        raise CommandError(f"--n-jobs must be >= 1 (or -1 for all cores), got {args.n_jobs}")
+    if args.minirocket_kernels < 84:
+        raise CommandError(f"--minirocket-kernels must be >= 84, got {args.minirocket_kernels}")
+    if args.balance == "class_domain" and not args.domain_column:
+        raise CommandError("--balance class_domain needs --domain-column (the column naming each recording's domain)")
     _check_device(args.device)
 
 
@@ -265,54 +293,6 @@ def _check_folds(y, groups, folds, where, group_column=None):
                 )
 
 
-# ---------------------------------------------------------------------------------------- estimators
-def _frontend_kwargs(name, sr, n_filters):
-    """Per-front-end settings scaled to the sample rate: 10 ms hops, ~16 ms kernels, 25 ms windows."""
-    hop = max(1, round(0.010 * sr))
-    kernel = 2 * max(1, round(0.008 * sr)) + 1
-    if name in ("iconnet", "sinc"):
-        return {"kernel_size": kernel, "stride": hop}
-    if name == "gammatone":
-        return {"kernel_size": max(8, round(0.025 * sr))}
-    if name in ("mel", "mfcc"):
-        kw = {"n_fft": 2 ** math.ceil(math.log2(max(16, 0.032 * sr))), "hop_length": hop}
-        if name == "mfcc":
-            kw["n_mfcc"] = min(13, n_filters)
-        return kw
-    return {}
-
-
-def _make_classifier(name, args, sr, seed, callbacks):
-    from .classifiers import WaveformClassifier
-
-    return WaveformClassifier(
-        frontend=name,
-        backend=args.backend,
-        frontend_kwargs=_frontend_kwargs(name, sr, args.n_filters),
-        sample_rate=sr,
-        n_filters=args.n_filters,
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        random_state=seed,
-        device=args.device,
-        callbacks=callbacks,
-    )
-
-
-def _scores(y_true, y_pred, classes):
-    from .metrics import macc_score, unweighted_accuracy_score, unweighted_f1_score
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a fold's test part may lack a class that is predicted
-        out = {"UA": unweighted_accuracy_score(y_true, y_pred), "UF1": unweighted_f1_score(y_true, y_pred)}
-        if len(classes) == 2:
-            # MAcc needs both classes in the fold's truth (sensitivity and specificity); else NaN
-            present = np.isin(classes, np.asarray(y_true)).all()
-            out["MAcc"] = macc_score(y_true, y_pred, pos_label=classes[1]) if present else float("nan")
-    return out
-
-
 # ---------------------------------------------------------------------------------------------- plots
 def _save_plots(name, clf, history, outdir, notes):
     try:
@@ -321,10 +301,11 @@ def _save_plots(name, clf, history, outdir, notes):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        notes.add("matplotlib is not installed: no plots written (pip install matplotlib)")
+        notes.append("matplotlib is not installed: no plots written (pip install matplotlib)")
         return []
     from .inspection import FilterbankDisplay, plot_filter_evolution
 
+    clf = getattr(clf, "estimator_", clf)  # inside a SegmentedClassifier
     written = []
     disp = FilterbankDisplay.from_estimator(clf, name=f"{name} front-end", max_filters=64)
     path = os.path.join(outdir, f"filters_{name}.png")
@@ -344,148 +325,204 @@ def _save_plots(name, clf, history, outdir, notes):
 
 
 # ---------------------------------------------------------------------------------------------- compare
-def _parse_frontends(text):
-    if text in (None, "", "all"):
-        return list(_ALL_FRONTENDS)
-    names = [t.strip().lower() for t in text.split(",") if t.strip()]
-    unknown = [n for n in names if n not in _ALL_FRONTENDS]
-    if unknown or not names:
-        raise CommandError(f"unknown front-end {unknown[0] if unknown else text!r} in --frontends; choose from {','.join(_ALL_FRONTENDS)} or 'all'")
-    return list(dict.fromkeys(names))
-
-
-def _fmt(values, digits=3):
-    """mean ± std over the folds where the score is defined (``n/a`` when it is in none)."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return "n/a"
-    return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
-
-
 def run_compare(args, out=None, err=None) -> int:
     """Run ``wavefront compare`` with parsed ``args``; the table goes to ``out``, progress to ``err``."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    from .callbacks import FilterbankHistory
+    from . import comparison as cmp
+    from .baselines import aeon_version
 
-    frontends = _parse_frontends(args.frontends)
+    try:
+        rows, notes = cmp.plan_rows(args.models, args.kinds, aeon_available=aeon_version() is not None,
+                                    extra_rows=args.rows)
+    except ValueError as exc:
+        raise CommandError(_one_line(exc)) from exc
     _check_options(args)
     if args.data:
-        X, y, groups, sr, desc = _folder_data(args)
+        recordings, y, groups, domains, sr, desc = _folder_data(args)
         where = os.path.join(args.data, args.labels)
     else:
-        X, y, groups, sr, desc = _builtin_data(args)
+        recordings, y, groups, domains, sr, desc = _builtin_data(args)
         where = "the built-in data set"
     _check_folds(y, groups, args.folds, where, args.group_column)
-    _check_sample_rate_for(frontends, sr, args.n_filters)
+    _check_sample_rate_for(sorted({m for m, _ in rows if m in cmp.FRONTENDS}), sr, args.n_filters)
+    X, policy = cmp.apply_length_policy(recordings, sr, duration=args.duration, max_duration=args.max_duration)
     classes = np.unique(y)
     if groups is None:
         cv = StratifiedKFold(args.folds, shuffle=True, random_state=args.random_state)
     else:
         cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.random_state)
-    splits = list(cv.split(X, y, groups))
+    splits = list(cv.split(np.zeros(len(y)), y, groups))
     _make_output_dir(args.output_dir)
+    balance = None if args.balance == "none" else args.balance
+    settings = cmp.Settings(
+        sample_rate=sr, n_filters=args.n_filters, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        backend=args.backend, device=args.device, random_state=args.random_state, balance=balance,
+        minirocket_kernels=args.minirocket_kernels,
+        segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
+    )
 
     def progress(msg):
         if not args.quiet:
             print(msg, file=err, flush=True)
 
-    progress(f"wavefront compare: {args.folds}-fold CV of {len(frontends)} front-ends on {desc}")
-    results, notes, plots = {}, set(), []
-    total, done = len(frontends) * len(splits), 0
-    for name in frontends:
-        rows = []
-        history = None
-        for k, (tr, te) in enumerate(splits):
-            history = FilterbankHistory()
-            clf = _make_classifier(name, args, sr, args.random_state, [("filter_history", history)])
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                clf.fit(X[tr], y[tr])
-            fit_time = time.perf_counter() - t0
-            scores = _scores(y[te], clf.predict(X[te]), classes)
-            scores["fit time (s)"] = fit_time
-            if np.isnan(scores.get("MAcc", 0.0)):
-                notes.add("MAcc is undefined (left out of mean ± std) in a fold whose test part lacks a class")
-            rows.append(scores)
-            done += 1
-            progress(f"[{done:>{len(str(total))}}/{total}] {name:<9} fold {k + 1}/{len(splits)}  "
-                     f"UA {scores['UA']:.3f}  fit {fit_time:.1f} s")
-        results[name] = rows
-        if not args.no_plots:
-            plots += _save_plots(name, clf, history, args.output_dir, notes)
+    grouping = f"grouped by {args.group_column!r}, stratified" if groups is not None else "stratified"
+    progress(f"wavefront compare: {args.folds}-fold {grouping} CV of {len(rows)} rows on {desc}")
+    progress(f"length policy: {policy.message}")
+    for note in notes:
+        progress(f"note: {note}")
+    partial_path = os.path.join(args.output_dir, "results.partial.jsonl")
+    with open(partial_path, "w") as partial:
+        # each finished (row, fold) at once, so an interrupted run keeps what it measured
 
-    columns = list(results[frontends[0]][0])
-    table = [["front-end", *columns]]
-    for name in frontends:
-        table.append([name, *(_fmt([r[c] for r in results[name]], 1 if c.startswith("fit") else 3) for c in columns)])
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    print(f"{args.folds}-fold stratified CV on {desc}", file=out)
-    print(f"back-end: {args.backend}, {args.n_filters} filters, {args.epochs} epochs; mean ± std over folds", file=out)
+        def save(r):
+            keys = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "confusion")
+            partial.write(json.dumps({k: r[k] for k in keys}) + "\n")
+            partial.flush()
+
+        results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
+                               progress=progress, keep_last=not args.no_plots, on_result=save)
+    os.remove(partial_path)
+    summary, best_baseline = cmp.summarize(results, rows, classes)
+    matrices = cmp.confusion_matrices(results, rows, classes)
+
+    plots = []
+    if not args.no_plots:
+        for r in results:
+            if r["estimator"] is not None:
+                plots += _save_plots(r["model"], r["estimator"], r["history"], args.output_dir, notes)
+
+    settings_dict = {
+        "command": " ".join(shlex.quote(a) for a in [os.path.basename(sys.argv[0]) or "wavefront", *args.argv]),
+        "versions": cmp.versions(),
+        "data": os.path.abspath(args.data) if args.data else "built-in harmonic tones",
+        "data_description": desc,
+        "n_recordings": int(len(y)),
+        "classes": [cmp._py(c) for c in classes],
+        "sample_rate": int(sr),
+        "folds": int(args.folds),
+        "grouping": {"group_column": args.group_column,
+                     "n_groups": None if groups is None else int(len(np.unique(groups)))},
+        "domain_column": args.domain_column,
+        "balance": balance,
+        "random_state": args.random_state,
+        "length_policy": policy.as_dict(),
+        "models": sorted({m for m, _ in rows}, key=[m for m, _ in rows].index),
+        "kinds": sorted({k for _, k in rows}, key=cmp.KINDS.index),
+        "n_filters": args.n_filters, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+        "backend": args.backend, "device": args.device, "n_jobs": args.n_jobs,
+        "minirocket_kernels": args.minirocket_kernels,
+        "macc_positive_class": cmp._py(classes[1]) if len(classes) == 2 else None,
+        "notes": notes,
+    }
+    json_path, csv_path = cmp.write_results(args.output_dir, settings_dict, results, summary, matrices, splits)
+
+    print(f"{args.folds}-fold {grouping} CV on {desc}", file=out)
+    print(f"length policy: {policy.message}", file=out)
+    print(f"front-ends: {args.n_filters} filters; learned and end-to-end: {args.epochs} epochs, back-end "
+          f"{args.backend}{', ' + balance + '-balanced batches' if balance else ''}; mean ± std over folds", file=out)
+    print("nothing is tuned on test folds: logistic-regression heads use C=1; MiniRocket's ridge penalty is "
+          "chosen by leave-one-out inside each training fold", file=out)
     if len(classes) == 2:
         print(f"MAcc: (sensitivity + specificity) / 2 with positive class {classes[1]!r}", file=out)
-    for i, row in enumerate(table):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip(), file=out)
-        if i == 0:
-            print("  ".join("-" * w for w in widths), file=out)
-    csv_path = os.path.join(args.output_dir, "results.csv")
-    with open(csv_path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["frontend", "fold", *columns])
-        for name in frontends:
-            for k, r in enumerate(results[name]):
-                writer.writerow([name, k, *(f"{r[c]:.6g}" for c in columns)])
-    print(f"per-fold results: {csv_path}", file=out)
+    if best_baseline is not None:
+        print(f"ΔUA: mean UA minus that of the best baseline ({best_baseline}); * marks the highest mean UA", file=out)
+    else:
+        print("ΔUA: n/a (no baseline row); * marks the highest mean UA", file=out)
+    print(cmp.format_table(summary, len(classes) == 2), file=out)
+    print(f"results: {json_path} (settings, per-fold rows, confusion matrices), {csv_path}", file=out)
     if plots:
         print(f"filter plots: {', '.join(plots)}", file=out)
-    for note in sorted(notes):
+    for note in dict.fromkeys(notes):
         print(f"note: {note}", file=out)
     return 0
 
-
 # ---------------------------------------------------------------------------------------------- entry
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``wavefront: error: ...`` and exit code 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"wavefront: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+def _version_line():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pkg = version("sklearn-wavefront")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        from . import __version__ as pkg
+    return f"wavefront (sklearn-wavefront) {pkg}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wavefront",
         description="Learnable, interpretable waveform front-ends for scikit-learn users.",
     )
+    parser.add_argument("--version", action="version", version=_version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser(
         "compare",
-        help="cross-validate front-ends with the same back-end and print a table",
+        help="cross-validate baselines and front-ends on the same folds and print a table",
         description=(
-            "k-fold stratified cross-validation of front-ends (each with the same back-end) on a folder "
-            "with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
-            "harmonic tones. Prints mean ± std UA, UF1 (and MAcc for two classes) and fit time per "
-            "front-end; writes results.csv and filter plots to --output-dir."
+            "k-fold stratified (optionally grouped) cross-validation, on the same folds, of the baselines "
+            "(dummy, mfcc+logreg, minirocket with the 'baselines' extra) and of every front-end three ways "
+            "(fixed filters + logistic regression, learned filters + logistic regression, end to end), on a "
+            "folder with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
+            "harmonic tones. Prints mean ± std UA, UF1 (and MAcc for two classes), fit time and the "
+            "difference to the best baseline per row; writes results.json, results.csv and filter plots "
+            "of the end-to-end rows to --output-dir."
         ),
     )
+    models = ",".join(_cmp.BASELINES + _cmp.FRONTENDS)
     p.add_argument("--data", metavar="DIR", help="folder with the recordings and the labels file (default: built-in data)")
     p.add_argument("--labels", default="labels.csv", help="labels CSV inside --data (default: %(default)s)")
     p.add_argument("--path-column", default="path", help="CSV column of file paths (default: %(default)s)")
     p.add_argument("--label-column", default="label", help="CSV column of labels (default: %(default)s)")
     p.add_argument("--group-column", help="CSV column of groups (e.g. speaker): folds never split a group")
+    p.add_argument("--domain-column",
+                   help="CSV column of recording domains (e.g. device), routed per fold to the end-to-end rows "
+                        "for --balance class_domain (built-in data: 'domain')")
+    p.add_argument("--balance", default="none", choices=["none", "class", "class_domain"],
+                   help="balanced training batches of the end-to-end rows: per class, or per (class, domain) "
+                        "cell (double-balanced; needs --domain-column) (default: %(default)s)")
     p.add_argument("--sample-rate", type=int, help="resample to this rate in Hz (built-in data: 8000)")
     p.add_argument("--duration", type=float,
-                   help="crop/zero-pad every recording to this many seconds (folder: median length; built-in: 0.5)")
-    p.add_argument("--frontends", default="all", help=f"comma-separated subset of {','.join(_ALL_FRONTENDS)}, or 'all'")
-    p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end for every front-end (default: %(default)s)")
+                   help="force every recording to this many seconds: crop or zero-pad at the end, and report "
+                        "how many (default: the length policy, see --max-duration; built-in data: 0.25)")
+    p.add_argument("--max-duration", type=float, default=10.0,
+                   help="length policy: zero-pad every recording to the longest when that is at most this many "
+                        "seconds; otherwise cut all into segments of this length and decide per recording "
+                        "(default: %(default)s)")
+    p.add_argument("--models", "--frontends", dest="models", default="all",
+                   help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
+    p.add_argument("--kinds", default="baseline,fixed,learned",
+                   help=f"comma-separated subset of {','.join(_cmp.KINDS)}, or 'all' (default: %(default)s; the "
+                        "end-to-end rows need more epochs than fit in a few minutes: add them with --kinds all or "
+                        "--rows MODEL:end-to-end)")
+    p.add_argument("--rows", metavar="MODEL:KIND,...",
+                   help="further model:kind rows besides --models x --kinds, e.g. comb:learned,mel:end-to-end")
+    p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--n-filters", type=int, default=16, help="filters per front-end (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="number of CV folds (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=8, help="training epochs per fold (default: %(default)s)")
+    p.add_argument("--epochs", type=int, default=4, help="training epochs of learned and end-to-end rows (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=16, help="(default: %(default)s)")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the end-to-end rows (default: %(default)s)")
+    p.add_argument("--minirocket-kernels", type=int, default=10000, help="MiniRocket kernels (default: %(default)s)")
     p.add_argument("--n-recordings", type=int, default=120, help="size of the built-in data set (default: %(default)s)")
     p.add_argument("--n-classes", type=int, default=4, help="classes of the built-in data set (default: %(default)s)")
     p.add_argument("--noise", type=float, default=1.0,
                    help="noise RMS relative to the tone RMS in the built-in data (default: %(default)s)")
     p.add_argument("--random-state", type=int, default=0, help="seed of data, folds and training (default: %(default)s)")
+    p.add_argument("--n-jobs", type=int, default=1,
+                   help="(row, fold) tasks run in parallel (joblib processes); the results do not depend on it "
+                        "(default: %(default)s)")
     p.add_argument("--device", default="auto", help="torch device (default: %(default)s: CUDA if available)")
-    p.add_argument("--output-dir", default="wavefront-output", help="where plots and results.csv go (default: %(default)s)")
+    p.add_argument("--output-dir", default="wavefront-output",
+                   help="where results.json, results.csv and plots go (default: %(default)s)")
     p.add_argument("--no-plots", action="store_true", help="do not draw the filter plots")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     from ._cli_model import add_model_commands  # fit, predict, inspect
@@ -497,15 +534,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the ``wavefront`` command; returns the exit code (0 success, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and one-line option errors (2)
+        return int(exc.code or 0)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
     from .exceptions import TrainingDivergedError
 
+    args.argv = argv
     try:
         if hasattr(args, "handler"):  # fit, predict, inspect (_cli_model)
-            return args.handler(args, argv=sys.argv[1:] if argv is None else list(argv))
+            return args.handler(args, argv=argv)
         return run_compare(args)
     except CommandError as exc:
         print(f"wavefront: error: {_one_line(exc)}", file=sys.stderr)

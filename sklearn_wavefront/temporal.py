@@ -287,17 +287,19 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Columns of the (flattened) input seen in ``fit``: ``n_channels_ * n_frames_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Defined only when ``X`` had string column names.
-    n_channels_, n_frames_ : int
-        Channels and frames per series seen in ``fit`` (before padding to 9 frames).
+    n_channels_ : int
+        Channels per series seen in ``fit``.
+    n_frames_ : int
+        Frames per series seen in ``fit`` (before padding to 9 frames).
     dilations_ : ndarray of shape (n_dilations,)
         Dilations, ascending.
     n_features_per_dilation_ : ndarray of shape (n_dilations,)
         Features per kernel at each dilation.
     kernel_indices_ : ndarray of shape (84, 3)
         Positions of the weights equal to 2 in each kernel.
-    channel_masks_ : ndarray of shape (n_dilations, 84, n_channels_)
+    channel_masks_ : ndarray of shape (n_dilations, 84, ``n_channels_``)
         Channels of each (dilation, kernel) pair.
     bias_examples_ : ndarray of shape (n_dilations, 84)
         Index (in the training ``X``) of the series that gave each pair's biases.
@@ -474,7 +476,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_recordings, n_channels_, n_frames_) or (n_recordings, n_features_in_)
+        X : array-like of shape (n_recordings, ``n_channels_``, ``n_frames_``) or (n_recordings, ``n_features_in_``)
             Series shaped like those seen in ``fit``.
 
         Returns

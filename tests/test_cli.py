@@ -24,13 +24,13 @@ def _run(capsys, *argv):
 def test_builtin_data_prints_table_and_writes_plots(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     code, out, err = _run(
-        capsys, "compare", "--frontends", "comb,mel", "--n-recordings", "16", "--n-classes", "2",
-        "--sample-rate", "4000", "--duration", "0.25", "--output-dir", str(tmp_path), *FAST,
+        capsys, "compare", "--frontends", "comb,mel", "--kinds", "end-to-end", "--n-recordings", "16",
+        "--n-classes", "2", "--sample-rate", "4000", "--duration", "0.25", "--output-dir", str(tmp_path), *FAST,
     )
     assert code == 0, err
     lines = out.splitlines()
-    header = next(line for line in lines if line.startswith("front-end"))
-    assert header.split() == ["front-end", "UA", "UF1", "MAcc", "fit", "time", "(s)"]
+    header = next(line for line in lines if line.startswith("model"))
+    assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "best"]
     rows = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in ("comb", "mel")}
     assert set(rows) == {"comb", "mel"}
     assert rows["comb"].count("±") == 4  # UA, UF1, MAcc, fit time
@@ -39,8 +39,10 @@ def test_builtin_data_prints_table_and_writes_plots(tmp_path, capsys):
     assert "[4/4] mel" in err  # progress on stderr
     with open(tmp_path / "results.csv") as f:
         table = list(csv.DictReader(f))
-    assert [(r["frontend"], r["fold"]) for r in table] == [("comb", "0"), ("comb", "1"), ("mel", "0"), ("mel", "1")]
-    assert all(0.0 <= float(r["UA"]) <= 1.0 for r in table)
+    assert [(r["model"], r["kind"], r["fold"]) for r in table] == [
+        ("comb", "end-to-end", "0"), ("comb", "end-to-end", "1"), ("mel", "end-to-end", "0"), ("mel", "end-to-end", "1")
+    ]
+    assert all(0.0 <= float(r["ua"]) <= 1.0 for r in table)
     for name in ("filters_comb.png", "evolution_comb.png", "filters_mel.png"):
         assert (tmp_path / name).stat().st_size > 0
     assert not (tmp_path / "evolution_mel.png").exists()  # nothing is learned in a mel front-end
@@ -52,7 +54,7 @@ def test_multiclass_has_no_macc(tmp_path, capsys):
         "4000", "--duration", "0.2", "--output-dir", str(tmp_path), "--no-plots", "--quiet", *FAST,
     )
     assert code == 0
-    header = next(line for line in out.splitlines() if line.startswith("front-end"))
+    header = next(line for line in out.splitlines() if line.startswith("model"))
     assert "MAcc" not in header and "UF1" in header
 
 
@@ -84,7 +86,8 @@ def test_folder_with_labels_csv_and_groups(tmp_path, capsys):
         "--group-column", "speaker", "--output-dir", str(tmp_path / "out"), "--no-plots", *FAST,
     )
     assert code == 0, err
-    assert "labels.csv (6 recordings, 2 classes, 8000 Hz, 0.3 s)" in out
+    assert "labels.csv (6 recordings, 2 classes, 8000 Hz)" in out
+    assert "all 6 recordings are 0.3 s long: nothing padded or cut" in out
     assert any(line.startswith("mel ") for line in out.splitlines())
 
 

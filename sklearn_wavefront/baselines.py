@@ -1,0 +1,266 @@
+"""Baselines that every accuracy claim stands beside.
+
+``wavefront compare`` reports three baselines on the same folds as the front-ends:
+
+* chance: :class:`sklearn.dummy.DummyClassifier` (``strategy="stratified"``);
+* :func:`make_mfcc_logreg`: :class:`MFCCStatistics` (mean and standard deviation over frames of
+  MFCCs and their first and second deltas) -> ``StandardScaler`` -> ``LogisticRegression``;
+* :class:`MiniRocketClassifier`: aeon's MiniRocket transform of the raw waveform ->
+  ``StandardScaler`` -> ``RidgeClassifierCV`` (the ridge penalty is chosen by leave-one-out on the
+  training data only). aeon is an optional extra (``pip install sklearn-wavefront[baselines]``);
+  it is imported when the classifier is fitted, so this module imports without it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["MFCCStatistics", "MiniRocketClassifier", "aeon_version", "delta", "make_mfcc_logreg"]
+
+
+def aeon_version():
+    """The installed aeon version, or ``None`` when aeon is not installed."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("aeon")
+    except PackageNotFoundError:
+        return None
+
+
+def delta(C, width=2):
+    """Regression deltas along the last axis (frames).
+
+    ``d[t] = sum_{n=1..width} n * (c[t+n] - c[t-n]) / (2 * sum_{n=1..width} n**2)``, with the
+    frames beyond either end taken equal to the first / last frame (edge padding), so the output
+    has the shape of ``C``.
+
+    Parameters
+    ----------
+    C : ndarray of shape (..., n_frames)
+        Coefficients per frame.
+    width : int, default=2
+        Frames on each side of the regression window.
+
+    Returns
+    -------
+    D : ndarray of the shape of ``C``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.baselines import delta
+    >>> delta(np.arange(6.0)).tolist()   # slope 1 inside, smaller at the padded edges
+    [0.5, 0.8, 1.0, 1.0, 0.8, 0.5]
+    """
+    width = int(width)
+    if width < 1:
+        raise ValueError(f"width must be an integer >= 1, got width={width!r}")
+    C = np.asarray(C, dtype=float)
+    pad = [(0, 0)] * (C.ndim - 1) + [(width, width)]
+    P = np.pad(C, pad, mode="edge")
+    n = C.shape[-1]
+    num = sum(k * (P[..., width + k: width + k + n] - P[..., width - k: width - k + n]) for k in range(1, width + 1))
+    return num / (2 * sum(k * k for k in range(1, width + 1)))
+
+
+class MFCCStatistics(TransformerMixin, BaseEstimator):
+    """MFCCs, their deltas and delta-deltas, summarised by mean and std over frames.
+
+    The MFCC frames come from :class:`~sklearn_wavefront.MFCCFrontend` (``output="frames"``);
+    the deltas from :func:`delta`. Features, in this order: mean of the ``n_mfcc`` MFCCs, of their
+    deltas, of the delta-deltas, then the (population) standard deviation of the same three, so
+    ``n_features = 6 * n_mfcc``. Nothing is learned: ``fit`` only builds the filterbank.
+
+    Parameters
+    ----------
+    sample_rate : float, default=16000
+        Sample rate of the waveforms in Hz.
+    n_mfcc : int, default=20
+        Cepstral coefficients per frame.
+    n_filters : int, default=40
+        Mel bands before the DCT.
+    n_fft : int or None, default=None
+        FFT size; ``None`` is the power of two at or above 32 ms.
+    hop_length : int or None, default=None
+        Samples between frames; ``None`` is 10 ms.
+    delta_width : int, default=2
+        Half-width of the delta regression window (frames).
+
+    Attributes
+    ----------
+    frontend_ : MFCCFrontend
+        The fitted MFCC front-end.
+    n_features_in_ : int
+        Samples per recording seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.baselines import MFCCStatistics
+    >>> X = np.random.default_rng(0).normal(size=(3, 4000))
+    >>> MFCCStatistics(sample_rate=8000).fit_transform(X).shape
+    (3, 120)
+    """
+
+    def __init__(self, sample_rate=16000, n_mfcc=20, n_filters=40, n_fft=None, hop_length=None, delta_width=2):
+        self.sample_rate = sample_rate
+        self.n_mfcc = n_mfcc
+        self.n_filters = n_filters
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.delta_width = delta_width
+
+    def fit(self, X, y=None):
+        """Build the MFCC front-end for waveforms like ``X``."""
+        from .frontends import MFCCFrontend
+
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        sr = float(self.sample_rate)
+        n_fft = self.n_fft or int(2 ** np.ceil(np.log2(max(16, 0.032 * sr))))
+        hop = self.hop_length or max(1, int(round(0.010 * sr)))
+        self.frontend_ = MFCCFrontend(
+            sample_rate=sr, n_mfcc=self.n_mfcc, n_filters=self.n_filters, n_fft=n_fft, hop_length=hop,
+            output="frames",
+        ).fit(X)
+        return self
+
+    def transform(self, X):
+        """Mean and std over frames of MFCCs, deltas and delta-deltas: ``(n, 6 * n_mfcc)``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        F = self.frontend_.transform(X)
+        C = F.reshape(len(X), self.n_mfcc, -1)
+        D1 = delta(C, self.delta_width)
+        D2 = delta(D1, self.delta_width)
+        parts = [A.mean(-1) for A in (C, D1, D2)] + [A.std(-1) for A in (C, D1, D2)]
+        return np.concatenate(parts, axis=1)
+
+
+def make_mfcc_logreg(sample_rate, n_mfcc=20, n_filters=40, C=1.0):
+    """The ``mfcc+logreg`` baseline: :class:`MFCCStatistics` -> scaler -> logistic regression.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.baselines import make_mfcc_logreg
+    >>> [name for name, _ in make_mfcc_logreg(8000).steps]
+    ['mfccstatistics', 'standardscaler', 'logisticregression']
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(
+        MFCCStatistics(sample_rate=sample_rate, n_mfcc=n_mfcc, n_filters=n_filters),
+        StandardScaler(),
+        LogisticRegression(C=C, max_iter=2000),
+    )
+
+
+def _import_minirocket():
+    try:
+        from aeon.transformations.collection.convolution_based import MiniRocket
+    except ImportError as exc:
+        raise ImportError(
+            "MiniRocketClassifier needs aeon, an optional extra: pip install 'sklearn-wavefront[baselines]'"
+        ) from exc
+    return MiniRocket
+
+
+class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
+    """aeon's MiniRocket on the raw waveform, then ``StandardScaler`` and ``RidgeClassifierCV``.
+
+    The ridge penalty is chosen among ``alphas`` by efficient leave-one-out on the training data
+    (never on test data). ``predict_proba`` is the soft-max of the ridge decision values (a
+    sigmoid for two classes): a ranking score that sums to one, not a calibrated probability;
+    it lets :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pool segments.
+
+    Parameters
+    ----------
+    n_kernels : int, default=10000
+        MiniRocket kernels (rounded down to a multiple of 84 by aeon).
+    max_dilations_per_kernel : int, default=32
+    alphas : array-like, default=np.logspace(-3, 3, 10)
+        Ridge penalties tried.
+    random_state : int or None, default=None
+        Seed of MiniRocket.
+    n_jobs : int, default=1
+        Threads of the MiniRocket transform.
+
+    Attributes
+    ----------
+    transform_ : aeon MiniRocket
+    scaler_ : StandardScaler
+    ridge_ : RidgeClassifierCV
+    classes_ : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.baselines import MiniRocketClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.arange(400) / 400
+    >>> X = np.array([np.sin(2 * np.pi * f * t) + 0.1 * rng.normal(size=400) for f in [5, 20] * 10])
+    >>> y = np.array(["low", "high"] * 10)
+    >>> clf = MiniRocketClassifier(n_kernels=84, random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> (clf.predict(X) == y).mean()  # doctest: +SKIP
+    1.0
+    """
+
+    def __init__(self, n_kernels=10000, max_dilations_per_kernel=32, alphas=None, random_state=None, n_jobs=1):
+        self.n_kernels = n_kernels
+        self.max_dilations_per_kernel = max_dilations_per_kernel
+        self.alphas = alphas
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @staticmethod
+    def _as_3d(X):
+        return np.ascontiguousarray(X, dtype=np.float64)[:, None, :]
+
+    def fit(self, X, y):
+        """Fit MiniRocket's biases on ``X``, then the scaler and the ridge on its features."""
+        from sklearn.linear_model import RidgeClassifierCV
+        from sklearn.preprocessing import StandardScaler
+
+        MiniRocket = _import_minirocket()
+        if isinstance(self.n_kernels, bool) or not isinstance(self.n_kernels, numbers.Integral) or self.n_kernels < 1:
+            raise ValueError(f"n_kernels must be an integer >= 1, got n_kernels={self.n_kernels!r}")
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self._encoder = LabelEncoder().fit(y)
+        self.classes_ = self._encoder.classes_
+        self.transform_ = MiniRocket(
+            n_kernels=self.n_kernels, max_dilations_per_kernel=self.max_dilations_per_kernel,
+            n_jobs=self.n_jobs, random_state=self.random_state,
+        )
+        F = self.transform_.fit_transform(self._as_3d(X))
+        self.scaler_ = StandardScaler().fit(F)
+        alphas = np.logspace(-3, 3, 10) if self.alphas is None else self.alphas
+        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), self._encoder.transform(y))
+        return self
+
+    def decision_function(self, X):
+        """Ridge decision values of the MiniRocket features."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.ridge_.decision_function(self.scaler_.transform(self.transform_.transform(self._as_3d(X))))
+
+    def predict(self, X):
+        """Class labels."""
+        d = self.decision_function(X)
+        codes = (d > 0).astype(int) if d.ndim == 1 else d.argmax(axis=1)
+        return self.classes_[codes]
+
+    def predict_proba(self, X):
+        """Soft-max (sigmoid for two classes) of the decision values; see the class docstring."""
+        d = self.decision_function(X)
+        if d.ndim == 1:
+            p1 = 1.0 / (1.0 + np.exp(-d))
+            return np.column_stack([1.0 - p1, p1])
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
