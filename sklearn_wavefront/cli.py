@@ -180,7 +180,7 @@ def _check_sample_rate_for(frontends, sr, n_filters):
         hint = f"it needs at least {low} Hz" if low else "it cannot be built at any rate up to 192 kHz"
         raise CommandError(
             f"--sample-rate {sr} is too low for the {name} front-end with --n-filters {n_filters}: {hint} "
-            "(pass a higher --sample-rate or leave that front-end out with --frontends)"
+            "(pass a higher --sample-rate or leave that front-end out with --models)"
         )
 
 
@@ -198,11 +198,11 @@ def _check_scale(X, paths):
             )
 
 
-def _check_length(duration, sr):
+def _check_length(duration, sr, flag="--duration"):
     n = int(round(duration * sr))
     if n < _MIN_SAMPLES:
         raise CommandError(
-            f"--duration {duration:g} at {sr} Hz gives {n} samples per recording; at least {_MIN_SAMPLES} are needed"
+            f"{flag} {duration:g} at {sr} Hz gives {n} samples per recording; at least {_MIN_SAMPLES} are needed"
         )
 
 
@@ -334,11 +334,19 @@ def run_compare(args, out=None, err=None) -> int:
     from . import comparison as cmp
     from .baselines import aeon_version
 
+    aeon_ok = aeon_version() is not None
+    aeon_problem = None
+    if aeon_ok:
+        try:  # installed is not importable: a numba/numpy mismatch breaks aeon's import
+            import aeon.classification.convolution_based  # noqa: F401
+        except Exception as exc:  # noqa: BLE001 - any import failure means: no MiniRocket row
+            aeon_ok, aeon_problem = False, f"{type(exc).__name__}: {_one_line(exc)}"
     try:
-        rows, notes = cmp.plan_rows(args.models, args.kinds, aeon_available=aeon_version() is not None,
-                                    extra_rows=args.rows)
+        rows, notes = cmp.plan_rows(args.models, args.kinds, aeon_available=aeon_ok, extra_rows=args.rows)
     except ValueError as exc:
         raise CommandError(_one_line(exc)) from exc
+    if aeon_problem:
+        notes.append(f"aeon is installed but does not import ({aeon_problem}): no minirocket row")
     _check_options(args)
     if args.data:
         recordings, y, groups, domains, sr, desc = _folder_data(args)
@@ -348,6 +356,8 @@ def run_compare(args, out=None, err=None) -> int:
         where = "the built-in data set"
     _check_folds(y, groups, args.folds, where, args.group_column)
     _check_sample_rate_for(sorted({m for m, _ in rows if m in cmp.FRONTENDS}), sr, args.n_filters)
+    if not args.duration:
+        _check_length(args.max_duration, sr, flag="--max-duration")
     X, policy = cmp.apply_length_policy(recordings, sr, duration=args.duration, max_duration=args.max_duration)
     classes = np.unique(y)
     if groups is None:
@@ -385,6 +395,13 @@ def run_compare(args, out=None, err=None) -> int:
         results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
                                progress=progress, keep_last=not args.no_plots, on_result=save)
     os.remove(partial_path)
+    if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
+        undefined = sorted({r["fold"] for r in results if r["macc"] is None})
+        if undefined:
+            notes.append(
+                f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
+                f"a class: its mean ± std is over the other {len(splits) - len(undefined)} of {len(splits)} folds"
+            )
     summary, best_baseline = cmp.summarize(results, rows, classes)
     matrices = cmp.confusion_matrices(results, rows, classes)
 
@@ -421,12 +438,13 @@ def run_compare(args, out=None, err=None) -> int:
 
     print(f"{args.folds}-fold {grouping} CV on {desc}", file=out)
     print(f"length policy: {policy.message}", file=out)
-    print(f"front-ends: {args.n_filters} filters; learned and end-to-end: {args.epochs} epochs, back-end "
+    print(f"front-ends: {args.n_filters} filters; learned and end-to-end: {args.epochs} "
+          f"epoch{'' if args.epochs == 1 else 's'}, back-end "
           f"{args.backend}{', ' + balance + '-balanced batches' if balance else ''}; mean ± std over folds", file=out)
     print("nothing is tuned on test folds: logistic-regression heads use C=1; MiniRocket's ridge penalty is "
           "chosen by leave-one-out inside each training fold", file=out)
     if len(classes) == 2:
-        print(f"MAcc: (sensitivity + specificity) / 2 with positive class {classes[1]!r}", file=out)
+        print(f"MAcc: (sensitivity + specificity) / 2 with positive class {str(classes[1])!r}", file=out)
     if best_baseline is not None:
         print(f"ΔUA: mean UA minus that of the best baseline ({best_baseline}); * marks the highest mean UA", file=out)
     else:
