@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 from skorch.callbacks import Callback
 
-from .cli import CommandError, _one_line
+from .cli import CommandError, _one_line, csv_column
 
 __all__ = ["add_model_commands", "run_fit", "run_predict", "run_inspect", "filter_table"]
 
@@ -139,14 +139,7 @@ def _read_folder(args):
                                       path_column=args.path_column, target_column=args.label_column)
         except (OSError, ValueError) as exc:
             raise CommandError(_one_line(exc)) from exc
-    groups = None
-    if args.group_column:
-        if args.group_column not in bunch.columns:
-            raise CommandError(
-                f"--group-column {args.group_column!r} is not a column of {labels_path}; "
-                f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
-            )
-        groups = np.asarray(bunch[args.group_column])
+    groups = csv_column(bunch, args, args.group_column, "--group-column", labels_path)
     y = np.asarray(bunch.target)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:

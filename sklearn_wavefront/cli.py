@@ -115,25 +115,24 @@ def _folder_data(args):
     # every recording keeps its own length here: the length policy (comparison.apply_length_policy)
     # pads, crops (--duration) or segments, and says so
     X = list(bunch.data)
-    groups = None
-    if args.group_column:
-        if args.group_column not in bunch.columns:
-            raise CommandError(
-                f"group column {args.group_column!r} is not a column of {labels_path}; "
-                f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
-            )
-        groups = np.asarray(bunch[args.group_column])
-    domains = None
-    if args.domain_column:
-        if args.domain_column not in bunch.columns:
-            raise CommandError(
-                f"domain column {args.domain_column!r} is not a column of {labels_path}; "
-                f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
-            )
-        domains = np.asarray(bunch[args.domain_column])
+    groups = csv_column(bunch, args, args.group_column, "--group-column", labels_path)
+    domains = csv_column(bunch, args, args.domain_column, "--domain-column", labels_path)
     y = np.asarray(bunch.target)
     desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
     return X, y, groups, domains, sr, desc
+
+
+def csv_column(bunch, args, column, flag, labels_path):
+    """The values of the labels file's ``column`` (``None`` when not asked for); a missing column is
+    one line naming ``flag`` and the columns there are."""
+    if not column:
+        return None
+    if column not in bunch.columns:
+        raise CommandError(
+            f"{flag} {column!r} is not a column of {labels_path}; "
+            f"its columns are {[args.path_column, args.label_column, *bunch.columns]}"
+        )
+    return np.asarray(bunch[column])
 
 
 _MIN_SAMPLES = 16
