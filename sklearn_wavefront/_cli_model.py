@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 from skorch.callbacks import Callback
 
-from .cli import CommandError, _one_line, csv_column
+from .cli import CommandError, _one_line, csv_column, load_folder
 
 __all__ = ["add_model_commands", "run_fit", "run_predict", "run_inspect", "filter_table"]
 
@@ -127,18 +127,9 @@ def _check_fit_options(args):
 
 
 def _read_folder(args):
-    from .datasets import load_audio_folder
-
     if not os.path.isdir(args.data):
         raise CommandError(f"--data {args.data}: folder not found")
-    labels_path = args.labels if os.path.isabs(args.labels) else os.path.join(args.data, args.labels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            bunch = load_audio_folder(args.data, labels=args.labels, sample_rate=args.sample_rate, duration=None,
-                                      path_column=args.path_column, target_column=args.label_column)
-        except (OSError, ValueError) as exc:
-            raise CommandError(_one_line(exc)) from exc
+    bunch, labels_path = load_folder(args)
     groups = csv_column(bunch, args, args.group_column, "--group-column", labels_path)
     y = np.asarray(bunch.target)
     classes, counts = np.unique(y, return_counts=True)

@@ -83,25 +83,10 @@ def _builtin_data(args):
 
 
 def _folder_data(args):
-    from .datasets import load_audio_folder
-
     root = args.data
     if not os.path.isdir(root):
         raise CommandError(f"data folder not found: {root}")
-    labels_path = args.labels if os.path.isabs(args.labels) else os.path.join(root, args.labels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            bunch = load_audio_folder(
-                root,
-                labels=args.labels,
-                sample_rate=args.sample_rate,
-                duration=None,
-                path_column=args.path_column,
-                target_column=args.label_column,
-            )
-        except (OSError, ValueError) as exc:
-            raise CommandError(_one_line(exc)) from exc
+    bunch, labels_path = load_folder(args)
     sr = int(bunch.sample_rate)
     _check_scale(bunch.data, bunch.paths)
     if args.duration:
@@ -120,6 +105,28 @@ def _folder_data(args):
     y = np.asarray(bunch.target)
     desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
     return X, y, groups, domains, sr, desc
+
+
+def load_folder(args):
+    """``load_audio_folder`` on ``args.data`` with the command's options: ``(bunch, labels_path)``.
+
+    An error is one line; what the loader warns about (a CSV read as cp1252 or latin-1) is said on
+    stderr as ``wavefront: warning: ...``, not lost.
+    """
+    from .datasets import load_audio_folder
+
+    labels_path = args.labels if os.path.isabs(args.labels) else os.path.join(args.data, args.labels)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            bunch = load_audio_folder(args.data, labels=args.labels, sample_rate=args.sample_rate, duration=None,
+                                      path_column=args.path_column, target_column=args.label_column)
+        except (OSError, ValueError) as exc:
+            raise CommandError(_one_line(exc)) from exc
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            print(f"wavefront: warning: {_one_line(w.message)}", file=sys.stderr)
+    return bunch, labels_path
 
 
 def csv_column(bunch, args, column, flag, labels_path):

@@ -540,3 +540,14 @@ def test_cli_says_when_macc_leaves_out_a_fold(tmp_path, capsys):
                           "--output-dir", str(tmp_path / "o"))
     assert code == 0, err
     assert "note: MAcc is undefined in fold(s)" in out and "of 3 folds" in out
+
+
+def test_9_the_cli_says_which_encoding_it_read(tmp_path, capsys):
+    files, rows = _tone_files()
+    root = _write_folder(tmp_path / "d", [], files=files)
+    text = "path,label,note\n" + "".join(f"{r},caf\u00e9\n" for r in rows)
+    (root / "labels.csv").write_bytes(text.encode("cp1252"))
+    code, out, err = _cli(capsys, "compare", "--data", str(root), "--folds", "2", "--models", "dummy", "--kinds",
+                          "baseline", "--quiet", "--no-plots", "--output-dir", str(tmp_path / "o"))
+    assert code == 0, err
+    assert err.startswith("wavefront: warning: ") and "read as cp1252" in err
