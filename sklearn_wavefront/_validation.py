@@ -20,6 +20,7 @@ __all__ = [
     "check_open_unit_interval",
     "check_choice",
     "check_waveform",
+    "nonfinite_parameters",
 ]
 
 
@@ -178,3 +179,19 @@ def check_equal_lengths(X, *, name: str = "X", hint: str = "") -> None:
             f"({min(lengths)} to {max(lengths)} samples); this estimator needs recordings of one length. "
             + (hint or "Crop or zero-pad them to one length first.")
         )
+
+
+def nonfinite_parameters(module: torch.nn.Module, loss=None) -> list | None:
+    """``None`` when ``loss`` (if given) and every parameter of ``module`` are finite, else the names of
+    the parameters that are not (possibly empty: then the loss is the culprit).
+
+    One reduction and one device sync for the common, finite case: it runs after every training step
+    of the front-ends' learning and of the classifiers (:class:`~sklearn_wavefront.exceptions.TrainingDivergedError`).
+    """
+    params = list(module.named_parameters())
+    flags = [torch.isfinite(p).all() for _, p in params]
+    if loss is not None:
+        flags.append(torch.isfinite(torch.as_tensor(loss)).all())
+    if not flags or bool(torch.stack([f.to(flags[0].device) for f in flags]).all()):
+        return None
+    return [name for (name, _), ok in zip(params, flags) if not bool(ok)]

@@ -70,7 +70,7 @@ from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
-from ._validation import check_equal_lengths, check_sample_scale
+from ._validation import check_equal_lengths, check_sample_scale, nonfinite_parameters
 from .exceptions import TrainingDivergedError
 from .networks.combnet import CombNet
 from .networks.heads import WaveformNet
@@ -179,10 +179,10 @@ class FiniteTrainingGuard(Callback):
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if not training:
             return
-        loss_ok = loss is None or bool(torch.isfinite(torch.as_tensor(loss)).all())
-        bad = [name for name, p in net.module_.named_parameters() if not bool(torch.isfinite(p).all())]
-        if loss_ok and not bad:
+        bad = nonfinite_parameters(net.module_, loss)
+        if bad is None:
             return
+        loss_ok = loss is None or bool(torch.isfinite(torch.as_tensor(loss)).all())
         epoch = len(net.history)
         n_batch = len(net.history[-1]["batches"]) if len(net.history) else 0
         peak = float("nan")

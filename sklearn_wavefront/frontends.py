@@ -57,7 +57,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from torch import nn
 
 from ._random import global_rng_untouched, make_generator, reset_parameters
-from ._validation import check_equal_lengths, check_sample_scale
+from ._validation import check_equal_lengths, check_sample_scale, nonfinite_parameters
 from .exceptions import TrainingDivergedError
 
 __all__ = [
@@ -111,22 +111,14 @@ _PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 _NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
-def _is_ragged(X) -> bool:
-    """A Python list/tuple of 1-D recordings whose lengths are not all equal."""
-    if not isinstance(X, (list, tuple)) or len(X) < 2:
-        return False
-    lengths = set()
-    for r in X:
-        shape = np.shape(r)
-        if len(shape) != 1:
-            return False  # let validate_data report the shape problem
-        lengths.add(shape[0])
-    return len(lengths) > 1
-
-
 def _is_recording_list(X) -> bool:
     """A Python list/tuple of 1-D recordings (any lengths)."""
     return isinstance(X, (list, tuple)) and len(X) > 0 and all(len(np.shape(r)) == 1 for r in X)
+
+
+def _is_ragged(X) -> bool:
+    """A Python list/tuple of 1-D recordings whose lengths are not all equal."""
+    return _is_recording_list(X) and len({len(r) for r in X}) > 1
 
 
 class _BaseFrontend(TransformerMixin, BaseEstimator):
@@ -314,18 +306,20 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             total = 0.0
             for batch, start in enumerate(range(0, X_t.shape[0], self.batch_size)):
                 idx = perm[start : start + self.batch_size]
-                w = w_all[idx.to(device)]
-                if float(w.sum()) <= 0:  # a batch of zero-weight recordings teaches nothing
+                idx_dev = idx.to(device)
+                w = w_all[idx_dev]
+                w_sum = float(w.sum())
+                if w_sum <= 0:  # a batch of zero-weight recordings teaches nothing
                     continue
                 opt.zero_grad()
                 logits = head((self._pooled(fb, X_t[idx].to(device), stats) - mu) / sd)
                 # the weighted mean: integer weights act as repeated recordings
-                loss = (w * loss_fn(logits, y_t[idx.to(device)])).sum() / w.sum()
+                loss = (w * loss_fn(logits, y_t[idx_dev])).sum() / w_sum
                 loss.backward()
                 opt.step()
                 value = loss.item()
                 self._check_finite(fb, value, epoch + 1, batch + 1, X_t[idx])
-                total += value * float(w.sum())
+                total += value * w_sum
             losses.append(total / float(w_all.sum()))
             if self.verbose:
                 print(
@@ -338,8 +332,8 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
 
     def _check_finite(self, fb, loss: float, epoch: int, batch: int, x: torch.Tensor) -> None:
         """Raise :class:`TrainingDivergedError` if the loss or a filterbank parameter is not finite."""
-        bad = [name for name, p in fb.named_parameters() if not bool(torch.isfinite(p).all())]
-        if np.isfinite(loss) and not bad:
+        bad = nonfinite_parameters(fb, loss)
+        if bad is None:
             return
         what = [] if np.isfinite(loss) else [f"the training loss is {loss}"]
         if bad:

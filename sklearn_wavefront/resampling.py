@@ -14,7 +14,7 @@ import numpy as np
 from imblearn.base import BaseSampler  # imported first: it registers fit_resample with metadata routing
 from sklearn.utils import _safe_indexing, check_random_state
 
-from .sampling import _encode, _py
+from .sampling import _cells, _encode
 
 __all__ = ["DoubleBalancedResampler"]
 
@@ -141,11 +141,8 @@ class DoubleBalancedResampler(BaseSampler):
             if d.ndim != 1 or len(d) != n:
                 raise ValueError(f"domains must hold one domain per sample: got shape {d.shape} for {n} samples")
             dom_values, dom_codes = _encode(d, "domains")
-        keys = class_codes * len(dom_values) + dom_codes
-        cell_keys, cell_of = np.unique(keys, return_inverse=True)
-        members = [np.flatnonzero(cell_of == k) for k in range(len(cell_keys))]
+        self.cells_, members = _cells(classes, class_codes, dom_values, dom_codes)
         counts = np.array([len(m) for m in members])
-        self.cells_ = [(_py(classes[k // len(dom_values)]), _py(dom_values[k % len(dom_values)])) for k in cell_keys]
         self.cell_counts_ = counts
         target = counts.max() if strategy == "over" else counts.min() if strategy == "under" else strategy
         self.target_count_ = int(target)

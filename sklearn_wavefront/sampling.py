@@ -51,6 +51,19 @@ def _encode(values, name):
     return uniques, codes.reshape(-1)
 
 
+def _cells(class_values, class_codes, domain_values, domain_codes):
+    """The observed (class, domain) cells, sorted by class then domain, and each cell's sample indices.
+
+    ``*_values`` are the sorted distinct values and ``*_codes`` each sample's position among them
+    (:func:`_encode`); a missing domain is ``domain_values = [None]`` with all codes 0.
+    """
+    n_dom = len(domain_values)
+    cell_codes = class_codes * n_dom + domain_codes
+    present = np.unique(cell_codes)
+    cells = [(_py(class_values[c // n_dom]), _py(domain_values[c % n_dom])) for c in present]
+    return cells, [np.flatnonzero(cell_codes == c) for c in present]
+
+
 def _py(value):
     """A numpy scalar as the matching Python scalar (for readable cell names)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -152,13 +165,9 @@ class DoubleBalancedBatchSampler(Sampler):
                 raise ValueError(
                     f"classes and domains must have the same length, got {n} and {len(domain_codes)}"
                 )
-        cell_codes = class_codes * len(domain_values) + domain_codes
-        present = np.unique(cell_codes)
-        n_dom = len(domain_values)
-        self.cells_ = [(_py(class_values[c // n_dom]), _py(domain_values[c % n_dom])) for c in present]
-        self._cell_indices = [np.flatnonzero(cell_codes == c) for c in present]
+        self.cells_, self._cell_indices = _cells(class_values, class_codes, domain_values, domain_codes)
         self.cell_counts_ = np.array([len(ix) for ix in self._cell_indices])
-        n_cells = len(present)
+        n_cells = len(self.cells_)
 
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
             raise TypeError(f"batch_size must be an integer, got batch_size={batch_size!r}")

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .._validation import check_open_unit_interval, check_waveform
+from .._validation import check_choice, check_open_unit_interval, check_positive_int, check_waveform
 
 __all__ = ["comb_iir", "comb_iir_envelope", "CombIIRStream", "numba_available"]
 
@@ -224,14 +224,11 @@ def comb_iir_envelope(
     x = check_waveform(x)
     delays = _check_integer_delays(delay)
     alphas = _check_alphas(alpha, len(delays))
-    window = int(window)
-    stride = int(stride)
-    if window < 1 or stride < 1:
-        raise ValueError(f"window and stride must be integers >= 1, got window={window}, stride={stride}")
-    if padding not in ("valid", "center"):
-        raise ValueError(f"padding must be 'valid' or 'center', got padding={padding!r}")
-    if envelope not in ("max", "energy"):
-        raise ValueError(f"envelope must be 'max' or 'energy', got envelope={envelope!r}")
+    # the same checks as comb_envelope's
+    window = check_positive_int("window", window)
+    stride = check_positive_int("stride", stride)
+    padding = check_choice("padding", padding, {"valid", "center"})
+    envelope = check_choice("envelope", envelope, {"max", "energy"})
     pad = envelope_padding(window, padding)
     if frames_for_pad(x.shape[-1], window, stride, pad) < 1:
         raise ValueError(
