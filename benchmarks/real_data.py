@@ -227,7 +227,8 @@ def _partial(name, out, log, also=()):
     st = os.stat(os.path.join(outdir, "labels.csv")).st_mtime
     bench = {"started": f"{datetime.datetime.fromtimestamp(st, datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
              "hardware": hardware().split("; load")[0] + " (shared with other jobs, load average 10-16)",
-             "wall_minutes": (time.time() - st) / 60, "per_cell": preset["per_cell"],
+             # not a run time: from the start of the (first) run to this rendering of its partial or merged rows
+             "elapsed_minutes": (time.time() - st) / 60, "per_cell": preset["per_cell"],
              "command": f"python benchmarks/real_data.py --set {name}"}
     return {"settings": settings, "summary": summary}, bench
 
@@ -250,7 +251,11 @@ def render(name, out, fmt="md", log=None, also=()):
     subset = (f"at most {bench['per_cell']} recordings per {cell}, drawn at random (seed {s['random_state']})"
               if bench["per_cell"] else "all labelled recordings")
     items = [
-        f"Measured {bench['started']} on {bench['hardware']}; wall time {bench['wall_minutes']:.1f} min. The CPU was "
+        f"Measured {bench['started']} on {bench['hardware']}; "
+        + (f"wall time {bench['wall_minutes']:.1f} min" if "wall_minutes" in bench else
+           f"rendered {bench['elapsed_minutes']:.1f} min after the first run started (merged runs: not one run's "
+           "wall time)")
+        + ". The CPU was "
         "shared with other jobs: fit times are inflated and comparable only within the table.",
         f"Data: {s['n_recordings']} recordings ({subset}), {len(s['classes'])} classes, {s['sample_rate']} Hz; {folds}.",
         f"Length policy: {s['length_policy']['message']}.",
