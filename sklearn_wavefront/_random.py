@@ -24,6 +24,7 @@ from torch import nn
 __all__ = [
     "global_seed",
     "global_rng_untouched",
+    "CPUGenerator",
     "make_generator",
     "reset_parameters",
     "GeneratorDropout",
@@ -47,13 +48,33 @@ def global_rng_untouched():
         yield
 
 
-def make_generator(seed) -> torch.Generator:
+class CPUGenerator(torch.Generator):
+    """A CPU ``torch.Generator`` that pickles its state as plain bytes.
+
+    A plain generator pickles its state as a ``ByteTensor``, which ``torch.load(map_location=...)``
+    moves like any tensor: skorch loads a model saved for CUDA with ``map_location="cuda"``, and the
+    generator inside its module (the dropout masks' one) then fails to restore ("RNG state must be a
+    torch.ByteTensor"). Bytes are never mapped. Constructed without arguments: always on the CPU. One generator shared by several layers is still one
+    object after loading (pickle's memo keeps the sharing).
+    """
+
+    def __reduce__(self):
+        return (_restore_cpu_generator, (self.get_state().numpy().tobytes(),))
+
+
+def _restore_cpu_generator(state: bytes) -> CPUGenerator:
+    generator = CPUGenerator()
+    generator.set_state(torch.frombuffer(bytearray(state), dtype=torch.uint8))
+    return generator
+
+
+def make_generator(seed) -> CPUGenerator:
     """A CPU generator seeded with ``seed`` (``None``: :func:`global_seed`).
 
     Always on the CPU, also for a model on a GPU: a CUDA generator pickled with a model could not
     be unpickled on a machine without CUDA. Masks drawn on the CPU are moved to the device.
     """
-    return torch.Generator().manual_seed(global_seed() if seed is None else int(seed))
+    return CPUGenerator().manual_seed(global_seed() if seed is None else int(seed))
 
 
 def _fan_in(weight: torch.Tensor) -> int:

@@ -336,3 +336,24 @@ def test_groups_reach_an_explicit_train_split_but_not_forward():
     clf = _comb(random_state=0, max_epochs=1, train_split=ValidSplit(GroupKFold(4))).fit(X, y, groups=groups)
     n_valid = sum(b["valid_batch_size"] for b in clf.history[-1]["batches"] if "valid_batch_size" in b)
     assert n_valid == 2
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (Triton comb kernels in training)")
+@pytest.mark.parametrize("make", [_comb, _iconnet], ids=["combnet", "iconnet"])
+def test_training_on_cuda_gives_the_network_the_cpu_computes(make):
+    """A classifier trained with device='cuda' (the Triton comb kernels for CombNet) learns finite
+    weights, and its fitted network gives on the CPU the logits it gives on CUDA."""
+    import copy
+
+    X, y = _tones()
+    clf = make(device="cuda", max_epochs=3).fit(X, y)
+    losses = clf.history[:, "train_loss"]
+    assert np.all(np.isfinite(losses))
+    assert next(clf.module_.parameters()).device.type == "cuda"
+    xt = torch.from_numpy(X)
+    with torch.no_grad():
+        clf.module_.eval()
+        on_cuda = clf.module_(xt.cuda()).double().cpu()
+        on_cpu = copy.deepcopy(clf.module_).cpu()(xt).double()
+    torch.testing.assert_close(on_cuda, on_cpu, rtol=1e-3, atol=1e-3)
+    assert clf.predict(X).shape == y.shape

@@ -182,7 +182,8 @@ def test_combnet_eval_uses_the_exact_iir_when_asked():
     proba = clf.predict_proba(X)
     assert proba.shape == (6, 2) and np.allclose(proba.sum(1), 1)
     with torch.no_grad():
-        expected = torch.softmax(clf.module_(torch.from_numpy(X).float()), dim=-1).numpy()
+        device = next(clf.module_.parameters()).device  # 'auto': CUDA where there is one
+        expected = torch.softmax(clf.module_(torch.from_numpy(X).float().to(device)), dim=-1).cpu().numpy()
     np.testing.assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
 
 

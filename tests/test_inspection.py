@@ -63,7 +63,7 @@ def test_display_iconnet_classifier_shows_learned_windows():
                             max_epochs=1, random_state=0).fit(X, y)
     disp = FilterbankDisplay.from_estimator(clf)
     fb = clf.module_.filterbank
-    np.testing.assert_allclose(disp.windows, fb.windows().detach().double().numpy())
+    np.testing.assert_allclose(disp.windows, fb.windows().detach().double().cpu().numpy())
     assert disp.windows_ax_ is not None and len(disp.windows_ax_.lines) == 4
     np.testing.assert_allclose(disp.windows_ax_.lines[0].get_ydata(), disp.windows[0])
     assert len(disp.lines_) == 4

@@ -82,3 +82,29 @@ def test_unused_labels_of_the_wrong_length_are_an_error():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         MelFrontend(sample_rate=SR, n_filters=8, n_fft=128, hop_length=64).fit(X, y)
+
+
+def test_dropout_generators_survive_a_load_that_maps_tensors_to_another_device():
+    """skorch loads a model saved for CUDA with ``torch.load(map_location="cuda")``; a plain
+    ``torch.Generator`` inside the module (the dropout masks' one) pickles its state as a tensor,
+    which the map moved, and the load failed (seen on a GPU machine). ``map_location="meta"``
+    moves every tensor the same way on a CPU-only machine."""
+    import io
+
+    from sklearn_wavefront._random import GeneratorDropout
+
+    X, y = _tones()
+    clf = _clf(module__hidden=(8, 8), module__dropout=0.5).fit(X, y)
+    drops = [m for m in clf.module_.modules() if isinstance(m, GeneratorDropout)]
+    assert len(drops) >= 2 and all(d.generator is drops[0].generator for d in drops)
+    buf = io.BytesIO()
+    torch.save(clf.module_, buf)
+    buf.seek(0)
+    loaded = torch.load(buf, map_location="meta", weights_only=False)
+    loaded_drops = [m for m in loaded.modules() if isinstance(m, GeneratorDropout)]
+    assert next(loaded.parameters()).device.type == "meta"  # the map did move the tensors
+    generator = loaded_drops[0].generator
+    assert generator.device.type == "cpu" and all(d.generator is generator for d in loaded_drops)
+    torch.testing.assert_close(torch.rand(5, generator=generator), torch.rand(5, generator=drops[0].generator))
+    # and the whole classifier pickles and predicts the same after the round trip
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X), clf.predict_proba(X))

@@ -51,7 +51,7 @@ def test_integer_weights_equal_repeated_rows_in_loss_and_gradient():
     reps = w.astype(int)
     loss_d, grads_d, _ = _loss_and_grads(net, np.repeat(X, reps, axis=0), np.repeat(y, reps))
     # float64 reference from the logits: sum_i w_i CE_i / sum_i w_i
-    z = logits.detach().double().numpy()
+    z = logits.detach().double().cpu().numpy()
     ce = logsumexp(z, axis=1) - z[np.arange(len(y)), y]
     assert loss_w == pytest.approx(float((w * ce).sum() / w.sum()), rel=1e-5)
     assert loss_w == pytest.approx(loss_d, rel=1e-5)

@@ -325,3 +325,15 @@ def test_bias_convolution_is_the_diagonal_of_the_full_one():
         full = head.module_.convolve(x, i)  # (84 series, 84 kernels, L)
         own = head.module_.convolve_own(x, i)
         np.testing.assert_allclose(own.numpy(), full[torch.arange(84), torch.arange(84)].numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_features_equal_the_cpu_features():
+    X = _series(n=10, c=4, t=64)
+    cpu = MiniRocketHead(n_features=168, random_state=0).fit(X)
+    gpu = MiniRocketHead(n_features=168, random_state=0, device="cuda").fit(X)
+    # the biases are quantiles of convolution outputs: equal up to float32 rounding on either device
+    for b_gpu, b_cpu in zip(gpu.biases_, cpu.biases_, strict=True):
+        np.testing.assert_allclose(b_gpu, b_cpu, rtol=1e-4, atol=1e-5)
+    # proportions of positive values: a value at a bias may flip one of the 64 positions
+    np.testing.assert_allclose(gpu.transform(X), cpu.transform(X), atol=1.5 / 64)
