@@ -20,6 +20,7 @@ __all__ = [
     "check_open_unit_interval",
     "check_choice",
     "check_waveform",
+    "check_finite_samples",
     "nonfinite_parameters",
 ]
 
@@ -85,6 +86,10 @@ def check_open_unit_interval(name: str, value) -> None:
 
     Used for comb feedback gains: ``|alpha| < 1`` keeps the IIR comb stable.
     """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not -1.0 < float(value) < 1.0:  # False for NaN too
+            raise ValueError(f"{name} must lie strictly inside (-1, 1) so the comb filter is stable, got {name}={value!r}")
+        return
     # via float64: numpy has no bfloat16
     arr = value.detach().to(torch.float64).cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, dtype=float)
     if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(np.abs(arr) >= 1):
@@ -100,13 +105,17 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
-def check_waveform(x, *, name: str = "x", min_length: int = 1, min_length_reason: str = "") -> torch.Tensor:
+def check_waveform(
+    x, *, name: str = "x", min_length: int = 1, min_length_reason: str = "", check_finite: bool = True
+) -> torch.Tensor:
     """Validate a batch of waveforms and return it as a ``(batch, time)`` tensor.
 
     Accepts ``(batch, time)`` or ``(batch, 1, time)`` floating tensors. Raises ``ValueError`` naming
     ``name`` for a wrong number of dimensions, more than one channel, NaN or infinite samples, or a
     signal shorter than ``min_length`` samples (``min_length_reason`` says why that many are needed).
-    The finiteness check is skipped while ``torch.compile`` traces, where it would break the graph.
+    The finiteness check is skipped while ``torch.compile`` traces, where it would break the graph,
+    and with ``check_finite=False`` (for a caller that proves finiteness from its output instead; it
+    then calls :func:`check_finite_samples` itself).
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -124,15 +133,17 @@ def check_waveform(x, *, name: str = "x", min_length: int = 1, min_length_reason
     if x.shape[-1] < min_length:
         why = f" ({min_length_reason})" if min_length_reason else ""
         raise ValueError(f"{name} has {x.shape[-1]} samples but at least {min_length} are needed{why}")
+    if check_finite and not torch.compiler.is_compiling():
+        check_finite_samples(x, name=name)
+    return x
+
+
+def check_finite_samples(x: torch.Tensor, *, name: str = "x") -> None:
+    """Raise ``ValueError`` naming ``name`` when ``x`` holds a NaN or infinite sample."""
     # A finite sum proves every sample finite (NaN and inf propagate) in one cheap reduction; only a
     # non-finite sum (a NaN/inf sample, or an overflow of large finite ones) needs the elementwise test.
-    if (
-        not torch.compiler.is_compiling()
-        and not bool(torch.isfinite(x.sum()))
-        and not bool(torch.isfinite(x).all())
-    ):
+    if not bool(torch.isfinite(x.sum())) and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite samples")
-    return x
 
 
 #: Largest ``|sample|`` the estimators accept. Audio is float in [-1, 1] or integer PCM (int32 at most

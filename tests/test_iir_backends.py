@@ -25,7 +25,8 @@ def _lfilter_comb(x, k, a):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("n, k", [(1, 1), (5, 3), (100, 1), (257, 7), (1000, 99), (1000, 1000), (300, 999), (4099, 64)])
+@pytest.mark.parametrize("n, k", [(1, 1), (5, 3), (100, 1), (257, 7), (1000, 99), (1000, 1000), (300, 999), (4099, 64),
+                                  (1000, 16), (1001, 20), (999, 33), (1000, 63), (30, 20)])
 @pytest.mark.parametrize("alpha", [0.9, -0.95, 0.0])
 def test_comb_iir_backend_matches_lfilter_float64(backend, n, k, alpha):
     x = RNG.standard_normal((3, n))
@@ -134,3 +135,36 @@ def test_comb_iir_envelope_rows_do_not_depend_on_the_batch(backend):
         for i in range(7):
             zi = comb_iir_envelope(x[i : i + 1], [3, 8, 40, 200], 0.9, 400, 200, "center", envelope, backend=backend)
             torch.testing.assert_close(zi[0], z[i], rtol=0, atol=1e-6 if backend == "torch" else 0)
+
+
+def test_numba_steps_equal_the_sample_by_sample_recursion_bit_for_bit():
+    """Delays 16..63 run in 16-sample steps: the values of the plain recursion, not merely close."""
+    pytest.importorskip("numba")
+    x = RNG.standard_normal(5003).astype(np.float32)
+    for k in (16, 17, 20, 33, 47, 63):
+        expected = x.copy()
+        for n in range(k, len(x)):
+            expected[n] = np.float32(x[n] + np.float32(0.9) * expected[n - k])
+        y = comb_iir(torch.from_numpy(x[None]), [k], 0.9, backend="numba")[0, 0].numpy()
+        np.testing.assert_array_equal(y, expected, err_msg=f"K={k}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("alpha", [0.9, -0.9, 0.0])
+@pytest.mark.parametrize("where", [0, 1, 500, 999])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_comb_iir_rejects_a_non_finite_sample_anywhere(backend, alpha, where, bad):
+    """The compiled path proves finiteness from the output's last K samples (any gain != 0) instead
+    of a pass over x: a bad sample at any position, for any delay, is still named."""
+    x = torch.from_numpy(RNG.standard_normal((2, 1000)).astype(np.float32))
+    x[1, where] = bad
+    with pytest.raises(ValueError, match="x contains NaN or infinite samples"):
+        comb_iir(x, [7, 20, 100, 999, 1500], alpha, backend=backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_comb_iir_overflow_is_an_error_not_infinite_output(backend):
+    x = torch.full((1, 400), 3e38, dtype=torch.float32)  # finite; x + 0.9 y overflows float32
+    with pytest.raises(ValueError, match="overflows torch.float32"):
+        comb_iir(x, [10], 0.9, backend=backend)
+    assert torch.isfinite(comb_iir(x.double(), [10], 0.9, backend=backend)).all()  # float64 holds it

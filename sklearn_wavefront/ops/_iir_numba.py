@@ -13,7 +13,32 @@ import numba
 import numpy as np
 
 
-_MIN_BLOCK = 64  # shorter delays are unrolled to a block of at least this many samples
+_MIN_BLOCK = 64  # delays shorter than this take 16-sample steps (K >= 16) or are unrolled (K < 16)
+_STEP = 16  # samples per step for delays 16 <= K < 64: one AVX-512 vector of float32
+
+
+@numba.njit(cache=True, nogil=True)
+def _recurse_steps(xb, k, a, yb):
+    """The plain recursion in fixed steps of ``_STEP`` samples, for ``k >= _STEP``.
+
+    A step ``y[s : s + 16]`` reads ``y[s - k : s - k + 16]``, all computed before it when ``k >= 16``:
+    so every step is one vector operation whatever ``k``, and the values are those of the sample-by-
+    sample recursion, bit for bit. Blocks of ``k`` samples (below) would leave a scalar remainder of
+    ``k mod 16`` samples in every block, which dominates for delays of a few tens of samples.
+    """
+    n = xb.shape[0]
+    for i in range(min(k, n)):
+        yb[i] = xb[i]
+    s = k
+    while s + _STEP <= n:
+        cur = yb[s : s + _STEP]
+        prev = yb[s - k : s - k + _STEP]
+        xs = xb[s : s + _STEP]
+        for j in range(_STEP):
+            cur[j] = xs[j] + a * prev[j]
+        s += _STEP
+    for i in range(s, n):
+        yb[i] = xb[i] + a * yb[i - k]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -21,24 +46,28 @@ def _recurse(xb, k, a, yb, min_block=_MIN_BLOCK):
     """``yb[n] = xb[n] + a yb[n - k]`` for ``n < len(xb)``, zero initial state (``yb`` preallocated).
 
     Delays ``k >= 64``: block ``r`` of ``k`` samples is one vectorised pass over block ``r - 1``.
-    Shorter delays would make those passes too short to vectorise well, so the recursion is unrolled
+    ``16 <= k < 64``: fixed 16-sample steps (:func:`_recurse_steps`), the same values bit for bit.
+    ``k < 16`` would make either too short to vectorise, so the recursion is unrolled
     ``m = ceil(64 / k)`` times: ``y[n] = sum_{i<m} a^i x[n - i k] + a^m y[n - m k]`` (exact with zero
     initial state, which also holds for the first ``m k`` samples done by the plain recursion), i.e.
     blocks of ``m k`` samples, each ``m`` vectorised passes over data already in cache.
     ``min_block=1`` never unrolls (every sample is then ``x + a * y_prev``, rounded the same way
     whatever the block length).
     """
+    if _STEP <= k < min_block:
+        _recurse_steps(xb, k, a, yb)
+        return
     n = xb.shape[0]
     m = 1 if k >= min_block else -(-min_block // k)
     big = m * k
     for i in range(min(big, n)):
         yb[i] = xb[i] + a * yb[i - k] if i >= k else xb[i]
-    powers = np.empty(m, dtype=yb.dtype)
-    p = a * 0 + 1
-    for i in range(m):
-        powers[i] = p
-        p = p * a
-    a_m = p
+    # powers[i] = a^i in the dtype of yb: an integer literal in the arithmetic (a * 0 + 1) would type
+    # the gains as float64 and the float32 loops below would convert every sample to double and back
+    powers = np.ones(m, dtype=yb.dtype)
+    for i in range(1, m):
+        powers[i] = powers[i - 1] * a
+    a_m = powers[m - 1] * a
     start = big
     while start < n:
         stop = min(start + big, n)
@@ -57,10 +86,23 @@ def _recurse(xb, k, a, yb, min_block=_MIN_BLOCK):
 
 @numba.njit(cache=True, nogil=True)
 def comb_iir_kernel(x, delays, alphas, y):
-    """``x`` (B, N), ``delays`` (F,) int64, ``alphas`` (F,) dtype of x -> fills ``y`` (B, F, N)."""
+    """``x`` (B, N), ``delays`` (F,) int64, ``alphas`` (F,) dtype of x -> fills ``y`` (B, F, N).
+
+    Returns whether the last ``K_f`` samples of every output row are finite. With a gain ``a != 0`` a
+    NaN or infinite value anywhere in a row (from ``x``, or an overflow) is carried by the recursion
+    to the last sample of its phase ``n mod K``: ``x + a * inf`` is infinite, and NaN stays NaN. So
+    finite tails prove the whole row finite, for ``B * sum(K)`` reads instead of a pass over ``x``.
+    """
+    n = x.shape[1]
+    finite = True
     for b in range(x.shape[0]):
         for f in range(delays.shape[0]):
-            _recurse(x[b], delays[f], alphas[f], y[b, f])
+            row = y[b, f]
+            _recurse(x[b], delays[f], alphas[f], row)
+            for i in range(max(n - delays[f], 0), n):
+                if not np.isfinite(row[i]):
+                    finite = False
+    return finite
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)

@@ -38,7 +38,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .._validation import check_choice, check_open_unit_interval, check_positive_int, check_waveform
+from .._validation import (
+    check_choice,
+    check_finite_samples,
+    check_open_unit_interval,
+    check_positive_int,
+    check_waveform,
+)
 
 __all__ = ["comb_iir", "comb_iir_envelope", "CombIIRStream", "numba_available"]
 
@@ -164,21 +170,37 @@ def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
     >>> comb_iir(x, [3], alpha=0.5)[0, 0]
     tensor([1.0000, 0.0000, 0.0000, 0.5000, 0.0000, 0.0000, 0.2500])
     """
-    x = check_waveform(x)
+    x = check_waveform(x, check_finite=False)
     delays = _check_integer_delays(delay)
     alphas = _check_alphas(alpha, len(delays))
     if _use_numba(backend, x):
         xn = x.detach().contiguous().numpy()
         y = np.empty((xn.shape[0], len(delays), xn.shape[1]), dtype=xn.dtype)
-        _numba_kernels().comb_iir_kernel(
+        tails_finite = _numba_kernels().comb_iir_kernel(
             xn, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xn.dtype), y
         )
+        # finite output tails prove x finite for every gain != 0 (see the kernel): the pass over x
+        # that validation costs elsewhere is needed only with a zero gain or a non-finite tail
+        if not tails_finite or 0.0 in alphas:
+            check_finite_samples(x)
+        if not tails_finite:
+            _raise_overflow(x)
         return torch.from_numpy(y)
+    check_finite_samples(x)
     with torch.no_grad():
         y = x.new_empty((x.shape[0], len(delays), x.shape[1]))
         for f, (k, a) in enumerate(zip(delays, alphas)):
             y[:, f] = _iir_one(x, k, a)
+            if not bool(torch.isfinite(y[:, f, -k:]).all()):  # x is finite: an overflow (see the kernel)
+                _raise_overflow(x)
     return y
+
+
+def _raise_overflow(x: Tensor):
+    raise ValueError(
+        f"the comb filter output overflows {x.dtype} (x is finite, max |x| = {float(x.abs().max()):.3g}): "
+        "scale the signal down or compute in float64"
+    )
 
 
 def comb_iir_envelope(
