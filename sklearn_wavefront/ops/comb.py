@@ -39,9 +39,12 @@ exactly:
   only at the stored argmax of each frame, so ``y`` is re-evaluated at those ``B F P`` samples only
   (``T`` gathers each) for ``sign(y)``, and the gradients are the adjoint restricted to them:
   ``O(B F P T)`` work and memory.
-* ``comb_envelope`` backward, ``mode="energy"``: recomputes ``y`` ``(B, F, N)`` once (the forward
-  does not keep it), builds ``dL/dy = 2 y · spread(dL/dz)`` ``(B, F, N)``, then runs the
-  ``comb_filter`` backward on it. Both directions are ``torch.library`` custom operators
+* ``comb_envelope`` backward, ``mode="energy"``: recomputes ``y`` once (the forward does not keep
+  it), one filter at a time: that filter's ``y_f`` ``(B, N)`` and ``dL/dy_f = 2 y_f · spread(dL/dz_f)``
+  ``(B, N)``, then the ``comb_filter`` backward of that filter on it.
+* ``comb_envelope`` forward (plain torch) also runs one filter at a time: its largest temporaries
+  are one filter's ``y_f`` and ``|y_f|`` (or ``y_f²``), ``(B, N)`` each, never ``(B, F, N)``
+  (``benchmarks/cpu_speed.py`` goal 4 measures the peak). Both directions are ``torch.library`` custom operators
 (``sklearn_wavefront::comb_filter`` and ``sklearn_wavefront::comb_envelope`` with their backward
 operators), so ``torch.compile`` treats them as opaque nodes and another device's kernels can be
 registered for them.
@@ -152,8 +155,17 @@ def _envelope_pool_torch(y: Tensor, window: int, stride: int, mode: str, pad: in
 
 
 def _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad):
-    y = _comb_filter_torch(x, delay, alpha, n_echoes)
-    return _envelope_pool_torch(y, window, stride, mode, pad)
+    """One filter at a time: the largest temporary is one filter's ``(B, N)`` output (and its
+    ``|y|`` or ``y²``), never the ``(B, F, N)`` filterbank output. Values equal the all-filters-at-
+    once computation bit for bit (each filter's arithmetic is the same)."""
+    zs, idx = [], []
+    for f in range(delay.shape[0]):
+        y_f = _comb_filter_torch(x, delay[f : f + 1], alpha[f : f + 1], n_echoes)  # (B, 1, N)
+        z_f, i_f = _envelope_pool_torch(y_f, window, stride, mode, pad)
+        zs.append(z_f)
+        idx.append(i_f)
+    z = torch.cat(zs, dim=1)
+    return z, (torch.cat(idx, dim=1) if mode == "max" else idx[0])
 
 
 def _envelope_grad_y_torch(grad_z, y, argmax, window, stride, mode, pad):
@@ -241,12 +253,20 @@ def _comb_envelope_backward_torch(
     acc = _acc_dtype(x.dtype)
     if mode == "max":
         return _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes, need_grad_x)
-    y = _comb_filter_torch(x.to(acc), delay, alpha, n_echoes)
-    grad_y = _envelope_grad_y_torch(grad_z.to(acc), y, argmax, window, stride, mode, pad)
-    grad_x, grad_delay, grad_alpha = _comb_filter_backward_torch(
-        grad_y, x.to(acc), delay, alpha, n_echoes, need_grad_x
-    )
-    return grad_x.to(x.dtype), grad_delay, grad_alpha
+    # energy: one filter at a time, recomputing that filter's y (B, N) and dL/dy (B, N)
+    xa, ga = x.to(acc), grad_z.to(acc)
+    grad_x = torch.zeros_like(xa) if need_grad_x else None
+    grad_delay, grad_alpha = torch.empty_like(delay), torch.empty_like(alpha)
+    for f in range(delay.shape[0]):
+        d_f, a_f = delay[f : f + 1], alpha[f : f + 1]
+        y_f = _comb_filter_torch(xa, d_f, a_f, n_echoes)
+        grad_y = _envelope_grad_y_torch(ga[:, f : f + 1], y_f, argmax, window, stride, mode, pad)
+        gx_f, grad_delay[f : f + 1], grad_alpha[f : f + 1] = _comb_filter_backward_torch(
+            grad_y, xa, d_f, a_f, n_echoes, need_grad_x
+        )
+        if need_grad_x:
+            grad_x.add_(gx_f)
+    return (grad_x.to(x.dtype) if need_grad_x else _no_grad_x(x)), grad_delay, grad_alpha
 
 
 # --------------------------------------------------------------------------------------------
