@@ -241,8 +241,13 @@ def test_comb_iir_per_filter_delays_and_gains_float32():
         np.testing.assert_allclose(y[:, f].numpy(), scipy.signal.lfilter([1.0], den, x.astype(np.float64)), atol=2e-5)
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba-if-installed", "torch"])
 @pytest.mark.parametrize("chunk_sizes", [[1000], [1, 2, 3, 994], [333, 333, 334], [7] * 142 + [6], [50, 0, 950]])
-def test_streaming_equals_whole_signal(chunk_sizes):
+def test_streaming_equals_whole_signal(chunk_sizes, compiled, monkeypatch):
+    if not compiled:  # the stream then runs the torch kernel; the whole-signal reference too
+        from sklearn_wavefront.ops import iir as iir_module
+
+        monkeypatch.setattr(iir_module, "_NUMBA", False)
     x = torch.from_numpy(RNG.standard_normal((2, 1000)))
     delays, alpha = [3, 17, 250], [0.9, -0.6, 0.99]
     whole = comb_iir(x, delays, alpha)

@@ -142,6 +142,16 @@ def _iir_one(x: Tensor, k: int, a: float) -> Tensor:
     return z.view(batch, total)[:, :n]
 
 
+def _filter_one(x: Tensor, k: int, a: float) -> Tensor:
+    """One filter over validated ``x`` (B, N): the compiled kernel when numba runs, else the torch one."""
+    if _use_numba("auto", x):
+        xn = x.detach().contiguous().numpy()
+        y = np.empty((xn.shape[0], 1, xn.shape[1]), dtype=xn.dtype)
+        _numba_kernels().comb_iir_kernel(xn, np.array([k], dtype=np.int64), np.array([a], dtype=xn.dtype), y)
+        return torch.from_numpy(y[:, 0])
+    return _iir_one(x, k, a)
+
+
 def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
     """Exact feedback comb filters, for inference.
 
@@ -326,7 +336,7 @@ class CombIIRStream:
             for f, (k, a) in enumerate(zip(self.delays, self.alphas)):
                 # Prepending the last K outputs as input reproduces them exactly as outputs (they have
                 # no history of their own), after which the recursion continues where it stopped.
-                full = _iir_one(torch.cat([self._state[f], chunk], dim=-1), k, a)
+                full = _filter_one(torch.cat([self._state[f], chunk], dim=-1), k, a)
                 out[:, f] = full[:, k:]
                 self._state[f] = full[:, -k:].clone()
         return out
