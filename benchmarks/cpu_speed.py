@@ -198,35 +198,35 @@ def peak_fraction(what: str, n: int = 400_000) -> float:
     # measures fragmentation rather than live tensors (seen here: 0.25 vs 1.9). A fixed threshold maps
     # every large block and unmaps it when freed, so the resident high-water mark follows live memory.
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
-    out = subprocess.run([sys.executable, __file__, "--peak-child", what, str(n)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", _PEAK_CHILD, what, str(n)], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
     fraction, moved = float(out[0]), out[1] == "moved"
     return fraction if moved else float("nan")  # nan: the call's peak hid below the warm-up's
 
 
-def _peak_child(what: str, n: int) -> None:
-    import gc
-    import resource
-
-    b, f, sr = 8, 32, 16000
-    f0 = torch.tensor(np.geomspace(60, 1000, f), dtype=torch.float32)
-
-    def run(x):
-        d = (sr / f0).requires_grad_(True)
-        if what == "filter":
-            z = comb_filter(x, d, 0.9, 10)
-        else:
-            z = comb_envelope(x, d, 0.9, 800, 400, 10, mode=what)
-        z.sum().backward()
-
-    run(torch.randn(b, 4000))  # lazy imports and operator registration, below the measured peak
-    x = torch.randn(b, n)
-    gc.collect()
-    before = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    high0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    run(x)
-    high1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print((high1 - before) / (b * f * n * 4), "moved" if high1 > high0 else "hidden")
+# Run by ``python -c`` in a fresh process that imports only torch, numpy and the operators: a heavier
+# import (librosa, numba's compiler) leaves a high-water mark above the call's own peak.
+_PEAK_CHILD = """
+import gc, os, resource, sys
+import numpy as np, torch
+from sklearn_wavefront.ops import comb_envelope, comb_filter
+torch.set_num_threads(1)
+what, n = sys.argv[1], int(sys.argv[2])
+b, f, sr = 8, 32, 16000
+f0 = torch.tensor(np.geomspace(60, 1000, f), dtype=torch.float32)
+def run(x):
+    d = (sr / f0).requires_grad_(True)
+    z = comb_filter(x, d, 0.9, 10) if what == "filter" else comb_envelope(x, d, 0.9, 800, 400, 10, mode=what)
+    z.sum().backward()
+run(torch.randn(b, 4000))  # lazy imports and operator registration, below the measured peak
+x = torch.randn(b, n)
+gc.collect()
+before = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+high0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+run(x)
+high1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print((high1 - before) / (b * f * n * 4), "moved" if high1 > high0 else "hidden")
+"""
 
 
 def goal5_crossover(repeats):
@@ -281,12 +281,6 @@ def gpu_rows():
 
 
 def main(argv=None):
-    import sys
-
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--peak-child"]:
-        torch.set_num_threads(1)
-        return _peak_child(argv[1], int(argv[2]))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--recordings", type=int, default=16, help="recordings of 2 s at 16 kHz per transform")
     p.add_argument("--repeats", type=int, default=5)
