@@ -21,6 +21,7 @@ __all__ = [
     "check_choice",
     "check_waveform",
     "check_finite_samples",
+    "check_device",
     "nonfinite_parameters",
 ]
 
@@ -206,3 +207,32 @@ def nonfinite_parameters(module: torch.nn.Module, loss=None) -> list | None:
     if not flags or bool(torch.stack([f.to(flags[0].device) for f in flags]).all()):
         return None
     return [name for (name, _), ok in zip(params, flags) if not bool(ok)]
+
+
+def check_device(device, *, name: str = "device", allow_auto: bool = True) -> torch.device:
+    """The ``torch.device`` that ``device`` names, checked to exist on this machine.
+
+    ``"auto"`` (when ``allow_auto``) is CUDA where it is available, else the CPU. Raises
+    ``ValueError`` naming ``name`` and the value for a string that is no torch device, a CUDA or MPS
+    device this machine does not have, or a CUDA index beyond the devices present. The one rule for
+    every estimator's ``device`` and the CLI's ``--device``.
+    """
+    shown = f"{name}={device!r}"
+    if allow_auto and isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    choices = "'auto', 'cpu', 'cuda' or 'cuda:N'" if allow_auto else "'cpu', 'cuda' or 'cuda:N'"
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{shown} is not a torch device (use {choices})") from exc
+    fallback = "'cpu' or 'auto'" if allow_auto else "'cpu'"
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{shown}: CUDA is not available here (use {fallback})")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{shown}: there are only {torch.cuda.device_count()} CUDA device(s)")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{shown}: MPS is not available here (use {fallback})")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{shown} is not supported (use {choices})")
+    return dev

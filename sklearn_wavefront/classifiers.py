@@ -70,7 +70,7 @@ from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
-from ._validation import check_equal_lengths, check_sample_scale, nonfinite_parameters
+from ._validation import check_device, check_equal_lengths, check_sample_scale, nonfinite_parameters
 from .exceptions import TrainingDivergedError
 from .networks.combnet import CombNet
 from .networks.heads import WaveformNet
@@ -343,14 +343,7 @@ class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
         requested = self.__dict__.get("_device_requested_", "cpu")
         if requested is None:  # skorch's "leave the module where it is"
             return
-        try:
-            dev = torch.device(resolve_device(requested))
-        except (RuntimeError, ValueError, TypeError) as exc:
-            raise ValueError(f"device={requested!r} is not a torch device (use 'auto', 'cpu' or 'cuda')") from exc
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={requested!r}: CUDA is not available here (use device='cpu' or 'auto')")
-        if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"device={requested!r}: there are only {torch.cuda.device_count()} CUDA device(s)")
+        check_device(requested)
 
     def _seed(self):
         """A torch seed from ``random_state`` (``None`` when unseeded)."""

@@ -239,29 +239,12 @@ def _check_options(args):
 
 
 def _check_device(device):
-    if device == "auto":
-        return
-    import torch
+    from ._validation import check_device
 
     try:
-        dev = torch.device(device)
-    except (RuntimeError, ValueError, TypeError) as exc:
-        raise CommandError(f"--device {device!r} is not a torch device (use auto, cpu, cuda or cuda:N)") from exc
-    if dev.type == "cpu":
-        return
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise CommandError(f"--device {device!r}: CUDA is not available here (use --device cpu or auto)")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise CommandError(
-                f"--device {device!r}: there are only {torch.cuda.device_count()} CUDA device(s)"
-            )
-        return
-    if dev.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise CommandError(f"--device {device!r}: MPS is not available here (use --device cpu or auto)")
-        return
-    raise CommandError(f"--device {device!r} is not supported (use auto, cpu, cuda, cuda:N or mps)")
+        check_device(device, name="--device")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _make_output_dir(path):

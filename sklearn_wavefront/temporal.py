@@ -67,6 +67,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ._validation import check_device
+
 __all__ = ["MiniRocketHead", "MiniRocketModule", "minirocket_kernel_indices"]
 
 KERNEL_LENGTH = 9
@@ -369,16 +371,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         return self._device()
 
     def _device(self) -> torch.device:
-        dev = self.device
-        if isinstance(dev, str) and dev == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            dev = torch.device(dev)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:<n>' or 'auto', got device={self.device!r}") from exc
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} but CUDA is not available here; use device='cpu' or 'auto'")
-        return dev
+        return check_device(self.device)
 
     def _series(self, X, reset: bool) -> np.ndarray:
         """Validate ``X`` and return float32 series ``(n, n_channels_, n_frames_)``."""
