@@ -182,11 +182,11 @@ def goal4_comb_training(repeats):
         t["ours"] / t["fft"], "<= 0.333x", None, "goal: >= 3x faster")
     for what in ("max", "energy", "filter"):
         op = "comb_filter" if what == "filter" else f"comb_envelope mode={what!r}"
-        row("4", f"peak memory of {op} fwd+bwd above its inputs / (B, F, N) float32 (B=8, F=32, 25 s)",
+        row("4", f"peak memory of {op} fwd+bwd above its inputs / (B, F, N) float32 (B=8, F=32, 100 s)",
             peak_fraction(what), "<= 1.2x", None, "fresh process, ru_maxrss")
 
 
-def peak_fraction(what: str, n: int = 400_000) -> float:
+def peak_fraction(what: str, n: int = 1_600_000) -> float:
     """Peak resident memory of one forward+backward above the inputs, over the bytes of a float32
     (B, F, N) tensor, measured in a fresh process (its high-water mark, ``ru_maxrss``, must be moved
     by the call itself: the process is warmed up on a short input first)."""
@@ -200,8 +200,7 @@ def peak_fraction(what: str, n: int = 400_000) -> float:
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
     out = subprocess.run([sys.executable, "-c", _PEAK_CHILD, what, str(n)], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
-    fraction, moved = float(out[0]), out[1] == "moved"
-    return fraction if moved else float("nan")  # nan: the call's peak hid below the warm-up's
+    return float(out[0])  # the peak, or an upper bound of it when it stayed below the warm-up's
 
 
 # Run by ``python -c`` in a fresh process that imports only torch, numpy and the operators: a heavier
@@ -225,7 +224,8 @@ before = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_S
 high0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 run(x)
 high1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print((high1 - before) / (b * f * n * 4), "moved" if high1 > high0 else "hidden")
+# when the call's peak stays under the warm-up's high-water mark, that mark bounds it from above
+print((max(high1, high0) - before) / (b * f * n * 4), "moved" if high1 > high0 else "bound")
 """
 
 
