@@ -280,3 +280,26 @@ def test_triton_cuda_custom_ops_match_cpu_reference(mode, dtype):
         assert err < tol
     if mode == "max" and dtype == torch.float32:
         assert torch.equal(argmax, argmax_ref)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n, window, stride, pad", [(3000, 400, 200, 0), (2999, 301, 97, 150), (500, 500, 7, 0),
+                                                    (800, 100, 300, 50)])
+def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride, pad, monkeypatch):
+    """The numba forward (CPU, mode="max") against the plain-torch per-filter path: same frames to
+    float rounding, the same argmax (random data has no ties), and so the same gradients."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import comb as C
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3, n, generator=gen, dtype=dtype)
+    delay = torch.tensor([2.0, 7.3, 41.9, 333.3, 1200.5], dtype=dtype)
+    alpha = torch.tensor([0.9, -0.7, 0.5, 0.95, 0.3], dtype=dtype)
+    assert C._numba_comb_kernels() is not None
+    compiled = C._comb_envelope_torch(x, delay, alpha, 10, window, stride, "max", pad)
+    monkeypatch.setattr(C, "_NUMBA_COMB", False)
+    reference = C._comb_envelope_torch(x, delay, alpha, 10, window, stride, "max", pad)
+    assert compiled[0].dtype == dtype and compiled[0].shape == reference[0].shape
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(compiled[0], reference[0], **tol)
+    assert torch.equal(compiled[1], reference[1])

@@ -154,10 +154,52 @@ def _envelope_pool_torch(y: Tensor, window: int, stride: int, mode: str, pad: in
     return z.reshape(batch, n_filters, -1), torch.empty(0, dtype=torch.int64, device=y.device)
 
 
+_NUMBA_COMB = None  # the compiled kernels module once imported, False when numba is missing
+
+
+def _numba_comb_kernels():
+    """:mod:`._comb_numba`, or ``None`` when numba is not installed (imported once, lazily)."""
+    global _NUMBA_COMB
+    if _NUMBA_COMB is None:
+        try:
+            from . import _comb_numba
+        except ImportError:
+            _NUMBA_COMB = False
+        else:
+            _NUMBA_COMB = _comb_numba
+    return _NUMBA_COMB or None
+
+
+def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad):
+    """The max-envelope forward through the compiled kernel (CPU float32/float64 ``x``), or ``None``."""
+    kernels = _numba_comb_kernels()
+    if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+        return None
+    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
+    np_dtype = np.float32 if x.dtype == torch.float32 else np.float64
+    shifts = np.array([[e[1] for e in row] for row in taps], dtype=np.int64)
+    c0 = np.array([[e[3] * (1.0 - e[2]) for e in row] for row in taps], dtype=np_dtype)
+    c1 = np.array([[e[3] * e[2] for e in row] for row in taps], dtype=np_dtype)
+    xn = x.detach().contiguous().numpy()
+    n_frames = frames_for_pad(xn.shape[1], window, stride, pad)
+    z = np.empty((xn.shape[0], len(taps), n_frames), dtype=np_dtype)
+    argmax = np.empty(z.shape, dtype=np.int64)
+    kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax)
+    return torch.from_numpy(z), torch.from_numpy(argmax)
+
+
 def _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad):
-    """One filter at a time: the largest temporary is one filter's ``(B, N)`` output (and its
-    ``|y|`` or ``y²``), never the ``(B, F, N)`` filterbank output. Values equal the all-filters-at-
-    once computation bit for bit (each filter's arithmetic is the same)."""
+    """The CPU forward (and any device without a backend of its own).
+
+    ``mode="max"`` on float32/float64 CPU input runs the compiled kernel of :mod:`._comb_numba` when
+    numba is installed (one row at a time, no thread pool; values equal to float rounding).
+    Otherwise one filter at a time: the largest temporary is one filter's ``(B, N)`` output (and
+    its ``|y|`` or ``y²``), never the ``(B, F, N)`` filterbank output; values equal the all-filters-
+    at-once computation bit for bit (each filter's arithmetic is the same)."""
+    if mode == "max":
+        compiled = _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad)
+        if compiled is not None:
+            return compiled
     zs, idx = [], []
     for f in range(delay.shape[0]):
         y_f = _comb_filter_torch(x, delay[f : f + 1], alpha[f : f + 1], n_echoes)  # (B, 1, N)
