@@ -42,9 +42,11 @@ exactly:
 * ``comb_envelope`` backward, ``mode="energy"``: recomputes ``y`` once (the forward does not keep
   it), one filter at a time: that filter's ``y_f`` ``(B, N)`` and ``dL/dy_f = 2 y_f · spread(dL/dz_f)``
   ``(B, N)``, then the ``comb_filter`` backward of that filter on it.
-* ``comb_envelope`` forward (plain torch) also runs one filter at a time: its largest temporaries
-  are one filter's ``y_f`` and ``|y_f|`` (or ``y_f²``), ``(B, N)`` each, never ``(B, F, N)``
-  (``benchmarks/cpu_speed.py`` goal 4 measures the peak). Both directions are ``torch.library`` custom operators
+* ``comb_envelope`` forward on the CPU: ``mode="max"`` runs a compiled kernel when numba is
+  installed (:mod:`._comb_numba`: one (recording, filter) row at a time in a scratch row of ``N``
+  samples); otherwise, and for ``"energy"``, plain torch one filter at a time: its largest
+  temporaries are one filter's ``y_f`` and ``|y_f|`` (or ``y_f²``), ``(B, N)`` each, never
+  ``(B, F, N)`` (``benchmarks/cpu_speed.py`` goal 4 measures the peak). Both directions are ``torch.library`` custom operators
 (``sklearn_wavefront::comb_filter`` and ``sklearn_wavefront::comb_envelope`` with their backward
 operators), so ``torch.compile`` treats them as opaque nodes and another device's kernels can be
 registered for them.
