@@ -26,7 +26,8 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, log to OUTDIR/NAME.l
 step cuda_tests 120 $py -m pytest -q -rs -o addopts="" -p no:cacheprovider tests -k "cuda or device or triton_backend"
 step comb_gpu 180 $py benchmarks/comb_gpu.py
 step frontends_gpu 60 $py benchmarks/frontends_gpu.py
-step full_suite 90 $py -m pytest -q -rfE -o addopts="" -p no:cacheprovider -n 12 -m "not triton_interpret" tests
+xdist=$($py -c "import xdist" 2>/dev/null && echo "-n 12")  # pytest-xdist where installed (not an extra)
+step full_suite 90 $py -m pytest -q -rfE -o addopts="" -p no:cacheprovider $xdist -m "not triton_interpret" tests
 tail -n 25 "$out/comb_gpu.log"
 tail -n 10 "$out/frontends_gpu.log"
 tail -n 6 "$out/cuda_tests.log" "$out/full_suite.log"

@@ -62,6 +62,7 @@ class CPUGenerator(torch.Generator):
         return (_restore_cpu_generator, (self.get_state().numpy().tobytes(),))
 
 
+# Saved models name this function (module and name): renaming or moving it breaks files saved before.
 def _restore_cpu_generator(state: bytes) -> CPUGenerator:
     generator = CPUGenerator()
     generator.set_state(torch.frombuffer(bytearray(state), dtype=torch.uint8))

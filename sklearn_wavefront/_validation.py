@@ -220,7 +220,7 @@ def check_device(device, *, name: str = "device", allow_auto: bool = True) -> to
     shown = f"{name}={device!r}"
     if allow_auto and isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    choices = "'auto', 'cpu', 'cuda' or 'cuda:N'" if allow_auto else "'cpu', 'cuda' or 'cuda:N'"
+    choices = "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'" if allow_auto else "'cpu', 'cuda', 'cuda:N' or 'mps'"
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as exc:

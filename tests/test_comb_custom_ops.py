@@ -303,3 +303,20 @@ def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride
     tol = dict(rtol=1e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-13, atol=1e-13)
     torch.testing.assert_close(compiled[0], reference[0], **tol)
     assert torch.equal(compiled[1], reference[1])
+
+
+def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(monkeypatch):
+    """Where validation is skipped (the operator called directly), NaN frames and ties still pick the
+    sample max_pool1d picks: the last NaN, the first of equal maxima."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import comb as C
+
+    x = torch.zeros(2, 600)
+    x[0, 100], x[0, 130], x[1, 7] = float("nan"), float("nan"), 1.0  # row 1: a step, many equal maxima
+    delay, alpha = torch.tensor([3.0, 50.5]), torch.tensor([0.5, 0.9])
+    compiled = C._comb_envelope_torch(x, delay, alpha, 4, 64, 32, "max", 0)
+    monkeypatch.setattr(C, "_NUMBA_COMB", False)
+    reference = C._comb_envelope_torch(x, delay, alpha, 4, 64, 32, "max", 0)
+    torch.testing.assert_close(compiled[0], reference[0], equal_nan=True)
+    assert torch.isnan(compiled[0][0]).any()
+    assert torch.equal(compiled[1], reference[1])

@@ -5,7 +5,7 @@ import pytest
 import scipy.signal
 import torch
 
-from sklearn_wavefront.ops import comb_iir, comb_iir_envelope
+from sklearn_wavefront.ops import CombIIRStream, comb_iir, comb_iir_envelope
 from sklearn_wavefront.ops import iir as iir_module
 
 RNG = np.random.default_rng(8)
@@ -150,21 +150,42 @@ def test_numba_steps_equal_the_sample_by_sample_recursion_bit_for_bit():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("alpha", [0.9, -0.9, 0.0])
+@pytest.mark.parametrize("alpha", [0.9, -0.9, 1e-30, 0.0])
+@pytest.mark.parametrize("k", [3, 16, 20, 64, 100])
 @pytest.mark.parametrize("where", [0, 1, 500, 999])
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
-def test_comb_iir_rejects_a_non_finite_sample_anywhere(backend, alpha, where, bad):
+def test_comb_iir_rejects_a_non_finite_sample_anywhere(backend, alpha, k, where, bad):
     """The compiled path proves finiteness from the output's last K samples (any gain != 0) instead
-    of a pass over x: a bad sample at any position, for any delay, is still named."""
+    of a pass over x: a bad sample at any position, for each delay (one filter, K < N), is named."""
     x = torch.from_numpy(RNG.standard_normal((2, 1000)).astype(np.float32))
     x[1, where] = bad
     with pytest.raises(ValueError, match="x contains NaN or infinite samples"):
-        comb_iir(x, [7, 20, 100, 999, 1500], alpha, backend=backend)
+        comb_iir(x, [k], alpha, backend=backend)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_comb_iir_overflow_is_an_error_not_infinite_output(backend):
+def test_comb_iir_overflow_is_an_error_not_infinite_output(backend, monkeypatch):
     x = torch.full((1, 400), 3e38, dtype=torch.float32)  # finite; x + 0.9 y overflows float32
     with pytest.raises(ValueError, match="overflows torch.float32"):
         comb_iir(x, [10], 0.9, backend=backend)
+    for envelope in ("max", "energy"):
+        with pytest.raises(ValueError, match="overflows torch.float32"):
+            comb_iir_envelope(x, [10], 0.9, window=100, stride=50, envelope=envelope, backend=backend)
+    if backend == "torch":
+        monkeypatch.setattr(iir_module, "_NUMBA", False)  # the stream then runs the torch kernel too
+    with pytest.raises(ValueError, match="overflows torch.float32"):
+        CombIIRStream([10], 0.9).process(x)
     assert torch.isfinite(comb_iir(x.double(), [10], 0.9, backend=backend)).all()  # float64 holds it
+    # y fits float32 but y**2 summed over a frame does not
+    big = torch.full((1, 400), 1e18, dtype=torch.float32)
+    with pytest.raises(ValueError, match="overflows torch.float32"):
+        comb_iir_envelope(big, [10], 0.5, window=100, stride=50, envelope="energy", backend=backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_gain_that_rounds_to_one_in_float32_is_refused(backend):
+    x = torch.ones(1, 2000)
+    with pytest.raises(ValueError, match=r"alpha=\[0.99999999\] rounds to magnitude 1 in float32"):
+        comb_iir(x, [10], 0.99999999, backend=backend)
+    np.testing.assert_allclose(comb_iir(x.double(), [10], 0.99999999, backend=backend)[0, 0, -1].item(),
+                               _lfilter_comb(np.ones(2000), 10, 0.99999999)[-1], rtol=1e-12)

@@ -12,7 +12,7 @@ Same arithmetic as the torch path, in the same order: ``y = x``, then for every 
 ``y[n] += c0 x[n - s]`` for ``n >= s`` and ``y[n] += c1 x[n - s - 1]`` for ``n >= s + 1``, with
 ``c0 = α^t (1 - β)`` and ``c1 = α^t β`` rounded to the dtype of ``x``. The sums may round differently
 from torch's vectorised ``add_`` (which may fuse the multiply-add), so values agree to float rounding,
-not bit for bit; ties in a frame's maximum keep the first sample, as ``max_pool1d`` does.
+not bit for bit; ties in a frame's maximum keep the first sample and a NaN the last, as ``max_pool1d`` does.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax):
 
     Fills ``z`` (B, F, P) with ``max |y|`` over frame ``p`` = samples ``[p S - pad, p S - pad + W)``
     of ``y`` (outside ``[0, N)`` ignored, as ``max_pool1d``'s ``-inf`` padding does) and ``argmax``
-    (B, F, P) with the absolute index of that maximum (the first one on ties; a NaN wins).
+    (B, F, P) with the absolute index of that maximum (the first one on ties; a NaN wins, the last NaN).
     """
     n_b, n = x.shape
     n_f, n_t = shifts.shape
@@ -60,10 +60,8 @@ def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax):
                 where = lo
                 for i in range(lo, hi):
                     v = abs(y[i])
-                    if v > best or v != v:
+                    if v > best or v != v:  # as max_pool1d: the first maximum, the last NaN
                         best = v
                         where = i
-                        if v != v:
-                            break
                 z[b, f, p] = best
                 argmax[b, f, p] = where

@@ -133,7 +133,9 @@ def comb_iir_envelope_kernel(xt, delays, alphas, window, stride, pad, energy, z)
     ``K B`` over ``N B`` samples, so even short delays give long vectorised blocks; frames are reduced
     across all recordings at once. Every sample is computed by the same operations whatever ``B``, so a
     recording's result does not depend on the others in the batch. Scratch: one array the size of
-    ``xt``. Fills ``z`` (B, F, P).
+    ``xt``. Fills ``z`` (B, F, P). Returns whether the last ``K_f`` rows of every filter's output are
+    finite, which for finite ``xt`` proves that no sample overflowed (see :func:`comb_iir_kernel`):
+    a frame's maximum alone would not, since ``max`` drops a NaN and frames need not cover every sample.
     """
     n, n_b = xt.shape
     n_frames = z.shape[2]
@@ -145,8 +147,12 @@ def comb_iir_envelope_kernel(xt, delays, alphas, window, stride, pad, energy, z)
     n_blocks = n_frames + per - 1
     blocks = np.zeros((n_blocks if blocked else 1, n_b), dtype=xt.dtype)
     acc = np.empty(n_b, dtype=xt.dtype)
+    finite = True
     for f in range(delays.shape[0]):
         _recurse(xf, delays[f] * n_b, alphas[f], bf, 1)  # same rounding for every batch size
+        for i in range(max(n - delays[f], 0) * n_b, n * n_b):
+            if not np.isfinite(bf[i]):
+                finite = False
         if blocked:
             for j in range(n_blocks):
                 lo = max(j * stride - pad, 0)
@@ -168,3 +174,4 @@ def comb_iir_envelope_kernel(xt, delays, alphas, window, stride, pad, energy, z)
                 _reduce_rows(buf, lo, hi, energy, acc)
                 for c in range(n_b):
                     z[c, f, p] = acc[c] / window if energy else acc[c]
+    return finite

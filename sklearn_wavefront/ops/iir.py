@@ -143,13 +143,39 @@ def _iir_one(x: Tensor, k: int, a: float) -> Tensor:
 
 
 def _filter_one(x: Tensor, k: int, a: float) -> Tensor:
-    """One filter over validated ``x`` (B, N): the compiled kernel when numba runs, else the torch one."""
+    """One filter over validated, finite ``x`` (B, N): the compiled kernel when numba runs, else the
+    torch one; an overflow is an error (the output's last ``k`` samples are finite otherwise)."""
     if _use_numba("auto", x):
         xn = x.detach().contiguous().numpy()
         y = np.empty((xn.shape[0], 1, xn.shape[1]), dtype=xn.dtype)
-        _numba_kernels().comb_iir_kernel(xn, np.array([k], dtype=np.int64), np.array([a], dtype=xn.dtype), y)
-        return torch.from_numpy(y[:, 0])
-    return _iir_one(x, k, a)
+        finite = _numba_kernels().comb_iir_kernel(xn, np.array([k], dtype=np.int64), _gains(a, xn.dtype), y)
+        y = torch.from_numpy(y[:, 0])
+    else:
+        y = _iir_one(x, k, a)
+        finite = bool(torch.isfinite(y[:, -k:]).all())
+    if not finite:
+        _raise_overflow(x)
+    return y
+
+
+_NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+
+
+def _gains(alphas, dtype) -> np.ndarray:
+    """The gains in the kernels' dtype; one that rounds to +-1 there would make the filter unstable.
+
+    ``dtype``: a numpy dtype, or a torch dtype (bfloat16, which numpy lacks, is checked in float32:
+    its gains round to 1 sooner, so ``|alpha| < 1 - 2**-8`` is the caller's responsibility there).
+    """
+    dtype = _NUMPY_DTYPES.get(dtype, np.float32) if isinstance(dtype, torch.dtype) else dtype
+    a = np.asarray(alphas, dtype=dtype).reshape(-1)
+    if np.any(np.abs(a) >= 1):
+        bad = np.asarray(alphas, dtype=np.float64).reshape(-1)[np.abs(a) >= 1]
+        raise ValueError(
+            f"alpha={bad.tolist()} rounds to magnitude 1 in {np.dtype(dtype).name}, where the comb filter is "
+            "unstable: use a smaller gain or float64 input"
+        )
+    return a
 
 
 def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
@@ -186,9 +212,7 @@ def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
     if _use_numba(backend, x):
         xn = x.detach().contiguous().numpy()
         y = np.empty((xn.shape[0], len(delays), xn.shape[1]), dtype=xn.dtype)
-        tails_finite = _numba_kernels().comb_iir_kernel(
-            xn, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xn.dtype), y
-        )
+        tails_finite = _numba_kernels().comb_iir_kernel(xn, np.asarray(delays, dtype=np.int64), _gains(alphas, xn.dtype), y)
         # finite output tails prove x finite for every gain != 0 (see the kernel): the pass over x
         # that validation costs elsewhere is needed only with a zero gain or a non-finite tail
         if not tails_finite or 0.0 in alphas:
@@ -197,6 +221,7 @@ def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
             _raise_overflow(x)
         return torch.from_numpy(y)
     check_finite_samples(x)
+    _gains(alphas, x.dtype)
     with torch.no_grad():
         y = x.new_empty((x.shape[0], len(delays), x.shape[1]))
         for f, (k, a) in enumerate(zip(delays, alphas)):
@@ -278,13 +303,19 @@ def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend
         # time-major (N, B): the recordings interleaved, so short delays still vectorise (see the kernel)
         xt = np.ascontiguousarray(x.detach().numpy().T)
         z = np.empty((xt.shape[1], len(delays), n_frames), dtype=xt.dtype)
-        _numba_kernels().comb_iir_envelope_kernel(
-            xt, np.asarray(delays, dtype=np.int64), np.asarray(alphas, dtype=xt.dtype),
+        tails_finite = _numba_kernels().comb_iir_envelope_kernel(
+            xt, np.asarray(delays, dtype=np.int64), _gains(alphas, xt.dtype),
             window, stride, pad, envelope == "energy", z,
         )
-        return torch.from_numpy(z)
-    y = comb_iir(x, delays, alphas, backend="torch")
-    return _envelope_pool_torch(y, window, stride, "max" if envelope == "max" else "energy", pad)[0]
+        z = torch.from_numpy(z)
+        if not tails_finite:  # x is finite (validated): an overflow of the filter output
+            _raise_overflow(x)
+    else:
+        y = comb_iir(x, delays, alphas, backend="torch")  # raises on an overflow of y
+        z = _envelope_pool_torch(y, window, stride, "max" if envelope == "max" else "energy", pad)[0]
+    if not bool(torch.isfinite(z).all()):  # y finite, but y**2 summed over a frame overflowed
+        _raise_overflow(x)
+    return z
 
 
 class CombIIRStream:
