@@ -311,9 +311,45 @@ def rst_table(summary, two):
     return "\n".join(lines)
 
 
+def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
+    """One reStructuredText list-table of every row of ``out``'s finished sets, a column group per set:
+    mean ± std UA (MAcc for two classes, which then equals UA), fit seconds, ΔUA to that set's best
+    baseline; the best row of each set in bold."""
+    done = [n for n in sets if os.path.exists(os.path.join(out, n, "results.json"))]
+    summaries = {}
+    for name in done:
+        with open(os.path.join(out, name, "results.json")) as f:
+            summaries[name] = {(e["model"], e["kind"]): e for e in json.load(f)["summary"]}
+    order = []
+    for name in done:
+        order += [k for k in summaries[name] if k not in order]
+    header = ["model", "kind"]
+    for name in done:
+        header += [f"{name} {'MAcc' if summaries[name] and next(iter(summaries[name].values()))['macc'] is not None else 'UA'}",
+                   "fit (s)", "ΔUA"]
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    body = []
+    for key in order:
+        cells = list(key)
+        for name in done:
+            e = summaries[name].get(key)
+            if e is None:
+                cells += ["", "", ""]
+                continue
+            score, std = (e["macc"], e["macc_std"]) if e["macc"] is not None else (e["ua"], e["ua_std"])
+            bold = "**" if e["best"] else ""
+            cells += [f"{bold}{score:.3f} ± {std:.3f}{bold}", f"{e['fit_seconds']:.1f}",
+                      "n/a" if e["delta_ua"] is None else f"{e['delta_ua']:+.3f}"]
+        body.append(cells)
+    for cells in [header, *body]:
+        for j, c in enumerate(cells):
+            lines.append((("   * - " if j == 0 else "     - ") + c).rstrip())
+    return "\n".join(lines)
+
+
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--set", required=True, choices=sorted(PRESETS), action="append", dest="sets")
+    p.add_argument("--set", choices=sorted(PRESETS), action="append", dest="sets")
     p.add_argument("--data-root", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data"))
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--per-cell", type=int)
@@ -331,11 +367,18 @@ def parse(argv=None):
     p.add_argument("--also", action="append", default=[],
                    help="with --render-only: another --out folder whose run of the same set adds rows")
     p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")
-    return p.parse_args(argv)
+    p.add_argument("--across", action="store_true",
+                   help="print one reStructuredText table of every finished set under --out (a column group per set)")
+    args = p.parse_args(argv)
+    if not args.sets and not args.across:
+        p.error("give --set NAME (one or more) or --across")
+    return args
 
 
 if __name__ == "__main__":
     args = parse()
     args.data_root = os.path.abspath(args.data_root)
-    for name in args.sets:
+    if args.across:
+        print(across_sets(args.out))
+    for name in args.sets or []:
         print(render(name, args.out, "rst" if args.rst else "md", args.log, args.also)) if args.render_only else run(name, args)
