@@ -8,8 +8,9 @@ Each set runs the same command a user would (:func:`sklearn_wavefront.cli.main`)
 this script derives (a subset of the recordings, the label mapping, the grouping columns), written
 beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
 ``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds``, ``--extra-rows`` override them (and are
-recorded). Rows: the baselines and every front-end with fixed filters, plus the costly rows in
-``extra_rows`` (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
+recorded). Rows: the baselines and every front-end with fixed filters, plus the rows in ``extra_rows``:
+the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead -> ridge)
+and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
 
 * ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
   the training and the test part), ``--per-cell`` recordings per (digit, speaker) drawn at random.
@@ -50,7 +51,8 @@ _ROWS = dict(
     models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
     kinds="baseline,fixed",
     # the costly rows (learned filters, end to end), chosen to fit the time budget
-    extra_rows="comb:learned,gammatone:learned,comb:end-to-end,mel:end-to-end",
+    extra_rows="comb:learned,gammatone:learned,comb:end-to-end,mel:end-to-end,"
+               "mel:temporal,gammatone:temporal,iconnet:temporal",
 )
 PRESETS = {
     "fsdd": dict(per_cell=5, folds=3, sample_rate=8000, max_duration=1.0, epochs=4, n_filters=16,
@@ -195,7 +197,7 @@ def _partial(name, out, log, also=()):
     folds = preset["folds"]
     planned = head.split(" CV of ")[-1].split(" rows")[0] if " CV of " in head else "?"
     order = [k for k in ([(m, "baseline") for m in cmp.BASELINES]
-                         + [(m, k) for m in cmp.FRONTENDS for k in ("fixed", "learned", "end-to-end")])
+                         + [(m, k) for m in cmp.FRONTENDS for k in cmp.FRONTEND_KINDS])
              if any((r["model"], r["kind"]) == k for r in done)]
     complete = [k for k in order if sum((r["model"], r["kind"]) == k for r in done) == folds]
     planned_rows, _ = cmp.plan_rows(preset["models"], preset["kinds"], extra_rows=preset["extra_rows"])
@@ -211,7 +213,8 @@ def _partial(name, out, log, also=()):
         "grouping": {"group_column": groups,
                      "n_groups": len({r[groups] for r in labels}) if groups else None},
         "length_policy": {"message": policy}, "n_filters": preset["n_filters"], "epochs": preset["epochs"],
-        "backend": "ffn", "balance": "class_domain" if name == "pascal_heart" else None, "domain_column":
+        "backend": "ffn", "temporal_features": 5000,
+        "balance": "class_domain" if name == "pascal_heart" else None, "domain_column":
         "dataset" if name == "pascal_heart" else None, "minirocket_kernels": 10000, "random_state": 0,
         "versions": cmp.versions(), "macc_positive_class": classes[1] if len(classes) == 2 else None,
         "notes": [f"all {len(complete)} planned rows have all {folds} folds, merged from {1 + len(also)} runs on the "
@@ -261,7 +264,10 @@ def render(name, out, fmt="md", log=None, also=()):
         f"Length policy: {s['length_policy']['message']}.",
         f"Front-ends: {s['n_filters']} filters; learned and end-to-end rows: {s['epochs']} epoch(s), back-end "
         f"{s['backend']}" + (f", {s['balance']}-balanced batches (domain column `{s['domain_column']}`)" if s["balance"] else "")
-        + f"; MiniRocket {s['minirocket_kernels']} kernels; random_state {s['random_state']}.",
+        + f"; MiniRocket {s['minirocket_kernels']} kernels"
+        + (f"; temporal rows: frames -> MiniRocketHead ({84 * (s['temporal_features'] // 84)} features) -> ridge"
+           if any(e["kind"] == "temporal" for e in res["summary"]) else "")
+        + f"; random_state {s['random_state']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in s["versions"].items()) + ".",
         f"Command: `{bench['command']}`",
     ]
@@ -305,9 +311,45 @@ def rst_table(summary, two):
     return "\n".join(lines)
 
 
+def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
+    """One reStructuredText list-table of every row of ``out``'s finished sets, a column group per set:
+    mean ± std UA (MAcc for two classes, which then equals UA), fit seconds, ΔUA to that set's best
+    baseline; the best row of each set in bold."""
+    done = [n for n in sets if os.path.exists(os.path.join(out, n, "results.json"))]
+    summaries = {}
+    for name in done:
+        with open(os.path.join(out, name, "results.json")) as f:
+            summaries[name] = {(e["model"], e["kind"]): e for e in json.load(f)["summary"]}
+    order = []
+    for name in done:
+        order += [k for k in summaries[name] if k not in order]
+    header = ["model", "kind"]
+    for name in done:
+        header += [f"{name} {'MAcc' if summaries[name] and next(iter(summaries[name].values()))['macc'] is not None else 'UA'}",
+                   "fit (s)", "ΔUA"]
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    body = []
+    for key in order:
+        cells = list(key)
+        for name in done:
+            e = summaries[name].get(key)
+            if e is None:
+                cells += ["", "", ""]
+                continue
+            score, std = (e["macc"], e["macc_std"]) if e["macc"] is not None else (e["ua"], e["ua_std"])
+            bold = "**" if e["best"] else ""
+            cells += [f"{bold}{score:.3f} ± {std:.3f}{bold}", f"{e['fit_seconds']:.1f}",
+                      "n/a" if e["delta_ua"] is None else f"{e['delta_ua']:+.3f}"]
+        body.append(cells)
+    for cells in [header, *body]:
+        for j, c in enumerate(cells):
+            lines.append((("   * - " if j == 0 else "     - ") + c).rstrip())
+    return "\n".join(lines)
+
+
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--set", required=True, choices=sorted(PRESETS), action="append", dest="sets")
+    p.add_argument("--set", choices=sorted(PRESETS), action="append", dest="sets")
     p.add_argument("--data-root", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data"))
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--per-cell", type=int)
@@ -325,11 +367,18 @@ def parse(argv=None):
     p.add_argument("--also", action="append", default=[],
                    help="with --render-only: another --out folder whose run of the same set adds rows")
     p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")
-    return p.parse_args(argv)
+    p.add_argument("--across", action="store_true",
+                   help="print one reStructuredText table of every finished set under --out (a column group per set)")
+    args = p.parse_args(argv)
+    if not args.sets and not args.across:
+        p.error("give --set NAME (one or more) or --across")
+    return args
 
 
 if __name__ == "__main__":
     args = parse()
     args.data_root = os.path.abspath(args.data_root)
-    for name in args.sets:
+    if args.across:
+        print(across_sets(args.out))
+    for name in args.sets or []:
         print(render(name, args.out, "rst" if args.rst else "md", args.log, args.also)) if args.render_only else run(name, args)

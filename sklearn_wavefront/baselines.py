@@ -9,6 +9,11 @@
   ``StandardScaler`` -> ``RidgeClassifierCV`` (the ridge penalty is chosen by leave-one-out on the
   training data only). aeon is an optional extra (``pip install sklearn-wavefront[baselines]``);
   it is imported when the classifier is fitted, so this module imports without it.
+
+:class:`SoftmaxRidgeClassifierCV` is scikit-learn's ``RidgeClassifierCV`` with a ``predict_proba``
+(the soft-max of its decision values), so that a ridge head can decide per recording in a
+:class:`~sklearn_wavefront.segmenting.SegmentedClassifier`; the temporal rows of ``wavefront compare``
+end with it.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["MFCCStatistics", "MiniRocketClassifier", "aeon_version", "delta", "make_mfcc_logreg"]
+__all__ = ["MFCCStatistics", "MiniRocketClassifier", "SoftmaxRidgeClassifierCV", "aeon_version", "delta",
+           "make_mfcc_logreg"]
 
 
 def aeon_version():
@@ -258,9 +265,53 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Soft-max (sigmoid for two classes) of the decision values; see the class docstring."""
-        d = self.decision_function(X)
-        if d.ndim == 1:
-            p1 = 1.0 / (1.0 + np.exp(-d))
-            return np.column_stack([1.0 - p1, p1])
-        e = np.exp(d - d.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return _softmax_of_decision(self.decision_function(X))
+
+
+def _softmax_of_decision(d):
+    """Soft-max of ridge decision values ``(n, n_classes)``; for two classes (``d`` 1-D, the
+    positive class's score) the sigmoid, as two columns."""
+    d = np.asarray(d, dtype=np.float64)
+    if d.ndim == 1:
+        p1 = 1.0 / (1.0 + np.exp(-d))
+        return np.column_stack([1.0 - p1, p1])
+    e = np.exp(d - d.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
+    """``RidgeClassifierCV`` with ``predict_proba``: the soft-max of its decision values.
+
+    Everything else, ``predict`` included, is scikit-learn's
+    :class:`~sklearn.linear_model.RidgeClassifierCV` (same parameters; the penalty is chosen among
+    ``alphas`` by efficient leave-one-out on the training data). ``predict_proba`` is the soft-max of
+    :meth:`decision_function` (a sigmoid for two classes): a ranking score that sums to one and
+    whose argmax is ``predict``, not a calibrated probability. It lets
+    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pool segments per recording
+    (``aggregate="mean_proba"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.baselines import SoftmaxRidgeClassifierCV
+    >>> X = np.array([[0.0], [0.1], [0.9], [1.0], [2.0], [2.1]])
+    >>> clf = SoftmaxRidgeClassifierCV(alphas=[0.1, 1.0]).fit(X, [0, 0, 1, 1, 2, 2])
+    >>> proba = clf.predict_proba(X)
+    >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+    ((6, 3), True)
+    >>> bool((clf.classes_[proba.argmax(axis=1)] == clf.predict(X)).all())
+    True
+    """
+
+    def predict_proba(self, X):
+        """Soft-max (sigmoid for two classes) of :meth:`decision_function`, one column per class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return _softmax_of_decision(self.decision_function(X))

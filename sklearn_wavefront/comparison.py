@@ -9,10 +9,15 @@ Every *row* of the comparison is a (model, kind) pair, cross-validated on one li
   ``"fixed"`` (the front-end transformer with its initial filters -> ``StandardScaler`` ->
   ``LogisticRegression``), ``"learned"`` (the same pipeline, the transformer fitted with
   ``fit(X, y)`` and ``max_epochs > 0``, only for front-ends with learnable filters) and
-  ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`).
+  ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`);
+  ``"temporal"``: the front-end with its initial filters and ``output="frames"`` ->
+  :class:`~sklearn_wavefront.temporal.MiniRocketHead` (``Settings.temporal_features`` features,
+  ``random_state``) -> :class:`~sklearn.linear_model.RidgeClassifierCV` with
+  :data:`TEMPORAL_ALPHAS` (MiniRocket over the frames: the time structure that the mean/std
+  statistics of ``"fixed"`` pool away).
 
-Nothing is tuned on test folds: the linear heads use fixed settings, MiniRocket's ridge penalty is
-chosen by leave-one-out inside the training fold.
+Nothing is tuned on test folds: the linear heads use fixed settings, the ridge penalties (MiniRocket,
+temporal rows) are chosen by leave-one-out inside the training fold.
 
 **Length policy** (:func:`apply_length_policy`). Recordings are never cut silently: with a
 forced ``duration`` every recording is cropped or zero-padded to it; otherwise all are zero-padded
@@ -36,6 +41,7 @@ __all__ = [
     "BASELINES",
     "FRONTENDS",
     "KINDS",
+    "TEMPORAL_ALPHAS",
     "LengthPolicy",
     "apply_length_policy",
     "make_estimator",
@@ -49,7 +55,11 @@ __all__ = [
 BASELINES = ("dummy", "mfcc+logreg", "minirocket")
 FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
 LEARNABLE = ("comb", "iconnet", "sinc", "gammatone")
-KINDS = ("baseline", "fixed", "learned", "end-to-end")
+KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end")
+#: the kinds of a front-end's rows, in table order
+FRONTEND_KINDS = KINDS[1:]
+#: ridge penalties tried (leave-one-out on the training fold) by the temporal rows, as by MiniRocket's
+TEMPORAL_ALPHAS = np.logspace(-3, 3, 10)
 
 
 # ------------------------------------------------------------------------------------------- rows
@@ -77,7 +87,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
         Whether aeon imports (otherwise ``minirocket`` is left out with a note).
     extra_rows : str or None
         Comma-separated ``model:kind`` pairs run besides the ``models`` x ``kinds`` rows (e.g.
-        ``"comb:learned,mel:end-to-end"``), to add a few costly rows without all of their kind.
+        ``"comb:learned,mel:temporal,mel:end-to-end"``), to add a few rows without all of their kind.
 
     Returns
     -------
@@ -106,7 +116,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
         ):
             raise ValueError(
                 f"--rows {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
-                f"and fixed, learned (comb, iconnet, sinc, gammatone) or end-to-end"
+                f"and fixed, temporal, learned (comb, iconnet, sinc, gammatone) or end-to-end"
             )
         wanted.add((m, k))
     rows, notes = [], []
@@ -120,7 +130,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
                 continue
             rows.append((m, "baseline"))
     for m in FRONTENDS:
-        for k in ("fixed", "learned", "end-to-end"):
+        for k in FRONTEND_KINDS:
             if k == "learned" and m not in LEARNABLE:
                 continue
             if (m, k) in wanted or (m in model_list and k in kind_list):
@@ -264,6 +274,7 @@ class Settings:
     random_state: int = 0
     balance: str | None = None
     minirocket_kernels: int = 10000
+    temporal_features: int = 5000
     segment_seconds: float | None = None
 
 
@@ -295,6 +306,11 @@ _FRONTEND_CLASSES = {
 }
 
 
+def frame_channels(model, n_filters):
+    """Channels of front-end ``model``'s frames with ``n_filters`` filters (``mfcc``: its coefficients)."""
+    return frontend_kwargs(model, 8000, n_filters).get("n_mfcc", n_filters)
+
+
 def make_estimator(model, kind, settings, callbacks=None):
     """The estimator of one row, wrapped in a ``SegmentedClassifier`` when the policy segments.
 
@@ -304,6 +320,9 @@ def make_estimator(model, kind, settings, callbacks=None):
     >>> est = make_estimator("comb", "fixed", Settings(sample_rate=8000))
     >>> [name for name, _ in est.steps]
     ['combfrontend', 'standardscaler', 'logisticregression']
+    >>> est = make_estimator("mel", "temporal", Settings(sample_rate=8000))
+    >>> [name for name, _ in est.steps], est["head"].n_features, est["frontend"].output
+    (['frontend', 'head', 'ridge'], 5000, 'frames')
     """
     s = settings
     if kind == "baseline":
@@ -335,6 +354,21 @@ def make_estimator(model, kind, settings, callbacks=None):
                 raise ValueError(f"the {model} front-end has no learnable filters (no 'learned' row)")
             kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state)
         est = make_pipeline(cls(**kw), StandardScaler(), LogisticRegression(max_iter=2000))
+    elif kind == "temporal":
+        from sklearn.pipeline import Pipeline
+
+        from . import frontends
+        from .baselines import SoftmaxRidgeClassifierCV
+        from .temporal import MiniRocketHead
+
+        if model not in FRONTENDS:
+            raise ValueError(f"unknown front-end {model!r} for a temporal row; choose from {FRONTENDS}")
+        cls = getattr(frontends, _FRONTEND_CLASSES[model])
+        front = cls(sample_rate=s.sample_rate, n_filters=s.n_filters, output="frames",
+                    **frontend_kwargs(model, s.sample_rate, s.n_filters))
+        head = MiniRocketHead(n_features=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
+                              device=s.device, random_state=s.random_state)
+        est = Pipeline([("frontend", front), ("head", head), ("ridge", SoftmaxRidgeClassifierCV(alphas=TEMPORAL_ALPHAS))])
     elif kind == "end-to-end":
         from .classifiers import WaveformClassifier
 

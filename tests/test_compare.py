@@ -50,21 +50,22 @@ def test_table_and_results_schema(tmp_path, capsys):
     header, rows = _table(out)
     assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "best"]
     assert [(r[0], r[1]) for r in rows] == [
-        ("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("mel", "fixed"), ("mel", "end-to-end")
+        ("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("mel", "fixed"), ("mel", "temporal"), ("mel", "end-to-end")
     ]
     assert sum(r[-1] == "*" for r in rows) == 1
     assert "ΔUA: mean UA minus that of the best baseline" in out
+    assert "temporal rows: fixed filters' frames -> MiniRocketHead (4956 features) -> ridge" in out
     # progress: one line per (row, fold) with an ETA, on stderr
     progress = [line for line in err.splitlines() if line.startswith("[")]
-    assert len(progress) == 8 and all("ETA" in line for line in progress)
-    assert progress[-1].startswith("[8/8] mel")
+    assert len(progress) == 10 and all("ETA" in line for line in progress)
+    assert progress[-1].startswith("[10/10] mel")
 
     res = _json(tmp_path)
     assert set(res) == {"settings", "rows", "summary", "confusion_matrices", "folds"}
-    assert len(res["rows"]) == 8
+    assert len(res["rows"]) == 10
     for r in res["rows"]:
         assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds"}
-        assert r["kind"] in ("baseline", "fixed", "learned", "end-to-end")
+        assert r["kind"] in ("baseline", "fixed", "temporal", "learned", "end-to-end")
         assert isinstance(r["fold"], int) and 0 <= r["ua"] <= 1 and 0 <= r["uf1"] <= 1
         assert r["macc"] is not None and r["fit_seconds"] >= 0
     s = res["settings"]
@@ -72,10 +73,11 @@ def test_table_and_results_schema(tmp_path, capsys):
         assert key in s
     assert set(s["versions"]) >= {"sklearn_wavefront", "torch", "scikit-learn", "aeon"}
     assert s["folds"] == 2 and s["sample_rate"] == 4000 and s["random_state"] == 0
+    assert s["temporal_features"] == 5000 and s["kinds"] == ["baseline", "fixed", "temporal", "end-to-end"]
     assert "--models dummy,mfcc+logreg,mel --kinds all" in s["command"]
     assert s["length_policy"]["mode"] == "equal"
     # confusion matrices summed over folds: every recording counted once per row
-    assert len(res["confusion_matrices"]) == 4
+    assert len(res["confusion_matrices"]) == 5
     for cm in res["confusion_matrices"]:
         assert np.asarray(cm["matrix"]).sum() == 16 and len(cm["labels"]) == 2
 
@@ -119,20 +121,155 @@ def test_mfcc_logreg_rows_match_scikit_learn_on_the_same_folds(tmp_path, capsys)
 def test_plan_rows_with_extra_rows():
     rows, _ = cmp.plan_rows("dummy,mel", "baseline,fixed", extra_rows="comb:learned, mel:end-to-end")
     assert rows == [("dummy", "baseline"), ("comb", "learned"), ("mel", "fixed"), ("mel", "end-to-end")]
-    for bad in ("mel:learned", "dummy:fixed", "comb:baseline", "comb", "wavelet:fixed"):
+    for bad in ("mel:learned", "dummy:fixed", "comb:baseline", "comb", "wavelet:fixed", "dummy:temporal",
+                "mel:temporel"):
         with pytest.raises(ValueError, match="--rows"):
             cmp.plan_rows("dummy", "baseline", extra_rows=bad)
+
+
+# -------------------------------------------------------------------------------------- temporal rows
+def test_temporal_rows_are_planned_for_every_front_end():
+    rows, _ = cmp.plan_rows("dummy,mel,comb", "baseline,fixed,temporal")
+    assert rows == [("dummy", "baseline"), ("comb", "fixed"), ("comb", "temporal"), ("mel", "fixed"),
+                    ("mel", "temporal")]
+    rows, _ = cmp.plan_rows("all", "temporal")
+    assert rows == [(m, "temporal") for m in cmp.FRONTENDS]
+    rows, _ = cmp.plan_rows("dummy", "baseline", extra_rows="gammatone:temporal,mel:temporal")
+    assert rows == [("dummy", "baseline"), ("gammatone", "temporal"), ("mel", "temporal")]
+    with pytest.raises(ValueError, match="'temporel'.*--kinds"):
+        cmp.plan_rows("mel", "temporel")
+    with pytest.raises(ValueError, match="unknown kind 'tempo'"):
+        cmp.make_estimator("mel", "tempo", cmp.Settings(sample_rate=4000))
+
+
+def _tiny_tones():
+    from sklearn_wavefront.datasets import make_harmonic_tones
+
+    bunch = make_harmonic_tones(n_samples=16, n_classes=2, sample_rate=4000, duration=0.25, noise=1.0,
+                                n_domains=2, random_state=0)
+    return np.asarray(bunch.data, dtype=np.float32), np.asarray(bunch.target)
+
+
+def test_temporal_row_is_the_pipeline_built_by_hand(tmp_path, capsys):
+    """The CLI's temporal row = MelFrontend(frames) -> MiniRocketHead -> RidgeClassifierCV written out
+    here with explicit settings (4000 Hz: 128-point FFT, 40-sample hop), on the folds of the JSON."""
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_wavefront import MelFrontend, MiniRocketHead
+
+    code, out, err = _run(capsys, "compare", "--models", "mel", "--kinds", "temporal", "--temporal-features", "840",
+                          *TINY, "--quiet", "--output-dir", str(tmp_path))
+    assert code == 0, err
+    assert [(r[0], r[1]) for r in _table(out)[1]] == [("mel", "temporal")]
+    res = _json(tmp_path)
+    assert res["settings"]["temporal_features"] == 840
+    X, y = _tiny_tones()
+    settings = cmp.Settings(sample_rate=4000, n_filters=4, temporal_features=840, device="cpu", random_state=0)
+    total = np.zeros((2, 2), dtype=int)
+    for fold in res["folds"]:
+        test = np.array(fold["test"])
+        train = np.setdiff1d(np.arange(len(y)), test)
+        by_hand = make_pipeline(
+            MelFrontend(sample_rate=4000, n_filters=4, n_fft=128, hop_length=40, output="frames"),
+            MiniRocketHead(n_features=840, n_channels=4, random_state=0),
+            RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
+        ).fit(X[train], y[train])
+        pred = by_hand.predict(X[test])
+        row_est = cmp.make_estimator("mel", "temporal", settings).fit(X[train], y[train])
+        np.testing.assert_array_equal(row_est.predict(X[test]), pred)
+        np.testing.assert_allclose(row_est.decision_function(X[test]), by_hand.decision_function(X[test]),
+                                   rtol=1e-6, atol=1e-6)
+        row = next(r for r in res["rows"] if r["fold"] == fold["fold"])
+        assert row["ua"] == pytest.approx(balanced_accuracy_score(y[test], pred))
+        total += confusion_matrix(y[test], pred, labels=np.unique(y))
+    assert res["confusion_matrices"][0]["matrix"] == total.tolist()
+
+
+def test_temporal_rows_are_deterministic_with_random_state():
+    X, y = _tiny_tones()
+    for model in ("gammatone", "mfcc"):
+        def fit(seed):
+            s = cmp.Settings(sample_rate=4000, n_filters=4, temporal_features=168, device="cpu", random_state=seed)
+            return cmp.make_estimator(model, "temporal", s).fit(X[:12], y[:12])
+
+        a, b, c = fit(3), fit(3), fit(4)
+        np.testing.assert_array_equal(a.decision_function(X[12:]), b.decision_function(X[12:]))
+        np.testing.assert_array_equal(a["head"].channel_masks_, b["head"].channel_masks_)
+        # the head's random draws follow the seed
+        assert a["head"].random_state == 3 and c["head"].random_state == 4
+        assert not np.array_equal(a["head"].bias_examples_, c["head"].bias_examples_)
+        # frames of every channel reach the head: mfcc has min(13, n_filters) coefficients
+        assert a["head"].n_channels_ == 4 and a["head"].n_frames_ == a["frontend"].n_frames_
+
+
+def test_temporal_rows_take_recordings_of_unequal_length(tmp_path, capsys):
+    """Padded or segmented by the length policy, the frames that reach the head have one length."""
+    from sklearn_wavefront.segmenting import SegmentedClassifier
+
+    for lengths, cap, mode in (([1000, 1200, 1600, 2000] * 3, "10", "pad"), ([1000, 1200, 3000, 4400] * 3, "0.5", "segment")):
+        (tmp_path / mode).mkdir()
+        root, _ = _folder(tmp_path / mode, lengths)
+        out_dir = tmp_path / mode / "out"
+        code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "dummy,mel", "--kinds",
+                              "baseline,temporal", "--temporal-features", "168", "--max-duration", cap, *FAST,
+                              "--output-dir", str(out_dir), "--quiet")
+        assert code == 0, err
+        res = _json(out_dir)
+        assert res["settings"]["length_policy"]["mode"] == mode
+        assert [(e["model"], e["kind"]) for e in res["summary"]] == [("dummy", "baseline"), ("mel", "temporal")]
+        assert all(np.asarray(cm["matrix"]).sum() == 12 for cm in res["confusion_matrices"])  # per recording
+    # the segmented row: every 0.5 s segment gives 1 + 2000 // 40 frames
+    recs = [np.random.default_rng(i).normal(size=n).astype(np.float32) for i, n in enumerate([1000, 3000, 4400, 1200])]
+    X, policy = cmp.apply_length_policy(recs, 4000, max_duration=0.5)
+    s = cmp.Settings(sample_rate=4000, n_filters=4, temporal_features=168, device="cpu",
+                     segment_seconds=policy.segment_seconds)
+    est = cmp.make_estimator("mel", "temporal", s)
+    assert isinstance(est, SegmentedClassifier)
+    est.fit(X, np.array([0, 1, 0, 1]))
+    inner = est.estimator_
+    assert inner["frontend"].n_frames_ == inner["head"].n_frames_ == 1 + 2000 // 40
+    proba = est.predict_proba(X)
+    assert proba.shape == (4, 2) and np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_softmax_ridge_classifier_is_ridge_with_probabilities():
+    from sklearn.linear_model import RidgeClassifierCV
+
+    from sklearn_wavefront.baselines import SoftmaxRidgeClassifierCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5))
+    for n_classes in (2, 3):
+        y = np.resize(["a", "b", "c"][:n_classes], 30)
+        X_shift = X + (np.searchsorted(["a", "b", "c"], y)[:, None] * 0.8)
+        ours = SoftmaxRidgeClassifierCV(alphas=[0.1, 1.0, 10.0]).fit(X_shift, y)
+        ref = RidgeClassifierCV(alphas=[0.1, 1.0, 10.0]).fit(X_shift, y)
+        np.testing.assert_array_equal(ours.predict(X_shift), ref.predict(X_shift))
+        d = ref.decision_function(X_shift)
+        proba = ours.predict_proba(X_shift)
+        if n_classes == 2:  # the positive class's score through a sigmoid
+            np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-d)))
+        else:
+            np.testing.assert_allclose(proba, np.exp(d) / np.exp(d).sum(axis=1, keepdims=True))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        assert proba.shape == (30, n_classes) and (ours.classes_[proba.argmax(axis=1)] == ours.predict(X_shift)).all()
 
 
 def test_default_rows_leave_end_to_end_out():
     from sklearn_wavefront.cli import build_parser
 
     args = build_parser().parse_args(["compare"])
-    rows, _ = cmp.plan_rows(args.models, args.kinds)
+    rows, _ = cmp.plan_rows(args.models, args.kinds, extra_rows=args.rows)
     kinds = {k for _, k in rows}
-    assert kinds == {"baseline", "fixed", "learned"}
+    assert kinds == {"baseline", "fixed", "temporal", "learned"}
     assert [m for m, k in rows if k == "baseline"] == ["dummy", "mfcc+logreg", "minirocket"]
     assert {m for m, k in rows if k == "fixed"} == set(cmp.FRONTENDS)
+    # the temporal recipe is a default row of every front-end, right after its fixed row
+    assert {m for m, k in rows if k == "temporal"} == set(cmp.FRONTENDS)
+    assert rows[rows.index(("mel", "fixed")) + 1] == ("mel", "temporal")
+    assert args.temporal_features == 5000
 
 
 def test_learned_rows_and_kinds_subset(tmp_path, capsys):
@@ -337,6 +474,9 @@ def test_domains_and_double_balanced_end_to_end(tmp_path, capsys):
         (["--n-jobs", "two"], "--n-jobs"),
         (["--no-such-option"], "--no-such-option"),
         (["--rows", "mel:learned"], "--rows"),
+        (["--kinds", "fixed,temporel"], "'temporel'"),
+        (["--rows", "dummy:temporal"], "--rows"),
+        (["--temporal-features", "83"], "--temporal-features"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(tmp_path, capsys, argv, named):

@@ -1,0 +1,93 @@
+"""Learned filters through the temporal head, on the folds of a finished ``real_data.py`` run.
+
+    python benchmarks/learned_temporal.py --run benchmarks/results/temporal_large/pascal_heart \
+        --data-root ../shared/data/pascal_heart --models gammatone,iconnet --epochs 10
+
+Question (issue 10): the ``temporal`` rows of ``wavefront compare`` use a front-end's *fixed* filters.
+Do filters learned by the front-end's own supervised ``fit(X, y)`` (a linear soft-max head on per-filter
+mean and std, ``max_epochs`` epochs) do better through the same temporal head? Every pipeline is the
+compare's own temporal row (:func:`sklearn_wavefront.comparison.make_estimator`, with its length policy:
+the same segments, per-recording decisions) on the run's recordings (its ``labels.csv``) and folds (the
+test indices in its ``results.json``); the learned variant only sets the front-end's ``max_epochs``,
+``batch_size`` and ``random_state``. The fixed row is recomputed and must equal the run's own ``temporal``
+row (printed side by side: a check that the folds and data are the same).
+
+Prints a markdown table: UA (MAcc for two classes) mean ± std over folds, per-fold scores, seconds per
+fold. Nothing is tuned: ``--epochs`` is chosen before looking at any test fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from sklearn_wavefront import comparison as cmp  # noqa: E402
+from sklearn_wavefront.datasets import load_audio_folder  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--run", required=True, help="a real_data.py output folder (results.json, labels.csv)")
+    p.add_argument("--data-root", required=True, help="the set's folder (audio paths in labels.csv are absolute)")
+    p.add_argument("--models", default="gammatone,iconnet")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=32)
+    args = p.parse_args(argv)
+    with open(os.path.join(args.run, "results.json")) as f:
+        res = json.load(f)
+    s = res["settings"]
+    sr = int(s["sample_rate"])
+    bunch = load_audio_folder(args.data_root, labels=os.path.abspath(os.path.join(args.run, "labels.csv")),
+                              sample_rate=sr, duration=None)
+    y = np.asarray(bunch.target)
+    lp = s["length_policy"]
+    X, policy = cmp.apply_length_policy(list(bunch.data), sr, max_duration=lp["cap_seconds"])
+    assert policy.mode == lp["mode"] and policy.n_segments == lp["n_segments"], (policy, lp)
+    settings = cmp.Settings(sample_rate=sr, n_filters=s["n_filters"], random_state=s["random_state"], device="cpu",
+                            temporal_features=s.get("temporal_features", 5000),
+                            segment_seconds=policy.segment_seconds if policy.mode == "segment" else None)
+    classes = np.unique(y)
+    key = "macc" if len(classes) == 2 else "ua"
+    n = len(y)
+    splits = [(np.setdiff1d(np.arange(n), fold["test"]), np.asarray(fold["test"])) for fold in res["folds"]]
+    print(f"# {args.run}: {n} recordings, {len(splits)} folds, {policy.mode}; {args.epochs} epochs", file=sys.stderr)
+    lines = []
+    for model in args.models.split(","):
+        own = [r[key] for r in res["rows"] if r["model"] == model and r["kind"] == "temporal"]
+        for label, epochs in (("fixed", 0), (f"learned ({args.epochs} ep, stats head)", args.epochs)):
+            scores, seconds = [], []
+            for train, test in splits:
+                est = cmp.make_estimator(model, "temporal", settings)
+                if epochs:
+                    prefix = "estimator__" if settings.segment_seconds is not None else ""
+                    est.set_params(**{f"{prefix}frontend__max_epochs": epochs,
+                                      f"{prefix}frontend__batch_size": args.batch_size,
+                                      f"{prefix}frontend__random_state": settings.random_state})
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    est.fit(X[train], y[train])
+                    pred = est.predict(X[test])
+                seconds.append(time.perf_counter() - t0)
+                scores.append(cmp._scores(y[test], pred, classes)["MAcc" if key == "macc" else "UA"])
+                print(f"  {model} {label} fold {len(scores)}: {scores[-1]:.3f} ({seconds[-1]:.1f} s)", file=sys.stderr,
+                      flush=True)
+            ref = f" (run's own: {np.mean(own):.3f})" if epochs == 0 and own else ""
+            lines.append(f"| {model} {label} -> head | {np.mean(scores):.3f} ± {np.std(scores):.3f}{ref} | "
+                         f"{' / '.join(f'{v:.3f}' for v in scores)} | {np.mean(seconds):.1f} |")
+            print(lines[-1], flush=True)
+    print(f"\n| pipeline | {key.upper()} | per fold | s / fold |\n|---|---|---|---|")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
