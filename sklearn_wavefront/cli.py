@@ -461,13 +461,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _version_line():
-    from importlib.metadata import PackageNotFoundError, version
+    from . import __version__
 
-    try:
-        pkg = version("sklearn-wavefront")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from . import __version__ as pkg
-    return f"wavefront (sklearn-wavefront) {pkg}"
+    return f"wavefront (sklearn-wavefront) {__version__}"
 
 
 def build_parser() -> argparse.ArgumentParser:

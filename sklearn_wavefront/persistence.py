@@ -31,8 +31,12 @@ def package_versions() -> dict:
     """Versions of the packages a saved model depends on (``None`` for one that is not installed)."""
     from importlib import metadata
 
-    versions = {"python": platform.python_version()}
-    for dist in ("sklearn-wavefront", "torch", "scikit-learn", "skorch", "numpy", "scipy", "joblib"):
+    from . import __version__
+
+    # this package's own version from the package itself: also known when it runs from a source tree
+    # (on sys.path, not installed), where the distribution metadata is missing
+    versions = {"python": platform.python_version(), "sklearn-wavefront": __version__}
+    for dist in ("torch", "scikit-learn", "skorch", "numpy", "scipy", "joblib"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
