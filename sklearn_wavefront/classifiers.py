@@ -763,7 +763,9 @@ _CLF_PARAMS_DOC = """
     gradient_clip : float or None, default=1.0
         Maximum gradient L2 norm (``None``: no clipping).
     random_state : int, RandomState instance or None, default=None
-        Seeds torch at ``initialize()`` (weights, shuffling, dropout) and the inner split.
+        Seeds torch at ``initialize()`` (weights, shuffling, dropout) and the inner split. The same
+        seed gives the same model bit for bit on the CPU; on CUDA only to float rounding (the
+        Triton comb backward adds parameter gradients with atomics, in no fixed order).
     device : str, default="auto"
         ``"auto"``: CUDA when available, else CPU.
     verbose : int, default=0

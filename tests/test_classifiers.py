@@ -124,7 +124,10 @@ def test_probabilities_labels_pickle_and_determinism(make):
     assert set(a.predict(X)) <= {"high", "low"}
     np.testing.assert_array_equal(a.predict(X), a.classes_[proba.argmax(1)])
     b = make(random_state=0).fit(X, y)
-    np.testing.assert_array_equal(b.predict_proba(X), proba)
+    if next(a.module_.parameters()).device.type == "cpu":
+        np.testing.assert_array_equal(b.predict_proba(X), proba)
+    else:  # CUDA: the Triton comb backward sums parameter gradients with float atomics, in no fixed order
+        np.testing.assert_allclose(b.predict_proba(X), proba, rtol=1e-5, atol=1e-6)  # (seen: 3e-8 apart)
     c = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(c.predict_proba(X), proba)
     assert c.get_params()["device"] == "auto"
