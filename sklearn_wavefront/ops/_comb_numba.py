@@ -21,6 +21,70 @@ import numba
 import numpy as np
 
 
+_TILE = 2048  # output samples filtered at a time: the tile of y stays in the L1/L2 cache across the echoes
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_row(xb, shifts, c0, c1, y):
+    """``y = xb + sum_t c0[t] xb[. - s_t] + c1[t] xb[. - s_t - 1]`` (zero before the start), tile by tile.
+
+    Within a tile, the echoes are added in the order of the torch path; the loops are written over
+    slices, which LLVM vectorises (offset indexing of ``y`` and ``xb`` in one loop stays scalar: 4x
+    slower here). Tiles: 25 % faster than whole-row passes on 2 s at 16 kHz.
+    """
+    n = xb.shape[0]
+    y[:] = xb
+    for lo in range(0, n, _TILE):
+        hi = min(lo + _TILE, n)
+        for t in range(shifts.shape[0]):
+            s = shifts[t]
+            start = max(lo, s)
+            if start < hi:
+                a0 = c0[t]
+                ys = y[start:hi]
+                xs = xb[start - s : hi - s]
+                for j in range(hi - start):
+                    ys[j] += a0 * xs[j]
+            start = max(lo, s + 1)
+            if start < hi:
+                a1 = c1[t]
+                ys = y[start:hi]
+                xs = xb[start - s - 1 : hi - s - 1]
+                for j in range(hi - start):
+                    ys[j] += a1 * xs[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _max_abs_frames(y, window, stride, pad, z, argmax):
+    """``z[p] = max |y|`` over frame ``p`` and ``argmax[p]`` its index, with ``max_pool1d``'s rules:
+    the first of equal maxima; a NaN wins, and the last NaN of the frame is the one returned.
+
+    A branch-free max reduction first (vectorised: 4.5x faster than tracking the index on the way),
+    then a short scan for the index.
+    """
+    n = y.shape[0]
+    for p in range(z.shape[0]):
+        lo = max(p * stride - pad, 0)
+        hi = min(p * stride - pad + window, n)
+        best = abs(y[lo])
+        has_nan = best != best
+        for i in range(lo + 1, hi):
+            v = abs(y[i])
+            best = v if v > best else best
+            has_nan |= v != v
+        if has_nan:
+            where = hi - 1
+            while y[where] == y[where]:
+                where -= 1
+            best = abs(y[where])
+        else:
+            where = lo
+            while abs(y[where]) != best:
+                where += 1
+        z[p] = best
+        argmax[p] = where
+
+
 @numba.njit(cache=True, nogil=True)
 def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax):
     """``x`` (B, N); ``shifts`` (F, T) int64; ``c0``, ``c1`` (F, T) dtype of x.
@@ -30,38 +94,8 @@ def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax):
     (B, F, P) with the absolute index of that maximum (the first one on ties; a NaN wins, the last NaN).
     """
     n_b, n = x.shape
-    n_f, n_t = shifts.shape
-    n_p = z.shape[2]
     y = np.empty(n, dtype=x.dtype)
     for b in range(n_b):
-        xb = x[b]
-        for f in range(n_f):
-            y[:] = xb
-            for t in range(n_t):
-                s = shifts[f, t]
-                # written over slices: LLVM vectorises these (4x faster here than indexing y and xb
-                # with offsets in one loop, which it leaves scalar)
-                if s < n:
-                    a0 = c0[f, t]
-                    ys = y[s:]
-                    xs = xb[: n - s]
-                    for j in range(n - s):
-                        ys[j] += a0 * xs[j]
-                if s + 1 < n:
-                    a1 = c1[f, t]
-                    ys = y[s + 1 :]
-                    xs = xb[: n - s - 1]
-                    for j in range(n - s - 1):
-                        ys[j] += a1 * xs[j]
-            for p in range(n_p):
-                lo = max(p * stride - pad, 0)
-                hi = min(p * stride - pad + window, n)
-                best = -np.inf
-                where = lo
-                for i in range(lo, hi):
-                    v = abs(y[i])
-                    if v > best or v != v:  # as max_pool1d: the first maximum, the last NaN
-                        best = v
-                        where = i
-                z[b, f, p] = best
-                argmax[b, f, p] = where
+        for f in range(shifts.shape[0]):
+            _filter_row(x[b], shifts[f], c0[f], c1[f], y)
+            _max_abs_frames(y, window, stride, pad, z[b, f], argmax[b, f])
