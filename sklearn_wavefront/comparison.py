@@ -7,17 +7,19 @@ Every *row* of the comparison is a (model, kind) pair, cross-validated on one li
   ``minirocket`` (:class:`~sklearn_wavefront.baselines.MiniRocketClassifier`, needs aeon);
 * for every front-end (``comb``, ``iconnet``, ``sinc``, ``gammatone``, ``mel``, ``mfcc``):
   ``"fixed"`` (the front-end transformer with its initial filters -> ``StandardScaler`` ->
-  ``LogisticRegression``), ``"learned"`` (the same pipeline, the transformer fitted with
+  ``LogisticRegression``); ``"temporal"``: the front-end with its initial filters and
+  ``output="frames"`` -> :class:`~sklearn_wavefront.temporal.MiniRocketHead`
+  (``Settings.temporal_features`` features, ``random_state``) ->
+  :class:`~sklearn.linear_model.RidgeClassifierCV` with :data:`TEMPORAL_ALPHAS` on the unscaled
+  proportions (MiniRocket over the frames: the time structure that the mean/std statistics of
+  ``"fixed"`` pool away); ``"learned"`` (the fixed pipeline, the transformer fitted with
   ``fit(X, y)`` and ``max_epochs > 0``, only for front-ends with learnable filters) and
-  ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`);
-  ``"temporal"``: the front-end with its initial filters and ``output="frames"`` ->
-  :class:`~sklearn_wavefront.temporal.MiniRocketHead` (``Settings.temporal_features`` features,
-  ``random_state``) -> :class:`~sklearn.linear_model.RidgeClassifierCV` with
-  :data:`TEMPORAL_ALPHAS` (MiniRocket over the frames: the time structure that the mean/std
-  statistics of ``"fixed"`` pool away).
+  ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`).
 
 Nothing is tuned on test folds: the linear heads use fixed settings, the ridge penalties (MiniRocket,
-temporal rows) are chosen by leave-one-out inside the training fold.
+temporal rows) are chosen by leave-one-out inside the training fold. With segmented recordings that
+leave-one-out runs over segments, so a left-out segment's siblings stay in training and the choice
+leans to little regularisation (see the README's temporal rows).
 
 **Length policy** (:func:`apply_length_policy`). Recordings are never cut silently: with a
 forced ``duration`` every recording is cropped or zero-padded to it; otherwise all are zero-padded
