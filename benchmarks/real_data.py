@@ -336,6 +336,9 @@ def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
             if e is None:
                 cells += ["", "", ""]
                 continue
+            if e.get("n_diverged"):  # a row whose training diverged in some fold has no score
+                cells += [f"diverged ({e['n_diverged']}/{e['n_folds']} folds)", f"{e['fit_seconds']:.1f}", "n/a"]
+                continue
             score, std = (e["macc"], e["macc_std"]) if e["macc"] is not None else (e["ua"], e["ua_std"])
             bold = "**" if e["best"] else ""
             cells += [f"{bold}{score:.3f} ± {std:.3f}{bold}", f"{e['fit_seconds']:.1f}",

@@ -317,6 +317,15 @@ def _save_plots(name, clf, history, outdir, notes):
 
 
 # ---------------------------------------------------------------------------------------------- compare
+def _diverged_by_row(results):
+    """``{(model, kind): [diverged fold results]}`` in row order."""
+    out = {}
+    for r in results:
+        if r.get("diverged"):
+            out.setdefault((r["model"], r["kind"]), []).append(r)
+    return out
+
+
 def run_compare(args, out=None, err=None) -> int:
     """Run ``wavefront compare`` with parsed ``args``; the table goes to ``out``, progress to ``err``."""
     out = sys.stdout if out is None else out
@@ -380,7 +389,7 @@ def run_compare(args, out=None, err=None) -> int:
         # each finished (row, fold) at once, so an interrupted run keeps what it measured
 
         def save(r):
-            keys = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "confusion")
+            keys = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "confusion", "diverged")
             partial.write(json.dumps({k: r[k] for k in keys}) + "\n")
             partial.flush()
 
@@ -394,6 +403,11 @@ def run_compare(args, out=None, err=None) -> int:
                 f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
                 f"a class: its mean ± std is over the other {len(splits) - len(undefined)} of {len(splits)} folds"
             )
+    for (m, k), rs in _diverged_by_row(results).items():
+        notes.append(
+            f"{m} {k}: training diverged in {len(rs)} of {len(splits)} folds, so the row has no score "
+            f"(first: {_one_line(rs[0]['diverged'])}); try a smaller --lr"
+        )
     summary, best_baseline = cmp.summarize(results, rows, classes)
     matrices = cmp.confusion_matrices(results, rows, classes)
 

@@ -425,12 +425,23 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
     fit_params = {}
     if kind == "end-to-end" and domains is not None and settings.balance == "class_domain":
         fit_params["domains"] = domains[train]
+    from .exceptions import TrainingDivergedError
+
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est.fit(X[train], y[train], **fit_params)
-        fit_seconds = time.perf_counter() - t0
-        y_pred = est.predict(X[test])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X[train], y[train], **fit_params)
+            fit_seconds = time.perf_counter() - t0
+            y_pred = est.predict(X[test])
+    except TrainingDivergedError as exc:
+        # one diverged fold does not end the run: the row is reported as diverged, never scored
+        return {
+            "model": model, "kind": kind, "fold": int(fold), "ua": None, "uf1": None, "macc": None,
+            "fit_seconds": float(time.perf_counter() - t0),
+            "confusion": np.zeros((len(classes), len(classes)), dtype=int).tolist(),
+            "estimator": None, "history": None, "diverged": str(exc),
+        }
     s = _scores(y[test], y_pred, classes)
     return {
         "model": model,
@@ -443,6 +454,7 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         "confusion": confusion_matrix(y[test], y_pred, labels=classes).tolist(),
         "estimator": est if keep else None,
         "history": history,
+        "diverged": None,
     }
 
 
@@ -502,9 +514,10 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
         if progress is not None:
             elapsed = time.perf_counter() - t0
             eta = elapsed / i * (total - i)
+            score = "DIVERGED " if r["diverged"] else f"UA {r['ua']:.3f}"
             progress(
                 f"[{i:>{width}}/{total}] {r['model']:<11} {r['kind']:<10} fold {r['fold'] + 1}/{len(splits)}  "
-                f"UA {r['ua']:.3f}  fit {r['fit_seconds']:.1f} s  elapsed {_clock(elapsed)}  ETA {_clock(eta)}"
+                f"{score}  fit {r['fit_seconds']:.1f} s  elapsed {_clock(elapsed)}  ETA {_clock(eta)}"
             )
     return results
 
@@ -518,15 +531,21 @@ def summarize(results, rows, classes):
     summary : list of dict
         Per row: ``model``, ``kind``, ``ua``, ``ua_std``, ``uf1``, ``uf1_std``, ``macc``,
         ``macc_std`` (``None`` unless two classes), ``fit_seconds``, ``fit_seconds_std``,
-        ``n_folds``, ``delta_ua`` (mean UA minus the best baseline's; ``None`` without
-        baselines), ``best`` (True for the highest mean UA, the first one on a tie).
+        ``n_folds``, ``n_diverged`` (folds whose training diverged: the row's scores are then
+        ``None``, never a mean over the folds that happened to train), ``delta_ua`` (mean UA minus
+        the best baseline's; ``None`` without baselines or scores), ``best`` (True for the highest
+        mean UA, the first one on a tie).
     best_baseline : str or None
     """
     summary = []
     for m, k in rows:
         rs = [r for r in results if r["model"] == m and r["kind"] == k]
-        entry = {"model": m, "kind": k, "n_folds": len(rs)}
-        for key in ("ua", "uf1", "macc", "fit_seconds"):
+        n_diverged = sum(1 for r in rs if r.get("diverged"))
+        entry = {"model": m, "kind": k, "n_folds": len(rs), "n_diverged": n_diverged}
+        if n_diverged:
+            for key in ("ua", "uf1", "macc"):
+                entry[key] = entry[key + "_std"] = None
+        for key in ("ua", "uf1", "macc", "fit_seconds") if not n_diverged else ("fit_seconds",):
             vals = np.array([np.nan if r[key] is None else r[key] for r in rs], dtype=float)
             vals = vals[~np.isnan(vals)]
             if key == "macc" and len(classes) != 2:
@@ -536,13 +555,14 @@ def summarize(results, rows, classes):
             else:
                 entry[key], entry[key + "_std"] = float(vals.mean()), float(vals.std())
         summary.append(entry)
-    baselines = [e for e in summary if e["kind"] == "baseline"]
+    scored = [e for e in summary if e["ua"] is not None]
+    baselines = [e for e in scored if e["kind"] == "baseline"]
     best_baseline = max(baselines, key=lambda e: e["ua"]) if baselines else None
-    best_ua = max(e["ua"] for e in summary)
+    best_ua = max((e["ua"] for e in scored), default=None)
     marked = False
     for e in summary:
-        e["delta_ua"] = None if best_baseline is None else e["ua"] - best_baseline["ua"]
-        e["best"] = (not marked) and e["ua"] == best_ua
+        e["delta_ua"] = None if best_baseline is None or e["ua"] is None else e["ua"] - best_baseline["ua"]
+        e["best"] = (not marked) and e["ua"] is not None and e["ua"] == best_ua
         marked = marked or e["best"]
     return summary, (None if best_baseline is None else best_baseline["model"])
 
@@ -571,9 +591,13 @@ def _table_cells(summary, two_classes):
     header = ["model", "kind", "UA", "UF1"] + (["MAcc"] if two_classes else []) + ["fit (s)", "ΔUA", "best"]
     body = []
     for e in summary:
-        cells = [e["model"], e["kind"], _pm(e["ua"], e["ua_std"]), _pm(e["uf1"], e["uf1_std"])]
-        if two_classes:
-            cells.append(_pm(e["macc"], e["macc_std"]))
+        if e.get("n_diverged"):
+            shown = f"diverged ({e['n_diverged']}/{e['n_folds']} folds)"
+            cells = [e["model"], e["kind"], shown, "n/a"] + (["n/a"] if two_classes else [])
+        else:
+            cells = [e["model"], e["kind"], _pm(e["ua"], e["ua_std"]), _pm(e["uf1"], e["uf1_std"])]
+            if two_classes:
+                cells.append(_pm(e["macc"], e["macc_std"]))
         cells += [_pm(e["fit_seconds"], e["fit_seconds_std"], 1),
                   "n/a" if e["delta_ua"] is None else f"{e['delta_ua']:+.3f}",
                   "*" if e["best"] else ""]
@@ -628,13 +652,15 @@ def write_results(outdir, settings_dict, results, summary, matrices, splits=None
 
     ``results.json`` holds ``settings``, ``rows`` (one per row and fold: ``model``, ``kind``,
     ``fold``, ``ua``, ``uf1``, ``macc`` (``null`` unless two classes, or when a fold lacks one),
-    ``fit_seconds``), ``summary`` (see :func:`summarize`), ``confusion_matrices`` (per row,
+    ``fit_seconds``, ``diverged`` (``null``, or the message of a training that diverged, whose
+    scores are then ``null``)), ``summary`` (see :func:`summarize`), ``confusion_matrices`` (per row,
     summed over folds) and ``folds`` (the test indices of each fold); ``results.csv`` the rows.
     """
     import csv
     import json
 
-    rows = [{k: r[k] for k in ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds")} for r in results]
+    rows = [{k: r.get(k) for k in ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged")}
+            for r in results]
     json_path = os.path.join(outdir, "results.json")
     with open(json_path, "w") as f:
         folds = [] if splits is None else [{"fold": i, "test": [int(j) for j in te]} for i, (_, te) in enumerate(splits)]
@@ -642,7 +668,7 @@ def write_results(outdir, settings_dict, results, summary, matrices, splits=None
                    "folds": folds}, f, indent=2, default=_py)
     csv_path = os.path.join(outdir, "results.csv")
     with open(csv_path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds"])
+        writer = csv.DictWriter(f, fieldnames=["model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged"])
         writer.writeheader()
         for r in rows:
             writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v)) for k, v in r.items()})

@@ -226,3 +226,47 @@ def test_scores_survive_a_fold_without_a_class():
         out = _scores(np.array(y_true), np.array(y_pred), classes)
         assert set(out) == {"UA", "UF1", "MAcc"}
         assert np.isnan(out["MAcc"]) or 0.0 <= out["MAcc"] <= 1.0
+
+
+class _DivergesOnFit:
+    """Stands in for a row's estimator whose training diverges (as TrainingDivergedError says)."""
+
+    def fit(self, X, y, **params):
+        from sklearn_wavefront.exceptions import TrainingDivergedError
+
+        raise TrainingDivergedError("WaveformClassifier diverged at epoch 1, batch 1: the loss is nan")
+
+
+def test_a_diverged_row_is_reported_and_the_run_goes_on(tmp_path, capsys, monkeypatch):
+    """A row whose training diverges in every fold: the run still ends with a table (exit 0), the
+    row says 'diverged' with no score, it is never the best row, a note names it, and the JSON / CSV
+    rows carry the message with null scores; the other rows are untouched."""
+    import json
+
+    from sklearn_wavefront import comparison as cmp
+
+    real = cmp.make_estimator
+    monkeypatch.setattr(cmp, "make_estimator",
+                        lambda model, kind, *a, **k: _DivergesOnFit() if kind == "learned" else real(model, kind, *a, **k))
+    code, out, err = _run(capsys, "compare", "--frontends", "gammatone", "--kinds", "fixed,learned",
+                          "--n-recordings", "8", "--n-classes", "2", "--no-plots", *FAST, "--output-dir", str(tmp_path))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("gammatone") and "learned" in x)
+    assert "diverged (2/2 folds)" in line and "±" in line  # the fit time still has its mean ± std
+    assert not line.rstrip().endswith("*")
+    fixed = next(x for x in out.splitlines() if x.startswith("gammatone") and "fixed" in x)
+    assert fixed.count("±") == 4 and fixed.rstrip().endswith("*")  # the only scored row is the best
+    assert "note: gammatone learned: training diverged in 2 of 2 folds" in out and "--lr" in out
+    assert "DIVERGED" in err  # the progress line of each fold
+    res = json.loads((tmp_path / "results.json").read_text())
+    learned = [r for r in res["rows"] if r["kind"] == "learned"]
+    assert len(learned) == 2 and all(r["ua"] is None and "diverged" in r["diverged"] for r in learned)
+    assert all(r["diverged"] is None and r["ua"] is not None for r in res["rows"] if r["kind"] == "fixed")
+    entry = next(e for e in res["summary"] if e["kind"] == "learned")
+    assert entry["n_diverged"] == 2 and entry["ua"] is None and not entry["best"]
+    assert sum(e["best"] for e in res["summary"]) == 1
+    with open(tmp_path / "results.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [r["ua"] for r in table if r["kind"] == "learned"] == ["", ""]
+    assert all(r["diverged"] for r in table if r["kind"] == "learned")
+    assert not (tmp_path / "results.partial.jsonl").exists()

@@ -64,7 +64,8 @@ def test_table_and_results_schema(tmp_path, capsys):
     assert set(res) == {"settings", "rows", "summary", "confusion_matrices", "folds"}
     assert len(res["rows"]) == 10
     for r in res["rows"]:
-        assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds"}
+        assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged"}
+        assert r["diverged"] is None  # nothing diverged here (tests/test_cli.py covers a diverged row)
         assert r["kind"] in ("baseline", "fixed", "temporal", "learned", "end-to-end")
         assert isinstance(r["fold"], int) and 0 <= r["ua"] <= 1 and 0 <= r["uf1"] <= 1
         assert r["macc"] is not None and r["fit_seconds"] >= 0
