@@ -395,9 +395,8 @@ def run_compare(args, out=None, err=None) -> int:
 
         results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
                                progress=progress, keep_last=not args.no_plots, on_result=save)
-    os.remove(partial_path)
     if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
-        undefined = sorted({r["fold"] for r in results if r["macc"] is None})
+        undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
         if undefined:
             notes.append(
                 f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
@@ -415,7 +414,12 @@ def run_compare(args, out=None, err=None) -> int:
     if not args.no_plots:
         for r in results:
             if r["estimator"] is not None:
-                plots += _save_plots(r["model"], r["estimator"], r["history"], args.output_dir, notes)
+                try:
+                    plots += _save_plots(r["model"], r["estimator"], r["history"], args.output_dir, notes)
+                except Exception as exc:  # noqa: BLE001 - a plot never costs the run its measurements
+                    notes.append(f"no filter plots for {r['model']} {r['kind']}: {_one_line(exc)}")
+            elif r["kind"] == "end-to-end" and r["fold"] == len(splits) - 1 and r.get("diverged"):
+                notes.append(f"no filter plots for {r['model']} end-to-end: its last fold diverged")
 
     settings_dict = {
         "command": " ".join(shlex.quote(a) for a in [os.path.basename(sys.argv[0]) or "wavefront", *args.argv]),
@@ -441,6 +445,7 @@ def run_compare(args, out=None, err=None) -> int:
         "notes": notes,
     }
     json_path, csv_path = cmp.write_results(args.output_dir, settings_dict, results, summary, matrices, splits)
+    os.remove(partial_path)  # only now: whatever failed before this point left the measured folds on disk
 
     print(f"{args.folds}-fold {grouping} CV on {desc}", file=out)
     print(f"length policy: {policy.message}", file=out)

@@ -438,9 +438,8 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         # one diverged fold does not end the run: the row is reported as diverged, never scored
         return {
             "model": model, "kind": kind, "fold": int(fold), "ua": None, "uf1": None, "macc": None,
-            "fit_seconds": float(time.perf_counter() - t0),
-            "confusion": np.zeros((len(classes), len(classes)), dtype=int).tolist(),
-            "estimator": None, "history": None, "diverged": str(exc),
+            "fit_seconds": float(time.perf_counter() - t0), "confusion": None,
+            "estimator": None, "history": None, "diverged": str(exc) or type(exc).__name__,
         }
     s = _scores(y[test], y_pred, classes)
     return {
@@ -568,14 +567,21 @@ def summarize(results, rows, classes):
 
 
 def confusion_matrices(results, rows, classes):
-    """Confusion matrices summed over folds, one per row (rows: true class, columns: predicted)."""
+    """Confusion matrices summed over folds, one per row (rows: true class, columns: predicted).
+
+    A row whose training diverged in any fold has ``matrix`` ``None``, like its scores (a sum over
+    the folds that trained would count only part of the recordings).
+    """
     out = []
     for m, k in rows:
+        rs = [r for r in results if r["model"] == m and r["kind"] == k]
         total = np.zeros((len(classes), len(classes)), dtype=int)
-        for r in results:
-            if r["model"] == m and r["kind"] == k:
+        for r in rs:
+            if r["confusion"] is not None:
                 total += np.asarray(r["confusion"], dtype=int)
-        out.append({"model": m, "kind": k, "labels": [_py(c) for c in classes], "matrix": total.tolist()})
+        diverged = any(r.get("diverged") for r in rs)
+        out.append({"model": m, "kind": k, "labels": [_py(c) for c in classes],
+                    "matrix": None if diverged else total.tolist()})
     return out
 
 

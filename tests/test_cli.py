@@ -257,6 +257,7 @@ def test_a_diverged_row_is_reported_and_the_run_goes_on(tmp_path, capsys, monkey
     fixed = next(x for x in out.splitlines() if x.startswith("gammatone") and "fixed" in x)
     assert fixed.count("±") == 4 and fixed.rstrip().endswith("*")  # the only scored row is the best
     assert "note: gammatone learned: training diverged in 2 of 2 folds" in out and "--lr" in out
+    assert "MAcc is undefined" not in out  # a diverged fold is not a fold whose test part lacks a class
     assert "DIVERGED" in err  # the progress line of each fold
     res = json.loads((tmp_path / "results.json").read_text())
     learned = [r for r in res["rows"] if r["kind"] == "learned"]
@@ -270,3 +271,32 @@ def test_a_diverged_row_is_reported_and_the_run_goes_on(tmp_path, capsys, monkey
     assert [r["ua"] for r in table if r["kind"] == "learned"] == ["", ""]
     assert all(r["diverged"] for r in table if r["kind"] == "learned")
     assert not (tmp_path / "results.partial.jsonl").exists()
+
+
+def test_a_row_diverging_in_one_fold_only_has_no_score(tmp_path, capsys, monkeypatch):
+    """Diverging in fold 2 of 2: no mean over the fold that trained, no partial confusion matrix."""
+    import json
+
+    from sklearn_wavefront import comparison as cmp
+
+    real_fit_one = cmp._fit_one
+
+    def fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep):
+        if kind == "learned" and fold == 1:
+            return real_fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep) | {
+                "ua": None, "uf1": None, "macc": None, "confusion": None, "diverged": "diverged at epoch 1"}
+        return real_fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep)
+
+    monkeypatch.setattr(cmp, "_fit_one", fit_one)
+    code, out, err = _run(capsys, "compare", "--frontends", "gammatone", "--kinds", "fixed,learned",
+                          "--n-recordings", "8", "--n-classes", "2", "--no-plots", *FAST, "--output-dir", str(tmp_path))
+    assert code == 0, err
+    assert "diverged (1/2 folds)" in next(x for x in out.splitlines() if x.startswith("gammatone") and "learned" in x)
+    assert "training diverged in 1 of 2 folds" in out and "MAcc is undefined" not in out
+    res = json.loads((tmp_path / "results.json").read_text())
+    entry = next(e for e in res["summary"] if e["kind"] == "learned")
+    assert entry["ua"] is None and entry["macc"] is None and entry["n_diverged"] == 1 and not entry["best"]
+    scored = [r for r in res["rows"] if r["kind"] == "learned" and r["diverged"] is None]
+    assert len(scored) == 1 and scored[0]["ua"] is not None  # the fold that trained is still recorded
+    matrices = {m["kind"]: m["matrix"] for m in res["confusion_matrices"]}
+    assert matrices["learned"] is None and sum(map(sum, matrices["fixed"])) == 8
