@@ -89,6 +89,15 @@ def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
         yield t, s, td - s, gain
 
 
+def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
+    """:func:`_echo_taps` of every filter as ``(F, T)`` numpy arrays: shifts (int64), betas, gains (float64)."""
+    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
+    shift = np.array([[e[1] for e in row] for row in taps], dtype=np.int64).reshape(len(taps), n_echoes)
+    beta = np.array([[e[2] for e in row] for row in taps], dtype=np.float64).reshape(len(taps), n_echoes)
+    gain = np.array([[e[3] for e in row] for row in taps], dtype=np.float64).reshape(len(taps), n_echoes)
+    return shift, beta, gain
+
+
 def _comb_filter_torch(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -> Tensor:
     batch, n = x.shape
     acc = _acc_dtype(x.dtype)
@@ -177,14 +186,13 @@ def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad):
     kernels = _numba_comb_kernels()
     if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return None
-    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
+    shifts, beta, gain = _echo_table(delay, alpha, n_echoes)
     np_dtype = np.float32 if x.dtype == torch.float32 else np.float64
-    shifts = np.array([[e[1] for e in row] for row in taps], dtype=np.int64)
-    c0 = np.array([[e[3] * (1.0 - e[2]) for e in row] for row in taps], dtype=np_dtype)
-    c1 = np.array([[e[3] * e[2] for e in row] for row in taps], dtype=np_dtype)
+    c0 = (gain * (1.0 - beta)).astype(np_dtype)  # rounded once, as the torch path's add_(alpha=...)
+    c1 = (gain * beta).astype(np_dtype)
     xn = x.detach().contiguous().numpy()
     n_frames = frames_for_pad(xn.shape[1], window, stride, pad)
-    z = np.empty((xn.shape[0], len(taps), n_frames), dtype=np_dtype)
+    z = np.empty((xn.shape[0], shifts.shape[0], n_frames), dtype=np_dtype)
     argmax = np.empty(z.shape, dtype=np.int64)
     kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax)
     return torch.from_numpy(z), torch.from_numpy(argmax)
@@ -242,10 +250,8 @@ def _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes
     n_filters = delay.shape[0]
     xa = x.to(acc)
     g = grad_z.to(acc)  # (B, F, P)
-    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
-    shift = torch.tensor([[e[1] for e in row] for row in taps], dtype=torch.int64, device=x.device)  # (F, T)
-    beta = torch.tensor([[e[2] for e in row] for row in taps], dtype=acc, device=x.device)
-    gain = torch.tensor([[e[3] for e in row] for row in taps], dtype=acc, device=x.device)
+    shift, beta, gain = (torch.from_numpy(t).to(x.device) for t in _echo_table(delay, alpha, n_echoes))  # (F, T)
+    beta, gain = beta.to(acc), gain.to(acc)
     t_idx = torch.arange(1, n_echoes + 1, dtype=acc, device=x.device)
     a = alpha.to(device=x.device, dtype=torch.float64)
     # d(alpha^t)/d alpha = t alpha^(t-1)

@@ -142,22 +142,6 @@ def _iir_one(x: Tensor, k: int, a: float) -> Tensor:
     return z.view(batch, total)[:, :n]
 
 
-def _filter_one(x: Tensor, k: int, a: float) -> Tensor:
-    """One filter over validated, finite ``x`` (B, N): the compiled kernel when numba runs, else the
-    torch one; an overflow is an error (the output's last ``k`` samples are finite otherwise)."""
-    if _use_numba("auto", x):
-        xn = x.detach().contiguous().numpy()
-        y = np.empty((xn.shape[0], 1, xn.shape[1]), dtype=xn.dtype)
-        finite = _numba_kernels().comb_iir_kernel(xn, np.array([k], dtype=np.int64), _gains(a, xn.dtype), y)
-        y = torch.from_numpy(y[:, 0])
-    else:
-        y = _iir_one(x, k, a)
-        finite = bool(torch.isfinite(y[:, -k:]).all())
-    if not finite:
-        _raise_overflow(x)
-    return y
-
-
 _NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
 
 
@@ -209,6 +193,12 @@ def comb_iir(x: Tensor, delay, alpha=0.9, *, backend: str = "auto") -> Tensor:
     x = check_waveform(x, check_finite=False)
     delays = _check_integer_delays(delay)
     alphas = _check_alphas(alpha, len(delays))
+    return _comb_iir(x, delays, alphas, backend)
+
+
+def _comb_iir(x: Tensor, delays: list, alphas: list, backend: str = "auto") -> Tensor:
+    """:func:`comb_iir` on a ``(B, N)`` floating ``x`` (finite or not: checked here) and validated
+    delay and gain lists; also the stream's and the torch envelope's path."""
     if _use_numba(backend, x):
         xn = x.detach().contiguous().numpy()
         y = np.empty((xn.shape[0], len(delays), xn.shape[1]), dtype=xn.dtype)
@@ -311,7 +301,7 @@ def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend
         if not tails_finite:  # x is finite (validated): an overflow of the filter output
             _raise_overflow(x)
     else:
-        y = comb_iir(x, delays, alphas, backend="torch")  # raises on an overflow of y
+        y = _comb_iir(x, delays, alphas, backend="torch")  # raises on an overflow of y
         z = _envelope_pool_torch(y, window, stride, "max" if envelope == "max" else "energy", pad)[0]
     if not bool(torch.isfinite(z).all()):  # y finite, but y**2 summed over a frame overflowed
         _raise_overflow(x)
@@ -367,7 +357,7 @@ class CombIIRStream:
             for f, (k, a) in enumerate(zip(self.delays, self.alphas)):
                 # Prepending the last K outputs as input reproduces them exactly as outputs (they have
                 # no history of their own), after which the recursion continues where it stopped.
-                full = _filter_one(torch.cat([self._state[f], chunk], dim=-1), k, a)
+                full = _comb_iir(torch.cat([self._state[f], chunk], dim=-1), [k], [a])[:, 0]
                 out[:, f] = full[:, k:]
                 self._state[f] = full[:, -k:].clone()
         return out
