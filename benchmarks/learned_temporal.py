@@ -4,8 +4,14 @@
         --data-root ../shared/data/pascal_heart --models gammatone,iconnet --epochs 10
 
 Question (issue 10): the ``temporal`` rows of ``wavefront compare`` use a front-end's *fixed* filters.
-Do filters learned by the front-end's own supervised ``fit(X, y)`` (a linear soft-max head on per-filter
-mean and std, ``max_epochs`` epochs) do better through the same temporal head? Every pipeline is the
+Do filters learned by the front-end's own supervised ``fit(X, y)`` do better through the same temporal
+head? ``--heads`` picks what they learn through (``learning_head``): ``linear`` (a linear soft-max head
+on per-filter mean and std) and/or ``temporal`` (dilated convolutions over the frames,
+:class:`~sklearn_wavefront.networks.heads.TemporalConvHead`), ``max_epochs`` epochs each.
+``--end-to-end`` adds the end-to-end classifier with the temporal back-end
+(``WaveformClassifier(backend="temporal")``, the compare's ``end-to-end`` row with ``--backend
+temporal``) for each model and for mel (fixed filters, the same back-end): the same network with the
+filters learned or not. Every pipeline is the
 compare's own temporal row (:func:`sklearn_wavefront.comparison.make_estimator`, with its length policy:
 the same segments, per-recording decisions) on the run's recordings (its ``labels.csv``) and folds (the
 test indices in its ``results.json``); the learned variant only sets the front-end's ``max_epochs``,
@@ -19,6 +25,7 @@ fold. Nothing is tuned: ``--epochs`` is chosen before looking at any test fold.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -41,6 +48,9 @@ def main(argv=None):
     p.add_argument("--models", default="gammatone,iconnet")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--heads", default="linear", help="learning heads, comma-separated: linear, temporal")
+    p.add_argument("--end-to-end", action="store_true", help="add end-to-end rows with the temporal back-end")
+    p.add_argument("--no-fixed", action="store_true", help="skip the fixed rows (already in an earlier table)")
     args = p.parse_args(argv)
     with open(os.path.join(args.run, "results.json")) as f:
         res = json.load(f)
@@ -61,15 +71,30 @@ def main(argv=None):
     splits = [(np.setdiff1d(np.arange(n), fold["test"]), np.asarray(fold["test"])) for fold in res["folds"]]
     print(f"# {args.run}: {n} recordings, {len(splits)} folds, {policy.mode}; {args.epochs} epochs", file=sys.stderr)
     lines = []
-    for model in args.models.split(","):
+    heads = args.heads.split(",") if args.heads else []
+    variants = [] if args.no_fixed else [("fixed", "temporal", None)]
+    variants += [(f"learned ({args.epochs} ep, {h} head)", "temporal", h) for h in heads]
+    if args.end_to_end:
+        variants.append((f"end to end, temporal back-end ({args.epochs} ep)", "end-to-end", None))
+    models = args.models.split(",")
+    if args.end_to_end and "mel" not in models:
+        models.append("mel")  # the same network with fixed filters
+    prefix = "estimator__" if settings.segment_seconds is not None else ""
+    e2e_settings = dataclasses.replace(settings, backend="temporal", epochs=args.epochs, batch_size=args.batch_size)
+    for model in models:
         own = [r[key] for r in res["rows"] if r["model"] == model and r["kind"] == "temporal"]
-        for label, epochs in (("fixed", 0), (f"learned ({args.epochs} ep, stats head)", args.epochs)):
+        for label, kind, head in variants:
+            if model == "mel" and (head is not None):
+                continue  # no learnable filters
             scores, seconds = [], []
             for train, test in splits:
-                est = cmp.make_estimator(model, "temporal", settings)
-                if epochs:
-                    prefix = "estimator__" if settings.segment_seconds is not None else ""
-                    est.set_params(**{f"{prefix}frontend__max_epochs": epochs,
+                if kind == "end-to-end":
+                    est = cmp.make_estimator(model, kind, e2e_settings)
+                else:
+                    est = cmp.make_estimator(model, "temporal", settings)
+                if head is not None:
+                    est.set_params(**{f"{prefix}frontend__max_epochs": args.epochs,
+                                      f"{prefix}frontend__learning_head": head,
                                       f"{prefix}frontend__batch_size": args.batch_size,
                                       f"{prefix}frontend__random_state": settings.random_state})
                 t0 = time.perf_counter()
@@ -81,8 +106,9 @@ def main(argv=None):
                 scores.append(cmp._scores(y[test], pred, classes)["MAcc" if key == "macc" else "UA"])
                 print(f"  {model} {label} fold {len(scores)}: {scores[-1]:.3f} ({seconds[-1]:.1f} s)", file=sys.stderr,
                       flush=True)
-            ref = f" (run's own: {np.mean(own):.3f})" if epochs == 0 and own else ""
-            lines.append(f"| {model} {label} -> head | {np.mean(scores):.3f} ± {np.std(scores):.3f}{ref} | "
+            ref = f" (run's own: {np.mean(own):.3f})" if label == "fixed" and own else ""
+            name = f"{model} {label}" + (" -> head" if kind == "temporal" else "")
+            lines.append(f"| {name} | {np.mean(scores):.3f} ± {np.std(scores):.3f}{ref} | "
                          f"{' / '.join(f'{v:.3f}' for v in scores)} | {np.mean(seconds):.1f} |")
             print(lines[-1], flush=True)
     print(f"\n| pipeline | {key.upper()} | per fold | s / fold |\n|---|---|---|---|")

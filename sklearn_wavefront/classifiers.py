@@ -804,7 +804,8 @@ class WaveformClassifier(_WaveformNetBase):
 
     ``frontend`` picks the filterbank (``"comb"``, ``"iconnet"``, ``"sinc"``, ``"gammatone"``,
     ``"mel"``, ``"mfcc"`` or a filterbank class), ``backend`` the head (``"ffn"``: mean/std pooling
-    and a LayerNorm/LeakyReLU FFN; ``"conv"``: a 1x1-conv/ELU stack). Same back-end, different
+    and a LayerNorm/LeakyReLU FFN; ``"conv"``: a 1x1-conv/ELU stack; ``"temporal"``: dilated
+    convolutions over frames, :class:`~sklearn_wavefront.networks.heads.TemporalConvHead`). Same back-end, different
     front-ends: the comparison ``wavefront compare`` runs. See :mod:`sklearn_wavefront.classifiers`
     for the training defaults.
 
@@ -812,7 +813,7 @@ class WaveformClassifier(_WaveformNetBase):
     ----------
     frontend : str or class, default="iconnet"
         Passed to the module as ``module__frontend``.
-    backend : {"ffn", "conv"}, default="ffn"
+    backend : {"ffn", "conv", "temporal"}, default="ffn"
         Passed to the module as ``module__backend``.
     frontend_kwargs : dict or None, default=None
         Further filterbank arguments (``module__frontend_kwargs``).

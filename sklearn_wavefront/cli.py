@@ -539,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temporal-features", type=int, default=5000,
                    help="MiniRocket features of the temporal rows' head (rounded down to a multiple of 84) "
                         "(default: %(default)s)")
-    p.add_argument("--backend", default="ffn", choices=["ffn", "conv"], help="back-end of the end-to-end rows (default: %(default)s)")
+    p.add_argument("--backend", default="ffn", choices=["ffn", "conv", "temporal"], help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--n-filters", type=int, default=16, help="filters per front-end (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="number of CV folds (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=4, help="training epochs of learned and end-to-end rows (default: %(default)s)")

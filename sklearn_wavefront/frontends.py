@@ -75,6 +75,7 @@ _RAGGED_HINT = (
     "(sklearn_wavefront.segment_signals) and pool the segments' features per recording."
 )
 _OUTPUTS = ("statistics", "frames")
+_LEARNING_HEADS = ("linear", "temporal")
 
 
 def _statistic(z: torch.Tensor, name: str) -> torch.Tensor:
@@ -155,6 +156,10 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         _check_int("max_epochs", self.max_epochs, 0)
         _check_int("batch_size", self.batch_size, 1)
         _check_float("learning_rate", self.learning_rate)
+        if self.learning_head not in _LEARNING_HEADS:
+            raise ValueError(
+                f"learning_head must be one of {list(_LEARNING_HEADS)}, got learning_head={self.learning_head!r}"
+            )
         if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
             raise ValueError(f"verbose must be an integer >= 0 (or a bool), got verbose={self.verbose!r}")
         self._transform_dtype()  # validates precision
@@ -268,31 +273,81 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         params = [p for p in fb.parameters() if p.requires_grad]
         if not params:
             return []
-        stats = ("mean", "std")
         # every random draw (head weights, shuffling) comes from this estimator's own generator:
         # torch's global one is shared by all threads (joblib's threading backend)
         gen = make_generator(seed)
         device = self._transform_device()  # learning runs where transform does
         fb.to(device)  # in place: the caller's module, moved back to the CPU by fit
+        w_all = torch.ones(X.shape[0]) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+        w_all = w_all.to(device)
+        if self.learning_head == "temporal":
+            from .networks.heads import TemporalConvHead
+
+            with global_rng_untouched():
+                head = TemporalConvHead(fb.n_outputs, n_classes, dropout=0.0)
+            frozen = [self._fix_channel_standardisation(head, fb, X, w_all, device)]
+
+            def logits_of(x):
+                return head(fb(self._pad(x)))
+        else:
+            head, logits_of = self._linear_head(fb, X, n_classes, w_all, device)
+            frozen = []
+        reset_parameters(head, gen)  # the head's weights drawn from this estimator's generator
+        head.to(device)
+        return self._train(fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen)
+
+    def _fix_channel_standardisation(self, head, fb, X, w_all, device):
+        """Freeze the temporal head's per-channel standardisation at the weighted mean and variance of
+        the initial filters' (per-recording normalised) frames on the training data, as the linear head
+        standardises its statistics: no statistic over a mini-batch, so each recording's loss depends
+        on that recording only and an integer weight acts as repeats."""
+        fb.eval()
+        per_recording, channel_norm = head.norm[0], head.norm[1]
+
+        def channel_moments(x):
+            u = per_recording(fb(self._pad(x.to(device))))
+            return torch.cat([u.mean(-1), (u * u).mean(-1)], dim=1)  # (B, 2C): per-recording moments
+
+        moments = torch.as_tensor(self._batched(channel_moments, X, dtype=torch.float32), dtype=torch.float32)
+        share = (w_all.cpu() / w_all.sum().cpu())[:, None]
+        first, second = (share * moments).sum(0).chunk(2)
+        with torch.no_grad():
+            channel_norm.running_mean.copy_(first)
+            channel_norm.running_var.copy_((second - first * first).clamp_min(0.0))
+        channel_norm.requires_grad_(False)
+        return channel_norm  # kept in eval() while the rest trains
+
+    def _linear_head(self, fb, X, n_classes, w_all, device):
+        """The linear soft-max head on per-filter mean/std, standardised with the initial filters'
+        statistics on the training data, and the function giving its logits."""
+        stats = ("mean", "std")
         fb.eval()
         feats0 = torch.as_tensor(
             self._batched(lambda x: self._pooled(fb, x.to(device), stats), X, dtype=torch.float32),
             dtype=torch.float32,
         ).to(device)
-        w_all = torch.ones(X.shape[0]) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
-        w_all = w_all.to(device)
         share = (w_all / w_all.sum())[:, None]  # weighted standardisation: a weight counts as repeats
         mu = (share * feats0).sum(0)
         sd = (share * (feats0 - mu) ** 2).sum(0).sqrt().clamp_min(1e-3)
-        with global_rng_untouched():  # the default initialisation's draws are undone...
+        with global_rng_untouched():  # the default initialisation's draws are undone (re-drawn by the caller)
             head = nn.Linear(feats0.shape[1], n_classes)
-        reset_parameters(head, gen)  # ...and the weights re-drawn from the private generator
-        head.to(device)
-        opt = torch.optim.Adam([*params, *head.parameters()], lr=self.learning_rate)
+
+        def logits_of(x):
+            return head((self._pooled(fb, x, stats) - mu) / sd)
+
+        return head, logits_of
+
+    def _train(self, fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen=()) -> list:
+        """Adam on filterbank and head jointly; the weighted cross-entropy per mini-batch. Modules in
+        ``frozen`` stay in ``eval()`` mode."""
+        opt = torch.optim.Adam([*params, *(p for p in head.parameters() if p.requires_grad)], lr=self.learning_rate)
         loss_fn = nn.CrossEntropyLoss(reduction="none")
         X_t = torch.tensor(X, dtype=torch.float32)  # stays on the CPU; each batch goes to the device
         y_t = torch.as_tensor(y_codes, dtype=torch.long).to(device)
         fb.train()
+        head.train()
+        for module in frozen:
+            module.eval()
         losses = []
         for epoch in range(self.max_epochs):
             start_time = time.perf_counter()
@@ -306,7 +361,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
                 if w_sum <= 0:  # a batch of zero-weight recordings teaches nothing
                     continue
                 opt.zero_grad()
-                logits = head((self._pooled(fb, X_t[idx].to(device), stats) - mu) / sd)
+                logits = logits_of(X_t[idx].to(device))
                 # the weighted mean: integer weights act as repeated recordings
                 loss = (w * loss_fn(logits, y_t[idx_dev])).sum() / w_sum
                 loss.backward()
@@ -529,6 +584,12 @@ _COMMON_PARAMS_DOC = """
         Passes over the data when learning the filters in ``fit(X, y)``; 0 keeps the initial filters.
     learning_rate : float, default=0.01
         Adam step size when learning the filters.
+    learning_head : {"linear", "temporal"}, default="linear"
+        What the filters learn through in ``fit(X, y)`` (then discarded): ``"linear"``, a linear
+        soft-max layer on the standardised per-filter mean and std; ``"temporal"``, a
+        :class:`~sklearn_wavefront.networks.heads.TemporalConvHead` (dilated convolutions over the
+        frames, no dropout), so the filters learn what changes in time, as the features of
+        :class:`~sklearn_wavefront.temporal.MiniRocketHead` read it.
     batch_size : int, default=32
         Recordings per mini-batch (learning) and per chunk (``transform``).
     precision : {"float32", "float64"}, default="float32"
@@ -653,6 +714,7 @@ class CombFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -672,6 +734,7 @@ class CombFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device
@@ -783,6 +846,7 @@ class IConNetFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -802,6 +866,7 @@ class IConNetFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device
@@ -888,6 +953,7 @@ class SincFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -906,6 +972,7 @@ class SincFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device
@@ -991,6 +1058,7 @@ class GammatoneFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -1008,6 +1076,7 @@ class GammatoneFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device
@@ -1086,6 +1155,7 @@ class MelFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -1102,6 +1172,7 @@ class MelFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device
@@ -1182,6 +1253,7 @@ class MFCCFrontend(_BaseFrontend):
         output="statistics",
         max_epochs=0,
         learning_rate=0.01,
+        learning_head="linear",
         batch_size=32,
         precision="float32",
         device="cpu",
@@ -1199,6 +1271,7 @@ class MFCCFrontend(_BaseFrontend):
         self.output = output
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
+        self.learning_head = learning_head
         self.batch_size = batch_size
         self.precision = precision
         self.device = device

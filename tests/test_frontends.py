@@ -24,6 +24,7 @@ SMALL = [
     CombFrontend(n_filters=4),
     CombFrontend(n_filters=4, max_epochs=1),
     IConNetFrontend(n_filters=4, kernel_size=31, stride=40, max_epochs=1),
+    IConNetFrontend(n_filters=4, kernel_size=31, stride=40, max_epochs=1, learning_head="temporal"),
     SincFrontend(n_filters=4, kernel_size=31, stride=40, max_epochs=1),
     GammatoneFrontend(n_filters=4, kernel_size=64, max_epochs=1),
     MelFrontend(n_filters=8, n_fft=64, hop_length=32),

@@ -1,0 +1,143 @@
+"""Learning through time: ``TemporalConvHead``, the ``"temporal"`` back-end and ``learning_head="temporal"``."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_wavefront.classifiers import WaveformClassifier
+from sklearn_wavefront.frontends import GammatoneFrontend, IConNetFrontend, SincFrontend
+from sklearn_wavefront.networks.heads import TemporalConvHead, WaveformNet
+
+
+def _blocks_output(head, h):
+    """The convolution blocks applied to already normalised frames ``h`` (eval mode), before pooling."""
+    for i, block in enumerate(head.blocks):
+        h = block(h) if i == 0 else h + block(h)
+    return h
+
+
+def test_head_shapes_and_receptive_field():
+    torch.manual_seed(0)
+    head = TemporalConvHead(6, n_classes=4, channels=8, kernel_size=5, dilations=(1, 2, 4)).eval()
+    z = torch.randn(3, 6, 80)
+    assert head(z).shape == (3, 4)
+    h = _blocks_output(head, z)
+    assert h.shape == (3, 8, 80)  # zero padding keeps the frames
+    # the normalisation uses the whole recording; the blocks see 29 frames:
+    # receptive field 1 + (5 - 1) * (1 + 2 + 4) = 29 frames, 14 on each side
+    z2 = z.clone()
+    z2[:, :, 40] += 1.0
+    changed = (_blocks_output(head, z2) - h).abs().amax(dim=(0, 1)) > 0
+    assert torch.nonzero(changed).squeeze(1).tolist() == list(range(40 - 14, 40 + 15))
+
+
+def test_head_normalises_each_recording_then_each_channel():
+    torch.manual_seed(0)
+    head = TemporalConvHead(4, n_classes=2).eval()
+    z = torch.rand(3, 4, 30) * torch.tensor([1e-4, 1e-2, 1.0, 100.0])[None, :, None]
+    # a recording's overall scale is divided out (envelopes of quiet and loud recordings alike)
+    torch.testing.assert_close(head(z * torch.tensor([1e-3, 1.0, 1e3])[:, None, None]), head(z), rtol=1e-4, atol=1e-5)
+    u = head.norm[0](z)
+    ref = (z - z.mean(dim=(1, 2), keepdim=True)) / z.std(dim=(1, 2), correction=0, keepdim=True)
+    torch.testing.assert_close(u, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_head_gradcheck_float64():
+    torch.manual_seed(0)
+    head = TemporalConvHead(3, n_classes=2, channels=4, kernel_size=3, dilations=(1, 2)).double().eval()
+    z = torch.randn(2, 3, 12, dtype=torch.float64, requires_grad=True)
+    names = [n for n, _ in head.named_parameters()]
+    params = [p.detach().clone().requires_grad_(True) for p in head.parameters()]
+
+    def f(z, *ps):  # the logits as a function of the input and every learnable parameter
+        return torch.func.functional_call(head, dict(zip(names, ps)), (z,))
+
+    assert torch.autograd.gradcheck(f, (z, *params))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"kernel_size": 4}, "kernel_size must be odd"),
+        ({"dilations": (1, 0)}, "dilations"),
+        ({"channels": 0}, "channels"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
+def test_head_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TemporalConvHead(4, 2, **kwargs)
+
+
+def test_head_refuses_one_value_per_channel_in_training():
+    head = TemporalConvHead(4, 2)
+    with pytest.raises(ValueError, match="one recording of one frame"):
+        head(torch.randn(1, 4, 1))
+    assert head.eval()(torch.randn(1, 4, 1)).shape == (1, 2)
+
+
+def _burst_order(n_per_class=12, sr=4000, n=4000, seed=0):
+    """Two tone bursts (500 Hz, 1500 Hz) in either order: the same spectrum and the same per-band
+    mean and std, so only the time order tells the classes apart."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n // 2) / sr
+    a, b = np.sin(2 * np.pi * 500 * t), np.sin(2 * np.pi * 1500 * t)
+    X, y = [], []
+    for label, (first, second) in (("low-high", (a, b)), ("high-low", (b, a))):
+        for _ in range(n_per_class):
+            X.append(np.concatenate([first, second]) + 0.05 * rng.normal(size=n))
+            y.append(label)
+    return np.asarray(X), np.asarray(y)
+
+
+def test_temporal_learning_head_learns_time_order_the_linear_one_cannot():
+    X, y = _burst_order()
+    kw = dict(sample_rate=4000, n_filters=6, kernel_size=31, stride=40, max_epochs=15, batch_size=8,
+              random_state=0)
+    linear = IConNetFrontend(learning_head="linear", **kw).fit(X, y)
+    temporal = IConNetFrontend(learning_head="temporal", **kw).fit(X, y)
+    # per-band mean/std are (almost) equal across the classes: the linear head stays near log(2)
+    assert min(linear.loss_curve_) > 0.5
+    assert temporal.loss_curve_[-1] < 0.1
+    assert len(temporal.loss_curve_) == 15 and temporal.n_iter_ == 15
+
+
+def test_temporal_learning_head_moves_filters_deterministically():
+    X, y = _burst_order(n_per_class=6)
+    kw = dict(sample_rate=4000, n_filters=4, kernel_size=31, stride=40, max_epochs=2, batch_size=4,
+              learning_rate=0.05, learning_head="temporal")
+    initial = SincFrontend(**kw).fit(X)
+    state = torch.random.get_rng_state()
+    a = SincFrontend(random_state=0, **kw).fit(X, y)
+    assert torch.equal(state, torch.random.get_rng_state())  # torch's global generator untouched
+    b = SincFrontend(random_state=0, **kw).fit(X, y)
+    assert np.max(np.abs(a.bands_ - initial.bands_)) > 0.1
+    np.testing.assert_array_equal(a.bands_, b.bands_)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(c.transform(X), a.transform(X))
+
+
+def test_learning_head_is_validated():
+    with pytest.raises(ValueError, match="learning_head='conv'"):
+        GammatoneFrontend(sample_rate=4000, n_filters=4, kernel_size=64, learning_head="conv").fit(np.zeros((2, 400)))
+
+
+def test_waveform_net_temporal_backend():
+    net = WaveformNet("gammatone", n_classes=3, sample_rate=4000, n_filters=5, backend="temporal",
+                      frontend_kwargs={"kernel_size": 64})
+    assert isinstance(net.head, TemporalConvHead)
+    assert net(torch.randn(2, 2000)).shape == (2, 3)
+
+
+def test_waveform_classifier_temporal_backend_learns_time_order():
+    X, y = _burst_order(n_per_class=8)
+    clf = WaveformClassifier(frontend="iconnet", backend="temporal", sample_rate=4000, n_filters=6,
+                             frontend_kwargs={"kernel_size": 31, "stride": 40}, max_epochs=15, lr=0.01,
+                             batch_size=8, random_state=0, train_split=None)
+    clf.fit(X.astype(np.float32), y)
+    assert (clf.predict(X.astype(np.float32)) == y).mean() == 1.0
+    again = WaveformClassifier(**clf.get_params()).fit(X.astype(np.float32), y)
+    np.testing.assert_array_equal(again.predict_proba(X.astype(np.float32)), clf.predict_proba(X.astype(np.float32)))
