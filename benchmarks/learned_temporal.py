@@ -41,6 +41,37 @@ from sklearn_wavefront import comparison as cmp  # noqa: E402
 from sklearn_wavefront.datasets import load_audio_folder  # noqa: E402
 
 
+def paper_estimator(name, settings, epochs):
+    """The papers' training recipes (issue 10, mean 3), as far as this package has them.
+
+    * ``iconnet``: :class:`~sklearn_wavefront.IConNetClassifier` (mel-spaced FIR-window bands, bands
+      and windows learned), RAdam with the one-cycle schedule, an FFN of 512 with LayerNorm, up to
+      ``epochs`` epochs with early stopping (patience 10) on an inner split of the training data
+      grouped by recording;
+    * ``spectnet``: :class:`~sklearn_wavefront.SpectNetClassifier` (mel-spaced gammatones, 2-D
+      ResNet), the package's AdamW with the one-cycle schedule, the same early stopping.
+    """
+    import torch
+
+    from sklearn_wavefront import IConNetClassifier, SpectNetClassifier
+    from sklearn_wavefront.segmenting import SegmentedClassifier
+
+    common = dict(sample_rate=settings.sample_rate, n_filters=settings.n_filters, max_epochs=epochs,
+                  early_stopping=True, patience=10, batch_size=settings.batch_size, lr=settings.lr,
+                  random_state=settings.random_state, device="cpu")
+    fk = cmp.frontend_kwargs("iconnet" if name == "iconnet" else "gammatone", settings.sample_rate, settings.n_filters)
+    if name == "iconnet":
+        est = IConNetClassifier(optimizer=torch.optim.RAdam, module__hidden=(512,), module__kernel_size=fk["kernel_size"],
+                                module__stride=fk["stride"], **common)
+    elif name == "spectnet":
+        est = SpectNetClassifier(module__kernel_size=fk["kernel_size"], **common)
+    else:
+        raise ValueError(f"unknown recipe {name!r}; choose from iconnet, spectnet")
+    if settings.segment_seconds is not None:
+        est = SegmentedClassifier(est, segment_seconds=settings.segment_seconds, sample_rate=settings.sample_rate)
+    return est
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--run", required=True, help="a real_data.py output folder (results.json, labels.csv)")
@@ -51,6 +82,8 @@ def main(argv=None):
     p.add_argument("--heads", default="linear", help="learning heads, comma-separated: linear, temporal")
     p.add_argument("--end-to-end", action="store_true", help="add end-to-end rows with the temporal back-end")
     p.add_argument("--no-fixed", action="store_true", help="skip the fixed rows (already in an earlier table)")
+    p.add_argument("--paper-epochs", type=int, default=60)
+    p.add_argument("--paper", default="", help="papers' recipes, comma-separated: iconnet, spectnet (see paper_estimator)")
     args = p.parse_args(argv)
     with open(os.path.join(args.run, "results.json")) as f:
         res = json.load(f)
@@ -79,16 +112,23 @@ def main(argv=None):
     models = args.models.split(",")
     if args.end_to_end and "mel" not in models:
         models.append("mel")  # the same network with fixed filters
+    paper = [m for m in args.paper.split(",") if m]
+    if paper:  # one row each, after the others
+        models += [f"paper:{m}" for m in paper]
     prefix = "estimator__" if settings.segment_seconds is not None else ""
     e2e_settings = dataclasses.replace(settings, backend="temporal", epochs=args.epochs, batch_size=args.batch_size)
     for model in models:
         own = [r[key] for r in res["rows"] if r["model"] == model and r["kind"] == "temporal"]
-        for label, kind, head in variants:
+        rows = [(f"paper recipe ({args.paper_epochs} ep max, early stopping)", "paper", None)] \
+            if model.startswith("paper:") else variants
+        for label, kind, head in rows:
             if model == "mel" and (head is not None):
                 continue  # no learnable filters
             scores, seconds = [], []
             for train, test in splits:
-                if kind == "end-to-end":
+                if kind == "paper":
+                    est = paper_estimator(model.split(":")[1], settings, args.paper_epochs)
+                elif kind == "end-to-end":
                     est = cmp.make_estimator(model, kind, e2e_settings)
                 else:
                     est = cmp.make_estimator(model, "temporal", settings)

@@ -284,7 +284,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             from .networks.heads import TemporalConvHead
 
             with global_rng_untouched():
-                head = TemporalConvHead(fb.n_outputs, n_classes, dropout=0.0)
+                head = TemporalConvHead(fb.n_outputs, n_classes, dropout=0.0, block_norm=None)
             frozen = [self._fix_channel_standardisation(head, fb, X, w_all, device)]
 
             def logits_of(x):
@@ -588,7 +588,7 @@ _COMMON_PARAMS_DOC = """
         What the filters learn through in ``fit(X, y)`` (then discarded): ``"linear"``, a linear
         soft-max layer on the standardised per-filter mean and std; ``"temporal"``, a
         :class:`~sklearn_wavefront.networks.heads.TemporalConvHead` (dilated convolutions over the
-        frames, no dropout), so the filters learn what changes in time, as the features of
+        frames; no dropout, no normalisation over mini-batches), so the filters learn what changes in time, as the features of
         :class:`~sklearn_wavefront.temporal.MiniRocketHead` read it.
     batch_size : int, default=32
         Recordings per mini-batch (learning) and per chunk (``transform``).

@@ -44,6 +44,19 @@ def test_head_normalises_each_recording_then_each_channel():
     torch.testing.assert_close(u, ref, rtol=1e-5, atol=1e-5)
 
 
+def test_head_without_block_norm_is_per_recording_once_channels_are_frozen():
+    torch.manual_seed(0)
+    head = TemporalConvHead(4, n_classes=3, block_norm=None, dropout=0.0)  # as in the front-ends
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in head.blocks.modules())
+    head.train()
+    head.norm[1].eval()  # as the front-ends' learning_head="temporal" freezes it
+    z = torch.randn(5, 4, 40)
+    torch.testing.assert_close(head(z)[:2], head(z[:2]))  # a recording's logits ignore the others
+    with_bn = TemporalConvHead(4, n_classes=3, dropout=0.0).train()
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in with_bn.blocks.modules()) == 3
+    assert not torch.allclose(with_bn(z)[:2], with_bn(z[:2]))  # batch statistics: the batch matters
+
+
 def test_head_gradcheck_float64():
     torch.manual_seed(0)
     head = TemporalConvHead(3, n_classes=2, channels=4, kernel_size=3, dilations=(1, 2)).double().eval()
@@ -64,6 +77,7 @@ def test_head_gradcheck_float64():
         ({"dilations": (1, 0)}, "dilations"),
         ({"channels": 0}, "channels"),
         ({"dropout": 1.0}, "dropout"),
+        ({"block_norm": "layer"}, "block_norm='layer'"),
     ],
 )
 def test_head_bad_parameters(kwargs, match):
