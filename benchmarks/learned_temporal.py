@@ -8,9 +8,8 @@ Do filters learned by the front-end's own supervised ``fit(X, y)`` do better thr
 head? ``--heads`` picks what they learn through (``learning_head``): ``linear`` (a linear soft-max head
 on per-filter mean and std) and/or ``temporal`` (dilated convolutions over the frames,
 :class:`~sklearn_wavefront.networks.heads.TemporalConvHead`), ``max_epochs`` epochs each.
-``--end-to-end`` adds the end-to-end classifier with the temporal back-end
-(``WaveformClassifier(backend="temporal")``, the compare's ``end-to-end`` row with ``--backend
-temporal``) for each model and for mel (fixed filters, the same back-end): the same network with the
+``--end-to-end`` adds the end-to-end classifier with ``--backend`` (default the temporal back-end,
+``WaveformClassifier(backend="temporal")``: the compare's ``end-to-end`` row) for each model and for mel (fixed filters, the same back-end): the same network with the
 filters learned or not. Every pipeline is the
 compare's own temporal row (:func:`sklearn_wavefront.comparison.make_estimator`, with its length policy:
 the same segments, per-recording decisions) on the run's recordings (its ``labels.csv``) and folds (the
@@ -80,7 +79,9 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--heads", default="linear", help="learning heads, comma-separated: linear, temporal")
-    p.add_argument("--end-to-end", action="store_true", help="add end-to-end rows with the temporal back-end")
+    p.add_argument("--end-to-end", action="store_true", help="add end-to-end rows (back-end: --backend)")
+    p.add_argument("--backend", default="temporal", choices=["ffn", "conv", "temporal"],
+                   help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--no-fixed", action="store_true", help="skip the fixed rows (already in an earlier table)")
     p.add_argument("--paper-epochs", type=int, default=60)
     p.add_argument("--paper", default="", help="papers' recipes, comma-separated: iconnet, spectnet (see paper_estimator)")
@@ -108,15 +109,15 @@ def main(argv=None):
     variants = [] if args.no_fixed else [("fixed", "temporal", None)]
     variants += [(f"learned ({args.epochs} ep, {h} head)", "temporal", h) for h in heads]
     if args.end_to_end:
-        variants.append((f"end to end, temporal back-end ({args.epochs} ep)", "end-to-end", None))
-    models = args.models.split(",")
+        variants.append((f"end to end, {args.backend} back-end ({args.epochs} ep)", "end-to-end", None))
+    models = [m for m in args.models.split(",") if m]
     if args.end_to_end and "mel" not in models:
         models.append("mel")  # the same network with fixed filters
     paper = [m for m in args.paper.split(",") if m]
     if paper:  # one row each, after the others
         models += [f"paper:{m}" for m in paper]
     prefix = "estimator__" if settings.segment_seconds is not None else ""
-    e2e_settings = dataclasses.replace(settings, backend="temporal", epochs=args.epochs, batch_size=args.batch_size)
+    e2e_settings = dataclasses.replace(settings, backend=args.backend, epochs=args.epochs, batch_size=args.batch_size)
     for model in models:
         own = [r[key] for r in res["rows"] if r["model"] == model and r["kind"] == "temporal"]
         rows = [(f"paper recipe ({args.paper_epochs} ep max, early stopping)", "paper", None)] \
