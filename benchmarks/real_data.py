@@ -265,7 +265,8 @@ def render(name, out, fmt="md", log=None, also=()):
         f"Front-ends: {s['n_filters']} filters; learned and end-to-end rows: {s['epochs']} epoch(s), back-end "
         f"{s['backend']}" + (f", {s['balance']}-balanced batches (domain column `{s['domain_column']}`)" if s["balance"] else "")
         + f"; MiniRocket {s['minirocket_kernels']} kernels"
-        + (f"; temporal rows: frames -> MiniRocketHead ({84 * (s['temporal_features'] // 84)} features) -> ridge"
+        + (f"; temporal rows: frames -> [MiniRocketHead ({84 * (s['temporal_features'] // 84)} features), per-channel "
+           "mean and std] -> scaler -> ridge (penalty by CV over groups: the user's groups, else recordings)"
            if any(e["kind"] == "temporal" for e in res["summary"]) else "")
         + f"; random_state {s['random_state']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in s["versions"].items()) + ".",

@@ -3,7 +3,7 @@
 ``wavefront compare`` (also ``python -m sklearn_wavefront compare``) cross-validates, on the same
 folds (stratified; grouped with ``--group-column``), the baselines (chance, MFCC statistics + logistic
 regression, MiniRocket when aeon is installed) and every front-end four ways (fixed filters + a
-linear head, fixed filters' frames + a temporal MiniRocket head + ridge, learned filters + the linear
+linear head, fixed filters' frames + a temporal MiniRocket head and per-channel statistics + ridge, learned filters + the linear
 head, end to end), on a folder of recordings described by a
 ``labels.csv`` or, by default, on built-in synthetic harmonic tones. It prints one table of mean ± std
 unweighted accuracy (UA), unweighted F1 (UF1), MAcc (two classes only), fit time and each row's
@@ -393,7 +393,7 @@ def run_compare(args, out=None, err=None) -> int:
             partial.write(json.dumps({k: r[k] for k in keys}) + "\n")
             partial.flush()
 
-        results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, n_jobs=args.n_jobs,
+        results = cmp.run_rows(rows, splits, settings, X, y, domains=domains, groups=groups, n_jobs=args.n_jobs,
                                progress=progress, keep_last=not args.no_plots, on_result=save)
     if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
         undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
@@ -453,10 +453,13 @@ def run_compare(args, out=None, err=None) -> int:
           f"epoch{'' if args.epochs == 1 else 's'}, back-end "
           f"{args.backend}{', ' + balance + '-balanced batches' if balance else ''}; mean ± std over folds", file=out)
     if any(k == "temporal" for _, k in rows):
-        print(f"temporal rows: fixed filters' frames -> MiniRocketHead ({84 * (args.temporal_features // 84)} "
-              "features) -> ridge", file=out)
+        print(f"temporal rows: fixed filters' frames -> [MiniRocketHead ({84 * (args.temporal_features // 84)} "
+              "features), per-channel mean and std] -> scaler -> ridge", file=out)
+    inner = ("K-fold CV over the training part's groups (" + repr(args.group_column) + ")" if groups is not None
+             else "K-fold CV over recordings (segments of one recording together)" if policy.mode == "segment"
+             else "leave-one-out")
     print("nothing is tuned on test folds: logistic-regression heads use C=1; the ridge penalties (MiniRocket, "
-          "temporal rows) are chosen by leave-one-out inside each training fold", file=out)
+          f"temporal rows) are chosen by {inner} inside each training fold", file=out)
     if len(classes) == 2:
         print(f"MAcc: (sensitivity + specificity) / 2 with positive class {str(classes[1])!r}", file=out)
     if best_baseline is not None:
