@@ -538,3 +538,54 @@ def test_aeon_stays_optional(monkeypatch):
     monkeypatch.setitem(sys.modules, "aeon", None)
     with pytest.raises(ImportError, match=r"sklearn-wavefront\[baselines\]"):
         MiniRocketClassifier().fit(np.zeros((4, 100)), [0, 1, 0, 1])
+
+
+def test_user_groups_choose_the_temporal_and_minirocket_penalties():
+    """--group-column's groups of the training part reach the ridge of the temporal rows (directly, or
+    through SegmentedClassifier ahead of its recordings) and MiniRocket's; the fold's predictions
+    equal the estimator fitted by hand with those groups."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    X, y = _tiny_tones()
+    speakers = np.arange(len(y)) % 4
+    splits = list(StratifiedGroupKFold(2).split(X, y, speakers))
+    rows = [("mel", "temporal")] + ([("minirocket", "baseline")] if _has_aeon() else [])
+    for segment_seconds in (None, 0.1):
+        s = cmp.Settings(sample_rate=4000, n_filters=4, temporal_features=168, device="cpu", minirocket_kernels=168,
+                         segment_seconds=segment_seconds)
+        Xs = X if segment_seconds is None else np.array(list(X) + [None], dtype=object)[:-1]
+        results = cmp.run_rows(rows, splits, s, Xs, y, groups=speakers)
+        for r in results:
+            train, test = splits[r["fold"]]
+            est = cmp.make_estimator(r["model"], r["kind"], s)
+            key = "groups" if r["model"] == "minirocket" else "ridge__groups"
+            est.fit(Xs[train], y[train], **{key: speakers[train]})
+            assert r["ua"] == pytest.approx(balanced_accuracy_score(y[test], est.predict(Xs[test])))
+            inner = est if segment_seconds is None else est.estimator_
+            ridge = inner.ridge_ if r["model"] == "minirocket" else inner["ridge"]
+            # chosen over 2 held-out speakers, not by leave-one-out: the criterion differs
+            loo = cmp.make_estimator(r["model"], r["kind"], s).fit(Xs[train], y[train])
+            loo_inner = loo if segment_seconds is None else loo.estimator_
+            loo_ridge = loo_inner.ridge_ if r["model"] == "minirocket" else loo_inner["ridge"]
+            assert ridge.best_score_ != loo_ridge.best_score_
+
+
+def _has_aeon():
+    from sklearn_wavefront.baselines import aeon_version
+
+    return aeon_version() is not None
+
+
+def test_cli_says_how_the_penalties_were_chosen(tmp_path, capsys):
+    root, _ = _folder(tmp_path, [1000] * 16, n_speakers=4)
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--group-column", "speaker", "--models", "mel",
+                          "--kinds", "temporal", "--temporal-features", "168", *FAST,
+                          "--output-dir", str(tmp_path / "out"), "--quiet")
+    assert code == 0, err
+    assert "are chosen by K-fold CV over the training part's groups ('speaker') inside each training fold" in out
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--kinds", "temporal",
+                          "--temporal-features", "168", "--max-duration", "0.1", *FAST,
+                          "--output-dir", str(tmp_path / "out2"), "--quiet")
+    assert code == 0, err
+    assert "are chosen by K-fold CV over recordings (segments of one recording together)" in out
