@@ -20,14 +20,17 @@ Every *row* of the comparison is a (model, kind) pair, cross-validated on one li
   ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`).
 
 Nothing is tuned on test folds: the linear heads use fixed settings, the ridge penalties (MiniRocket,
-temporal rows) are chosen inside the training fold, by leave-one-out over its recordings, or by
-K-fold CV over whole groups when there are groups (:class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`):
-segmented recordings (each recording's segments form a group, so a held-out segment's siblings
-never stay in training) and, with ``--group-column``, the user's groups of the training part (e.g.
-speakers: the penalty is then chosen on held-out speakers, as the outer folds test). The groups reach
-only these two kinds of rows: the other rows choose nothing on inner splits (the end-to-end rows of
-the comparison train without early stopping, so they have no inner validation split to group; the
-learned rows end in a logistic regression with fixed settings).
+temporal rows) are chosen inside the training fold (:class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`):
+by leave-one-out over its recordings, or, when the recordings are segmented, by K-fold CV over whole
+recordings (each recording's segments form a group, so a held-out segment's siblings never stay in
+training). :func:`run_rows` also takes ``groups`` (the CLI's ``--penalty-groups group-column``): the
+training part's groups (e.g. speakers) then choose the penalty, ahead of the recordings. That is
+opt-in: on spoken digits grouped by speaker (4 training speakers) it ran to the grid's largest
+penalty and cost MiniRocket 5.6 UA points, the temporal rows -1.7 to +1.0
+(``benchmarks/results/temporal_penalty/``). Groups reach only these two kinds of rows: the others
+choose nothing on inner splits (the end-to-end rows of the comparison train without early stopping,
+so they have no inner validation split to group; the learned rows end in a logistic regression with
+fixed settings).
 
 **Length policy** (:func:`apply_length_policy`). Recordings are never cut silently: with a
 forced ``duration`` every recording is cropped or zero-padded to it; otherwise all are zero-padded
@@ -512,9 +515,10 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     domains : ndarray or None
         Domain of each recording (for ``balance="class_domain"`` end-to-end rows).
     groups : ndarray or None
-        Group of each recording (e.g. speaker; the folds' grouping). The training part's groups
-        reach the ``minirocket`` and ``temporal`` rows, whose ridge penalty is then chosen by CV over
-        whole groups; other rows ignore them (see the module docstring).
+        Group of each recording (e.g. speaker) for choosing ridge penalties: the training part's
+        groups reach the ``minirocket`` and ``temporal`` rows, whose ridge penalty is then chosen by
+        K-fold CV over whole groups; other rows ignore them. ``None``: by recordings (see the module
+        docstring). The folds themselves are ``splits``.
     n_jobs : int
         Parallel tasks (joblib, processes).
     progress : callable or None

@@ -577,15 +577,34 @@ def _has_aeon():
     return aeon_version() is not None
 
 
-def test_cli_says_how_the_penalties_were_chosen(tmp_path, capsys):
-    root, _ = _folder(tmp_path, [1000] * 16, n_speakers=4)
-    code, out, err = _run(capsys, "compare", "--data", str(root), "--group-column", "speaker", "--models", "mel",
-                          "--kinds", "temporal", "--temporal-features", "168", *FAST,
-                          "--output-dir", str(tmp_path / "out"), "--quiet")
+def test_cli_says_how_the_penalties_were_chosen(tmp_path, capsys, monkeypatch):
+    root, speakers = _folder(tmp_path, [1000] * 16, n_speakers=4)
+    base = ["compare", "--data", str(root), "--group-column", "speaker", "--models", "mel", "--kinds", "temporal",
+            "--temporal-features", "168", *FAST, "--quiet"]
+    seen = []
+    real_run_rows = cmp.run_rows
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("groups"))
+        return real_run_rows(*args, **kwargs)
+
+    monkeypatch.setattr(cmp, "run_rows", spy)
+    # default: the speakers make the folds only; the penalty by leave-one-out (nothing segmented)
+    code, out, err = _run(capsys, *base, "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "are chosen by leave-one-out inside each training fold" in out
+    assert seen[-1] is None and _json(tmp_path / "out")["settings"]["penalty_groups"] == "recordings"
+    # opt-in: the speakers also choose the penalty
+    code, out, err = _run(capsys, *base, "--penalty-groups", "group-column", "--output-dir", str(tmp_path / "out1"))
     assert code == 0, err
     assert "are chosen by K-fold CV over the training part's groups ('speaker') inside each training fold" in out
+    assert list(seen[-1]) == speakers and _json(tmp_path / "out1")["settings"]["penalty_groups"] == "group-column"
+    # segmented recordings: K-fold CV over recordings
     code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--kinds", "temporal",
                           "--temporal-features", "168", "--max-duration", "0.1", *FAST,
                           "--output-dir", str(tmp_path / "out2"), "--quiet")
     assert code == 0, err
     assert "are chosen by K-fold CV over recordings (segments of one recording together)" in out
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--penalty-groups", "group-column",
+                          *FAST, "--output-dir", str(tmp_path / "out3"))
+    assert code == 2 and "--penalty-groups group-column needs --group-column" in err
