@@ -63,7 +63,7 @@ def test_without_groups_it_is_ridge_classifier_cv_exactly(n_classes, weighted):
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-@pytest.mark.parametrize("n_features", [8, 200])  # more samples per fold than features, then fewer
+@pytest.mark.parametrize("n_features", [8, 90])  # more samples per fold than features, then fewer
 @pytest.mark.parametrize("weighted", [False, True])
 def test_grouped_choice_equals_brute_force(n_classes, n_features, weighted):
     X, y, groups = _data(n_groups=15, per_group=4, n_features=n_features, n_classes=n_classes, seed=n_features)
