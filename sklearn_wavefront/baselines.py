@@ -7,8 +7,9 @@
   MFCCs and their first and second deltas) -> ``StandardScaler`` -> ``LogisticRegression``;
 * :class:`MiniRocketClassifier`: aeon's MiniRocket transform of the raw waveform ->
   ``StandardScaler`` -> ``RidgeClassifierCV`` (the ridge penalty is chosen on the training data only:
-  by leave-one-out, or by K-fold CV over whole groups when ``fit`` gets ``groups``). aeon is an optional extra (``pip install sklearn-wavefront[baselines]``);
-  it is imported when the classifier is fitted, so this module imports without it.
+  by leave-one-out, or by K-fold CV over whole groups when ``fit`` gets ``groups``). aeon is an
+  optional extra (``pip install sklearn-wavefront[baselines]``); it is imported when the classifier is
+  fitted, so this module imports without it.
 
 :class:`SoftmaxRidgeClassifierCV` is scikit-learn's ``RidgeClassifierCV`` with a ``predict_proba``
 (the soft-max of its decision values) and a ``groups`` argument to ``fit`` (the penalty is then

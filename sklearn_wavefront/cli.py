@@ -539,8 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kinds", default="baseline,fixed,temporal,learned",
                    help=f"comma-separated subset of {','.join(_cmp.KINDS)}, or 'all' (default: %(default)s; the "
                         "temporal rows are in the default because, on the README's real-data sets, mel frames -> "
-                        "MiniRocket head beat the best baseline on spoken digits (+8 to +10 UA points) and PASCAL "
-                        "heart sounds (+2.5 to +3.4) and tied MiniRocket on Yaseen's, at 0.3-7 s per fold; the end-to-end rows need more epochs than fit in a few minutes: add them with "
+                        "MiniRocket head beat the best baseline on spoken digits (+10 to +14 UA points) and PASCAL "
+                        "heart sounds (+2.4 to +5.3) and tied MiniRocket on Yaseen's, at 0.4-10 s per fold; the "
+                        "end-to-end rows need more epochs than fit in a few minutes: add them with "
                         "--kinds all or --rows MODEL:end-to-end)")
     p.add_argument("--rows", metavar="MODEL:KIND,...",
                    help="further model:kind rows besides --models x --kinds, e.g. comb:learned,mel:end-to-end")
