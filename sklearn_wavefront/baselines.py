@@ -329,7 +329,9 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
     ±1-coded targets (every class column is kept even when a fold's training part lacks a class).
     With ``groups`` all distinct (or ``None``) leave-one-out is used, unchanged. With ``cv`` set,
     ``groups`` go to that splitter (``check_cv(cv).split(X, y, groups)``) and scikit-learn's
-    grid search scores the folds as usual.
+    grid search scores the folds as usual; with ``scoring`` set (and ``cv=None``), the same grid search
+    scores the ``GroupKFold`` folds with that scorer. ``store_cv_results=True`` (leave-one-out values)
+    cannot be combined with grouped ``groups``.
 
     Examples
     --------
@@ -389,10 +391,19 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
             raise ValueError(
                 f"groups has {len(uniques)} distinct value(s); choosing the penalty by groups needs at least 2"
             )
-        if self.cv is not None:
-            from sklearn.model_selection import check_cv
+        if self.cv is None and counts.max() == 1:  # every sample its own group: leave-one-out is grouped already
+            return super().fit(X, y, sample_weight=sample_weight, **params)
+        if self.cv is None and self.store_cv_results:
+            raise ValueError(
+                "store_cv_results=True keeps leave-one-out values; with groups the penalty is chosen by grouped "
+                "K-fold CV instead: fit without groups, or set store_cv_results=False"
+            )
+        if self.cv is not None or self.scoring is not None:
+            from sklearn.model_selection import GroupKFold, check_cv
 
-            splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
+            # a splitter given by the user gets the groups; a scorer scores grouped folds (GridSearchCV)
+            cv = self.cv if self.cv is not None else GroupKFold(n_splits=min(5, len(uniques)))
+            splits = list(check_cv(cv, y, classifier=True).split(X, y, groups))
             saved = self.cv
             self.cv = splits
             try:
@@ -400,8 +411,6 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
             finally:
                 self.cv = saved
             return self
-        if counts.max() == 1:  # every sample its own group: leave-one-out is grouped already
-            return super().fit(X, y, sample_weight=sample_weight, **params)
         return self._fit_grouped(X, y, sample_weight, groups, len(uniques))
 
     def _fit_grouped(self, X, y, sample_weight, groups, n_groups):

@@ -118,6 +118,19 @@ def test_group_errors_are_named():
         SoftmaxRidgeClassifierCV().fit(X, y, groups=np.zeros(len(y)))
 
 
+def test_scoring_scores_group_folds_and_store_cv_results_is_refused():
+    X, y, groups = _data(n_groups=12, per_group=3)
+    ours = SoftmaxRidgeClassifierCV(alphas=ALPHAS, scoring="accuracy").fit(X, y, groups=groups)
+    ref = RidgeClassifierCV(alphas=ALPHAS, scoring="accuracy",
+                            cv=list(GroupKFold(5).split(X, y, groups))).fit(X, y)
+    assert ours.alpha_ == ref.alpha_ and ours.best_score_ == ref.best_score_
+    assert ours.cv is None
+    with pytest.raises(ValueError, match="store_cv_results=True keeps leave-one-out values"):
+        SoftmaxRidgeClassifierCV(store_cv_results=True).fit(X, y, groups=groups)
+    # all groups distinct: leave-one-out, whose values it keeps
+    assert SoftmaxRidgeClassifierCV(store_cv_results=True).fit(X, y, groups=np.arange(len(y))).cv_results_.shape[0] == len(y)
+
+
 def test_explicit_cv_gets_the_groups():
     X, y, groups = _data(n_groups=12, per_group=3)
     ours = SoftmaxRidgeClassifierCV(alphas=ALPHAS, cv=GroupKFold(3)).fit(X, y, groups=groups)
