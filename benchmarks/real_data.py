@@ -9,7 +9,8 @@ this script derives (a subset of the recordings, the label mapping, the grouping
 beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
 ``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds``, ``--extra-rows`` override them (and are
 recorded). Rows: the baselines and every front-end with fixed filters, plus the rows in ``extra_rows``:
-the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead -> ridge)
+the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead and
+per-channel mean/std -> scaler -> ridge)
 and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
 
 * ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
