@@ -9,7 +9,8 @@ this script derives (a subset of the recordings, the label mapping, the grouping
 beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
 ``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds``, ``--extra-rows`` override them (and are
 recorded). Rows: the baselines and every front-end with fixed filters, plus the rows in ``extra_rows``:
-the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead -> ridge)
+the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead and
+per-channel mean/std -> scaler -> ridge)
 and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
 
 * ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
@@ -265,7 +266,8 @@ def render(name, out, fmt="md", log=None, also=()):
         f"Front-ends: {s['n_filters']} filters; learned and end-to-end rows: {s['epochs']} epoch(s), back-end "
         f"{s['backend']}" + (f", {s['balance']}-balanced batches (domain column `{s['domain_column']}`)" if s["balance"] else "")
         + f"; MiniRocket {s['minirocket_kernels']} kernels"
-        + (f"; temporal rows: frames -> MiniRocketHead ({84 * (s['temporal_features'] // 84)} features) -> ridge"
+        + (f"; temporal rows: frames -> [MiniRocketHead ({84 * (s['temporal_features'] // 84)} features), per-channel "
+           "mean and std] -> scaler -> ridge (penalty by CV over groups: the user's groups, else recordings)"
            if any(e["kind"] == "temporal" for e in res["summary"]) else "")
         + f"; random_state {s['random_state']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in s["versions"].items()) + ".",

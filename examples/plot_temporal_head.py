@@ -11,15 +11,18 @@ compares, on the same folds:
 * chance (``DummyClassifier``);
 * ``MelFrontend`` statistics -> ``StandardScaler`` -> ``LogisticRegression`` (the ``fixed`` row of
   ``wavefront compare``);
-* ``MelFrontend(output="frames")`` -> :class:`~sklearn_wavefront.temporal.MiniRocketHead` -> ridge
-  (the ``temporal`` row): MiniRocket's random dilated convolutions and proportion-of-positive-values
-  pooling over the mel frames.
+* ``MelFrontend(output="frames")`` -> [:class:`~sklearn_wavefront.temporal.MiniRocketHead`,
+  :class:`~sklearn_wavefront.temporal.FrameStatistics`] -> ``StandardScaler`` -> ridge (the
+  ``temporal`` row): MiniRocket's random dilated convolutions and proportion-of-positive-values
+  pooling over the mel frames, beside each band's mean and std over time (the steady level that
+  MiniRocket's zero-sum kernels barely see).
 
 On the real recordings of ``benchmarks/real_data.py`` (spoken digits, two heart-sound sets) the
 mel, mfcc, iconnet and sinc temporal rows beat every baseline on spoken digits and PASCAL's heart
 sounds and tie MiniRocket on Yaseen's; comb's do not; see the README's *How well it works*. The ridge is :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`, a
 ``RidgeClassifierCV`` with a ``predict_proba``, so that the same pipeline can decide recordings of
-any length inside a :class:`~sklearn_wavefront.SegmentedClassifier`.
+any length inside a :class:`~sklearn_wavefront.SegmentedClassifier` (which passes each segment's
+recording as ``groups``, so that the penalty is chosen over whole recordings).
 """
 
 import matplotlib.pyplot as plt
@@ -28,10 +31,10 @@ import torch
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_wavefront import MelFrontend, MiniRocketHead
+from sklearn_wavefront import FrameStatistics, MelFrontend, MiniRocketHead
 from sklearn_wavefront.baselines import SoftmaxRidgeClassifierCV
 
 torch.set_num_threads(1)
@@ -66,9 +69,13 @@ pipelines = {
     "mel statistics\n-> logistic regression": make_pipeline(
         MelFrontend(**mel), StandardScaler(), LogisticRegression(max_iter=2000)
     ),
-    "mel frames\n-> MiniRocketHead -> ridge": Pipeline([
+    "mel frames\n-> [MiniRocketHead, mean/std] -> ridge": Pipeline([
         ("frontend", MelFrontend(**mel, output="frames")),
-        ("head", MiniRocketHead(n_features=840, n_channels=16, random_state=0)),
+        ("features", FeatureUnion([
+            ("minirocket", MiniRocketHead(n_features=840, n_channels=16, random_state=0)),
+            ("statistics", FrameStatistics(n_channels=16)),
+        ])),
+        ("scaler", StandardScaler()),
         ("ridge", SoftmaxRidgeClassifierCV(alphas=np.logspace(-3, 3, 10))),
     ]),
 }

@@ -12,7 +12,7 @@ from .frontends import CombFrontend, GammatoneFrontend, IConNetFrontend, MelFron
 from .inspection import FilterbankDisplay, plot_filter_evolution
 from .sampling import DoubleBalancedBatchSampler, DoubleBalancedMixin, SmallCellWarning
 from .segmenting import SegmentedClassifier, segment_signals
-from .temporal import MiniRocketHead
+from .temporal import FrameStatistics, MiniRocketHead
 
 __version__ = "0.1.0.dev0"
 
@@ -36,4 +36,5 @@ __all__ = [
     "SegmentedClassifier",
     "segment_signals",
     "MiniRocketHead",
+    "FrameStatistics",
 ]

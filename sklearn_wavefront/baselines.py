@@ -6,14 +6,16 @@
 * :func:`make_mfcc_logreg`: :class:`MFCCStatistics` (mean and standard deviation over frames of
   MFCCs and their first and second deltas) -> ``StandardScaler`` -> ``LogisticRegression``;
 * :class:`MiniRocketClassifier`: aeon's MiniRocket transform of the raw waveform ->
-  ``StandardScaler`` -> ``RidgeClassifierCV`` (the ridge penalty is chosen by leave-one-out on the
-  training data only). aeon is an optional extra (``pip install sklearn-wavefront[baselines]``);
-  it is imported when the classifier is fitted, so this module imports without it.
+  ``StandardScaler`` -> ``RidgeClassifierCV`` (the ridge penalty is chosen on the training data only:
+  by leave-one-out, or by K-fold CV over whole groups when ``fit`` gets ``groups``). aeon is an
+  optional extra (``pip install sklearn-wavefront[baselines]``); it is imported when the classifier is
+  fitted, so this module imports without it.
 
 :class:`SoftmaxRidgeClassifierCV` is scikit-learn's ``RidgeClassifierCV`` with a ``predict_proba``
-(the soft-max of its decision values), so that a ridge head can decide per recording in a
-:class:`~sklearn_wavefront.segmenting.SegmentedClassifier`; the temporal rows of ``wavefront compare``
-end with it.
+(the soft-max of its decision values) and a ``groups`` argument to ``fit`` (the penalty is then
+chosen by cross-validation over whole groups, not leave-one-out over samples), so that a ridge head
+can decide per recording in a :class:`~sklearn_wavefront.segmenting.SegmentedClassifier`, which
+passes each segment's recording as its group; the temporal rows of ``wavefront compare`` end with it.
 """
 
 from __future__ import annotations
@@ -182,8 +184,10 @@ def _import_minirocket():
 class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
     """aeon's MiniRocket on the raw waveform, then ``StandardScaler`` and ``RidgeClassifierCV``.
 
-    The ridge penalty is chosen among ``alphas`` by efficient leave-one-out on the training data
-    (never on test data). ``predict_proba`` is the soft-max of the ridge decision values (a
+    The ridge penalty is chosen among ``alphas`` on the training data only (never on test data): by
+    efficient leave-one-out, or, with ``fit(X, y, groups=g)``, by K-fold CV over whole groups
+    (:class:`SoftmaxRidgeClassifierCV`; segments of one recording then never sit on both sides).
+    ``predict_proba`` is the soft-max of the ridge decision values (a
     sigmoid for two classes): a ranking score that sums to one, not a calibrated probability;
     it lets :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pool segments.
 
@@ -203,7 +207,8 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
     ----------
     transform_ : aeon MiniRocket
     scaler_ : StandardScaler
-    ridge_ : RidgeClassifierCV
+    ridge_ : SoftmaxRidgeClassifierCV
+        ``RidgeClassifierCV`` itself without grouped ``groups``.
     classes_ : ndarray
 
     Examples
@@ -230,9 +235,24 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
     def _as_3d(X):
         return np.ascontiguousarray(X, dtype=np.float64)[:, None, :]
 
-    def fit(self, X, y):
-        """Fit MiniRocket's biases on ``X``, then the scaler and the ridge on its features."""
-        from sklearn.linear_model import RidgeClassifierCV
+    def fit(self, X, y, groups=None):
+        """Fit MiniRocket's biases on ``X``, then the scaler and the ridge on its features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timepoints)
+            Waveforms.
+        y : array-like of shape (n_samples,)
+            Labels.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each sample (the recording of each segment, or a subject): when some group
+            holds more than one sample, the ridge penalty is chosen by K-fold CV over whole groups
+            (see :class:`SoftmaxRidgeClassifierCV`); otherwise by leave-one-out.
+
+        Returns
+        -------
+        self : MiniRocketClassifier
+        """
         from sklearn.preprocessing import StandardScaler
 
         MiniRocket = _import_minirocket()
@@ -248,7 +268,8 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
         F = self.transform_.fit_transform(self._as_3d(X))
         self.scaler_ = StandardScaler().fit(F)
         alphas = np.logspace(-3, 3, 10) if self.alphas is None else self.alphas
-        self.ridge_ = RidgeClassifierCV(alphas=alphas).fit(self.scaler_.transform(F), self._encoder.transform(y))
+        self.ridge_ = SoftmaxRidgeClassifierCV(alphas=alphas).fit(
+            self.scaler_.transform(F), self._encoder.transform(y), groups=groups)
         return self
 
     def decision_function(self, X):
@@ -280,15 +301,37 @@ def _softmax_of_decision(d):
 
 
 class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
-    """``RidgeClassifierCV`` with ``predict_proba``: the soft-max of its decision values.
+    """``RidgeClassifierCV`` with ``predict_proba`` and a penalty chosen by grouped CV when asked.
 
-    Everything else, ``predict`` included, is scikit-learn's
-    :class:`~sklearn.linear_model.RidgeClassifierCV` (same parameters; the penalty is chosen among
-    ``alphas`` by efficient leave-one-out on the training data). ``predict_proba`` is the soft-max of
-    :meth:`decision_function` (a sigmoid for two classes): a ranking score that sums to one and
-    whose argmax is ``predict``, not a calibrated probability. It lets
-    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pool segments per recording
+    Without ``groups`` (or with ``cv`` set) this is scikit-learn's
+    :class:`~sklearn.linear_model.RidgeClassifierCV` exactly (same parameters; with ``cv=None`` the
+    penalty is chosen among ``alphas`` by efficient leave-one-out on the training data).
+    ``predict_proba`` is the soft-max of :meth:`decision_function` (a sigmoid for two classes): a
+    ranking score that sums to one and whose argmax is ``predict``, not a calibrated probability. It
+    lets :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pool segments per recording
     (``aggregate="mean_proba"``).
+
+    **Grouped penalty choice.** ``fit(X, y, groups=g)`` with ``cv=None`` and some group holding more
+    than one sample (segments of one recording, recordings of one speaker) chooses the penalty by
+    K-fold cross-validation over whole groups instead of leave-one-out: leave-one-out would keep a
+    left-out sample's siblings in training and so favour the least regularisation. The folds are
+    :class:`~sklearn.model_selection.GroupKFold` with ``K = min(5, number of groups)``. The criterion
+    is the one ``RidgeClassifierCV`` uses for leave-one-out (its ``scoring=None``): the mean, over all
+    samples (each held out once) and all target columns, of the squared difference between the
+    held-out decision values and the targets coded ``+1``/``-1`` (one column for two classes), each
+    sample's term multiplied by its weight (``sample_weight`` times the ``class_weight``) as
+    leave-one-out does; ``best_score_`` is minus that mean for the chosen penalty, ``alpha_`` the
+    first penalty of ``alphas`` that reaches it. The model is then refitted on all samples with
+    ``alpha_`` (:class:`~sklearn.linear_model.RidgeClassifier`). scikit-learn's own
+    ``RidgeClassifierCV(cv=<group splits>)`` is not used because it scores folds by accuracy, not
+    by this criterion. Each fold solves the ridge for every penalty from one eigendecomposition of its
+    (weighted, centred) Gram or covariance matrix, as ``RidgeClassifier`` would fit it on the fold's
+    ±1-coded targets (every class column is kept even when a fold's training part lacks a class).
+    With ``groups`` all distinct (or ``None``) leave-one-out is used, unchanged. With ``cv`` set,
+    ``groups`` go to that splitter (``check_cv(cv).split(X, y, groups)``) and scikit-learn's
+    grid search scores the folds as usual; with ``scoring`` set (and ``cv=None``), the same grid search
+    scores the ``GroupKFold`` folds with that scorer. ``store_cv_results=True`` (leave-one-out values)
+    cannot be combined with grouped ``groups``.
 
     Examples
     --------
@@ -301,7 +344,97 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
     ((6, 3), True)
     >>> bool((clf.classes_[proba.argmax(axis=1)] == clf.predict(X)).all())
     True
+
+    Segments of one recording share a group; the penalty is then chosen over whole recordings:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.repeat(rng.normal(size=(12, 30)), 3, axis=0) + 0.01 * rng.normal(size=(36, 30))
+    >>> y, groups = np.repeat([0, 1] * 6, 3), np.repeat(np.arange(12), 3)
+    >>> alphas = [0.01, 1.0, 100.0]
+    >>> float(SoftmaxRidgeClassifierCV(alphas=alphas).fit(X, y).alpha_)  # leave-one-out
+    0.01
+    >>> float(SoftmaxRidgeClassifierCV(alphas=alphas).fit(X, y, groups=groups).alpha_)
+    100.0
     """
+
+    def fit(self, X, y, sample_weight=None, groups=None, **params):
+        """Fit the ridge; with ``groups``, choose the penalty by grouped K-fold CV (class docstring).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : float or array-like of shape (n_samples,), default=None
+        groups : array-like of shape (n_samples,), default=None
+            Group of each sample (e.g. the recording of each segment). ``None``, or all distinct:
+            leave-one-out as in ``RidgeClassifierCV``.
+        **params : dict
+            Passed to ``RidgeClassifierCV.fit`` (metadata routing to the scorer).
+
+        Returns
+        -------
+        self : SoftmaxRidgeClassifierCV
+
+        Raises
+        ------
+        ValueError
+            ``groups`` of another length than ``y``, or fewer than 2 distinct groups.
+        """
+        if groups is None:
+            return super().fit(X, y, sample_weight=sample_weight, **params)
+        groups = np.asarray(groups)
+        n = len(y) if hasattr(y, "__len__") else None
+        if groups.ndim != 1 or (n is not None and len(groups) != n):
+            raise ValueError(f"groups must hold one group per sample: got shape {groups.shape} for {n} samples")
+        uniques, counts = np.unique(groups, return_counts=True)
+        if len(uniques) < 2:
+            raise ValueError(
+                f"groups has {len(uniques)} distinct value(s); choosing the penalty by groups needs at least 2"
+            )
+        if self.cv is None and counts.max() == 1:  # every sample its own group: leave-one-out is grouped already
+            return super().fit(X, y, sample_weight=sample_weight, **params)
+        if self.cv is None and self.store_cv_results:
+            raise ValueError(
+                "store_cv_results=True keeps leave-one-out values; with groups the penalty is chosen by grouped "
+                "K-fold CV instead: fit without groups, or set store_cv_results=False"
+            )
+        if self.cv is not None or self.scoring is not None:
+            from sklearn.model_selection import GroupKFold, check_cv
+
+            # a splitter given by the user gets the groups; a scorer scores grouped folds (GridSearchCV)
+            cv = self.cv if self.cv is not None else GroupKFold(n_splits=min(5, len(uniques)))
+            splits = list(check_cv(cv, y, classifier=True).split(X, y, groups))
+            saved = self.cv
+            self.cv = splits
+            try:
+                super().fit(X, y, sample_weight=sample_weight, **params)
+            finally:
+                self.cv = saved
+            return self
+        return self._fit_grouped(X, y, sample_weight, groups, len(uniques))
+
+    def _fit_grouped(self, X, y, sample_weight, groups, n_groups):
+        import scipy.sparse as sp
+        from sklearn.linear_model import RidgeClassifier
+        from sklearn.model_selection import GroupKFold
+
+        X, y, sw, Y = self._prepare_data(X, y, sample_weight, solver="eigen")
+        X = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        sw = np.asarray(sw, dtype=np.float64)
+        alphas = np.atleast_1d(np.asarray(self.alphas, dtype=np.float64))
+        if alphas.ndim != 1 or (alphas <= 0).any() or not np.isfinite(alphas).all():
+            raise ValueError(f"alphas must be positive finite numbers, got alphas={self.alphas!r}")
+        splits = GroupKFold(n_splits=min(5, n_groups)).split(X, y, groups)
+        errors = _grouped_ridge_errors(X, Y, sw, splits, alphas, self.fit_intercept)
+        scores = -errors.mean(axis=0)
+        best = int(np.argmax(scores))  # the first on a tie, as RidgeClassifierCV
+        self.alpha_ = float(alphas[best])
+        self.best_score_ = float(scores[best])
+        final = RidgeClassifier(alpha=self.alpha_, fit_intercept=self.fit_intercept, class_weight=self.class_weight)
+        final.fit(X, y, sample_weight=sample_weight)
+        self.coef_, self.intercept_ = final.coef_, final.intercept_
+        return self
 
     def predict_proba(self, X):
         """Soft-max (sigmoid for two classes) of :meth:`decision_function`, one column per class.
@@ -315,3 +448,36 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
         proba : ndarray of shape (n_samples, n_classes)
         """
         return _softmax_of_decision(self.decision_function(X))
+
+
+def _grouped_ridge_errors(X, Y, sw, splits, alphas, fit_intercept):
+    """Held-out weighted squared errors ``(n_samples, n_alphas)`` of ridge on ``Y`` over ``splits``.
+
+    Per fold, the ridge of scikit-learn's ``Ridge``/``RidgeClassifier`` (weighted centring when
+    ``fit_intercept``, rows scaled by the square root of the weights) is solved for every penalty from
+    one eigendecomposition: of the Gram matrix ``A A^T`` when the fold has at most as many samples as
+    features (dual form), of ``A^T A`` otherwise. Entry ``(i, a)`` is ``sw_i`` times the mean over
+    target columns of the squared error of sample ``i``'s decision values when held out.
+    """
+    n = X.shape[0]
+    errors = np.full((n, len(alphas)), np.nan)
+    for train, test in splits:
+        Xtr, Ytr, w = X[train], Y[train], sw[train]
+        if fit_intercept:
+            xm, ym = np.average(Xtr, axis=0, weights=w), np.average(Ytr, axis=0, weights=w)
+        else:
+            xm, ym = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+        root = np.sqrt(w)[:, None]
+        A, B = (Xtr - xm) * root, (Ytr - ym) * root
+        Xte = X[test] - xm
+        if A.shape[0] <= A.shape[1]:
+            ev, U = np.linalg.eigh(A @ A.T)
+            left, right = Xte @ A.T @ U, U.T @ B
+        else:
+            ev, V = np.linalg.eigh(A.T @ A)
+            left, right = Xte @ V, V.T @ (A.T @ B)
+        ev = np.clip(ev, 0.0, None)
+        for a, alpha in enumerate(alphas):
+            pred = left @ (right / (ev + alpha)[:, None]) + ym
+            errors[test, a] = sw[test] * ((pred - Y[test]) ** 2).mean(axis=1)
+    return errors

@@ -8,18 +8,29 @@ Every *row* of the comparison is a (model, kind) pair, cross-validated on one li
 * for every front-end (``comb``, ``iconnet``, ``sinc``, ``gammatone``, ``mel``, ``mfcc``):
   ``"fixed"`` (the front-end transformer with its initial filters -> ``StandardScaler`` ->
   ``LogisticRegression``); ``"temporal"``: the front-end with its initial filters and
-  ``output="frames"`` -> :class:`~sklearn_wavefront.temporal.MiniRocketHead`
-  (``Settings.temporal_features`` features, ``random_state``) ->
-  :class:`~sklearn.linear_model.RidgeClassifierCV` with :data:`TEMPORAL_ALPHAS` on the unscaled
-  proportions (MiniRocket over the frames: the time structure that the mean/std statistics of
-  ``"fixed"`` pool away); ``"learned"`` (the fixed pipeline, the transformer fitted with
+  ``output="frames"`` -> [:class:`~sklearn_wavefront.temporal.MiniRocketHead`
+  (``Settings.temporal_features`` features, ``random_state``; MiniRocket over the frames: the time
+  structure that the mean/std statistics of ``"fixed"`` pool away), concatenated with
+  :class:`~sklearn_wavefront.temporal.FrameStatistics` (each channel's mean and std over time: the
+  steady band levels that the zero-sum MiniRocket kernels barely see)] -> ``StandardScaler`` ->
+  :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV` with :data:`TEMPORAL_ALPHAS`
+  (pipeline steps ``frontend``, ``features`` (a ``FeatureUnion`` of ``minirocket`` and
+  ``statistics``), ``scaler``, ``ridge``); ``"learned"`` (the fixed pipeline, the transformer fitted with
   ``fit(X, y)`` and ``max_epochs > 0``, only for front-ends with learnable filters) and
   ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`).
 
 Nothing is tuned on test folds: the linear heads use fixed settings, the ridge penalties (MiniRocket,
-temporal rows) are chosen by leave-one-out inside the training fold. With segmented recordings that
-leave-one-out runs over segments, so a left-out segment's siblings stay in training and the choice
-leans to little regularisation (see the README's temporal rows).
+temporal rows) are chosen inside the training fold (:class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`):
+by leave-one-out over its recordings, or, when the recordings are segmented, by K-fold CV over whole
+recordings (each recording's segments form a group, so a held-out segment's siblings never stay in
+training). :func:`run_rows` also takes ``groups`` (the CLI's ``--penalty-groups group-column``): the
+training part's groups (e.g. speakers) then choose the penalty, ahead of the recordings. That is
+opt-in: on spoken digits grouped by speaker (4 training speakers) it ran to the grid's largest
+penalty and cost MiniRocket 5.6 UA points, the temporal rows -1.7 to +1.0
+(``benchmarks/results/temporal_penalty/``). Groups reach only these two kinds of rows: the others
+choose nothing on inner splits (the end-to-end rows of the comparison train without early stopping,
+so they have no inner validation split to group; the learned rows end in a logistic regression with
+fixed settings).
 
 **Length policy** (:func:`apply_length_policy`). Recordings are never cut silently: with a
 forced ``duration`` every recording is cropped or zero-padded to it; otherwise all are zero-padded
@@ -60,7 +71,7 @@ LEARNABLE = ("comb", "iconnet", "sinc", "gammatone")
 KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end")
 #: the kinds of a front-end's rows, in table order
 FRONTEND_KINDS = KINDS[1:]
-#: ridge penalties tried (leave-one-out on the training fold) by the temporal rows, as by MiniRocket's
+#: ridge penalties tried (inside the training fold, leave-one-out or grouped K-fold) by the temporal rows, as by MiniRocket's
 TEMPORAL_ALPHAS = np.logspace(-3, 3, 10)
 
 
@@ -323,8 +334,10 @@ def make_estimator(model, kind, settings, callbacks=None):
     >>> [name for name, _ in est.steps]
     ['combfrontend', 'standardscaler', 'logisticregression']
     >>> est = make_estimator("mel", "temporal", Settings(sample_rate=8000))
-    >>> [name for name, _ in est.steps], est["head"].n_features, est["frontend"].output
-    (['frontend', 'head', 'ridge'], 5000, 'frames')
+    >>> [name for name, _ in est.steps], est["frontend"].output
+    (['frontend', 'features', 'scaler', 'ridge'], 'frames')
+    >>> [name for name, _ in est["features"].transformer_list], est["features"]["minirocket"].n_features
+    (['minirocket', 'statistics'], 5000)
     """
     s = settings
     if kind == "baseline":
@@ -357,11 +370,12 @@ def make_estimator(model, kind, settings, callbacks=None):
             kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state)
         est = make_pipeline(cls(**kw), StandardScaler(), LogisticRegression(max_iter=2000))
     elif kind == "temporal":
-        from sklearn.pipeline import Pipeline
+        from sklearn.pipeline import FeatureUnion, Pipeline
+        from sklearn.preprocessing import StandardScaler
 
         from . import frontends
         from .baselines import SoftmaxRidgeClassifierCV
-        from .temporal import MiniRocketHead
+        from .temporal import FrameStatistics, MiniRocketHead
 
         if model not in FRONTENDS:
             raise ValueError(f"unknown front-end {model!r} for a temporal row; choose from {FRONTENDS}")
@@ -370,7 +384,13 @@ def make_estimator(model, kind, settings, callbacks=None):
                     **frontend_kwargs(model, s.sample_rate, s.n_filters))
         head = MiniRocketHead(n_features=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
                               device=s.device, random_state=s.random_state)
-        est = Pipeline([("frontend", front), ("head", head), ("ridge", SoftmaxRidgeClassifierCV(alphas=TEMPORAL_ALPHAS))])
+        stats = FrameStatistics(n_channels=frame_channels(model, s.n_filters))
+        est = Pipeline([
+            ("frontend", front),
+            ("features", FeatureUnion([("minirocket", head), ("statistics", stats)])),
+            ("scaler", StandardScaler()),
+            ("ridge", SoftmaxRidgeClassifierCV(alphas=TEMPORAL_ALPHAS)),
+        ])
     elif kind == "end-to-end":
         from .classifiers import WaveformClassifier
 
@@ -411,7 +431,17 @@ def _scores(y_true, y_pred, classes):
     return out
 
 
-def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep):
+def _groups_key(est):
+    """Fit-parameter name under which ``est`` (or the estimator a ``SegmentedClassifier`` wraps) takes groups."""
+    from .segmenting import SegmentedClassifier, _groups_key as inner_key
+
+    key = inner_key(est.estimator if isinstance(est, SegmentedClassifier) else est)
+    if key is None:
+        raise ValueError(f"{type(est).__name__} takes no groups in fit")
+    return key
+
+
+def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep, groups=None):
     """Fit one row on one fold; returns its scores, confusion matrix and (optionally) the estimator."""
     from sklearn.metrics import confusion_matrix
 
@@ -425,6 +455,10 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
     fit_params = {}
     if kind == "end-to-end" and domains is not None and settings.balance == "class_domain":
         fit_params["domains"] = domains[train]
+    if groups is not None and (kind == "temporal" or model == "minirocket"):
+        # the penalty is chosen by CV over the user's groups (SegmentedClassifier passes them on,
+        # ahead of its recordings, under the inner estimator's own key)
+        fit_params[_groups_key(est)] = np.asarray(groups)[train]
     from .exceptions import TrainingDivergedError
 
     t0 = time.perf_counter()
@@ -464,7 +498,8 @@ def _clock(seconds):
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None, keep_last=False, on_result=None):
+def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None, keep_last=False, on_result=None,
+             groups=None):
     """Cross-validate every row on ``splits``; fold-level parallelism with joblib.
 
     Every (row, fold) task builds its estimator from ``settings`` with the same seeds whatever
@@ -479,6 +514,11 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     y : ndarray of labels
     domains : ndarray or None
         Domain of each recording (for ``balance="class_domain"`` end-to-end rows).
+    groups : ndarray or None
+        Group of each recording (e.g. speaker) for choosing ridge penalties: the training part's
+        groups reach the ``minirocket`` and ``temporal`` rows, whose ridge penalty is then chosen by
+        K-fold CV over whole groups; other rows ignore them. ``None``: by recordings (see the module
+        docstring). The folds themselves are ``splits``.
     n_jobs : int
         Parallel tasks (joblib, processes).
     progress : callable or None
@@ -501,7 +541,8 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     total = len(tasks)
     width = len(str(total))
     gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_one)(m, k, f, settings, X, y, domains, tr, te, classes, keep_last and f == last and k == "end-to-end")
+        delayed(_fit_one)(m, k, f, settings, X, y, domains, tr, te, classes, keep_last and f == last and k == "end-to-end",
+                          groups)
         for m, k, f, tr, te in tasks
     )
     results = []

@@ -46,6 +46,16 @@ names are ``"ppv_d<dilation>_k<kernel>_<j>"``.
 that the front-ends' ``output="frames"`` produce (column ``c * n_frames + t``), with ``n_channels``
 saying how many channels there are (``None``: one channel, i.e. each row is a single series).
 
+**Steady level.** The kernels' weights sum to zero, so PPV features barely see a channel's steady
+level (how loud a band is throughout), which is what tells steady tones apart. :class:`FrameStatistics`
+gives it back: the mean and standard deviation over time of each channel of the same frames (the
+front-ends' ``output="statistics"`` features), to be concatenated with the head's features, e.g. ::
+
+    FeatureUnion([("minirocket", MiniRocketHead(n_channels=40)),
+                  ("statistics", FrameStatistics(n_channels=40))])
+
+which is what ``wavefront compare``'s temporal rows do (then ``StandardScaler`` and the ridge).
+
 **Relaxation.** :class:`MiniRocketModule` (the torch module behind the transformer, in
 ``head.module_``) also computes a *soft* PPV, ``mean_t sigmoid((conv_t - bias) / (temperature * s))``
 with ``s`` the standard deviation of the convolution output on the series that gave the biases. It is
@@ -69,7 +79,7 @@ from torch import nn
 
 from ._validation import check_device
 
-__all__ = ["MiniRocketHead", "MiniRocketModule", "minirocket_kernel_indices"]
+__all__ = ["FrameStatistics", "MiniRocketHead", "MiniRocketModule", "minirocket_kernel_indices"]
 
 KERNEL_LENGTH = 9
 _GOLDEN = (1.0 + math.sqrt(5.0)) / 2.0
@@ -257,6 +267,132 @@ def _is_3d(X) -> bool:
     if shape is not None:
         return len(shape) == 3
     return isinstance(X, (list, tuple)) and np.ndim(X) == 3
+
+
+class FrameStatistics(TransformerMixin, BaseEstimator):
+    """Mean and standard deviation over time of each channel of multichannel frames.
+
+    Takes the input :class:`MiniRocketHead` takes (the flattened frames of a front-end's
+    ``output="frames"``, or 3-D series) and returns, for each channel ``c``, the mean over frames
+    (column ``c``) and the population standard deviation (``ddof=0``; column ``n_channels_ + c``):
+    the same features as the front-end's ``output="statistics"`` with its default statistics.
+    Nothing is learned; ``fit`` records the shapes. Beside MiniRocket features (whose kernels sum to
+    zero and so barely see a channel's steady level) it gives a linear head that level.
+
+    Parameters
+    ----------
+    n_channels : int or None, default=None
+        Channels of a 2-D ``X`` whose rows are flattened ``(n_channels, n_frames)`` series (column
+        ``c * n_frames + t``). ``None``: a 2-D row is one single-channel series. A 3-D ``X`` carries
+        its own channel count, which must equal ``n_channels`` when that is set.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Columns of the (flattened) input seen in ``fit``: ``n_channels_ * n_frames_``.
+    n_channels_ : int
+        Channels per series seen in ``fit``.
+    n_frames_ : int
+        Frames per series seen in ``fit``.
+
+    See Also
+    --------
+    MiniRocketHead : The temporal features these statistics complement.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_wavefront.temporal import FrameStatistics
+    >>> X = np.array([[1.0, 3.0, 0.0, 0.0],     # channel 0: frames 1, 3; channel 1: frames 0, 0
+    ...               [2.0, 2.0, 5.0, 1.0]])
+    >>> FrameStatistics(n_channels=2).fit_transform(X)
+    array([[2., 0., 1., 0.],
+           [2., 3., 0., 2.]])
+    >>> FrameStatistics(n_channels=2).fit(X).get_feature_names_out().tolist()
+    ['mean_c0', 'mean_c1', 'std_c0', 'std_c1']
+    """
+
+    def __init__(self, n_channels=None):
+        self.n_channels = n_channels
+
+    def _series(self, X, reset):
+        if reset and self.n_channels is not None:
+            _check_int("n_channels", self.n_channels, 1)
+        if _is_3d(X):
+            X3 = np.asarray(X)
+            n, c, t = X3.shape
+            expected = self.n_channels if reset else self.n_channels_
+            if expected is not None and c != expected:
+                name = "n_channels" if reset else "n_channels_ (seen in fit)"
+                raise ValueError(f"X has {c} channels (axis 1) but {name}={expected}")
+            X2 = validate_data(self, X3.reshape(n, c * t), dtype=[np.float64, np.float32], reset=reset)
+            n_channels = c
+        else:
+            X2 = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+            n_channels = (self.n_channels or 1) if reset else self.n_channels_
+            if X2.shape[1] % n_channels:
+                raise ValueError(
+                    f"X has {X2.shape[1]} columns, not a multiple of n_channels={n_channels}: a 2-D X must hold "
+                    f"flattened (n_channels, n_frames) series"
+                )
+        if reset:
+            self.n_channels_ = int(n_channels)
+            self.n_frames_ = X2.shape[1] // n_channels
+        return X2.reshape(X2.shape[0], n_channels, -1)
+
+    def fit(self, X, y=None):
+        """Record the number of channels and frames of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_recordings, n_channels, n_frames) or (n_recordings, n_channels * n_frames)
+            Training series.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FrameStatistics
+        """
+        self._series(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Per-channel mean and standard deviation over frames.
+
+        Parameters
+        ----------
+        X : array-like shaped like the ``X`` of ``fit``
+
+        Returns
+        -------
+        features : ndarray of shape (n_recordings, 2 * ``n_channels_``)
+            Means of channels ``0..n_channels_-1``, then their standard deviations (float64).
+        """
+        check_is_fitted(self, "n_channels_")
+        series = self._series(X, reset=False).astype(np.float64, copy=False)
+        return np.concatenate([series.mean(axis=2), series.std(axis=2)], axis=1)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``"mean_c<c>"`` then ``"std_c<c>"`` of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored apart from a length check.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "n_channels_")
+        if input_features is not None and len(input_features) != self.n_features_in_:
+            raise ValueError(
+                f"input_features should have length equal to the number of features seen in fit "
+                f"({self.n_features_in_}), got {len(input_features)}"
+            )
+        names = [f"{stat}_c{c}" for stat in ("mean", "std") for c in range(self.n_channels_)]
+        return np.asarray(names, dtype=object)
 
 
 class MiniRocketHead(TransformerMixin, BaseEstimator):

@@ -54,7 +54,9 @@ def test_table_and_results_schema(tmp_path, capsys):
     ]
     assert sum(r[-1] == "*" for r in rows) == 1
     assert "ΔUA: mean UA minus that of the best baseline" in out
-    assert "temporal rows: fixed filters' frames -> MiniRocketHead (4956 features) -> ridge" in out
+    assert ("temporal rows: fixed filters' frames -> [MiniRocketHead (4956 features), per-channel mean and std] "
+            "-> scaler -> ridge") in out
+    assert "the ridge penalties (MiniRocket, temporal rows) are chosen by leave-one-out inside each training fold" in out
     # progress: one line per (row, fold) with an ETA, on stderr
     progress = [line for line in err.splitlines() if line.startswith("[")]
     assert len(progress) == 10 and all("ETA" in line for line in progress)
@@ -152,13 +154,19 @@ def _tiny_tones():
 
 
 def test_temporal_row_is_the_pipeline_built_by_hand(tmp_path, capsys):
-    """The CLI's temporal row = MelFrontend(frames) -> MiniRocketHead -> RidgeClassifierCV written out
-    here with explicit settings (4000 Hz: 128-point FFT, 40-sample hop), on the folds of the JSON."""
+    """The CLI's temporal row = MelFrontend(frames) -> [MiniRocketHead, per-channel mean and std of the
+    frames] -> StandardScaler -> RidgeClassifierCV written out here with explicit settings (4000 Hz:
+    128-point FFT, 40-sample hop; the statistics by numpy), on the folds of the JSON."""
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.metrics import balanced_accuracy_score, confusion_matrix
-    from sklearn.pipeline import make_pipeline
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     from sklearn_wavefront import MelFrontend, MiniRocketHead
+
+    def mean_std(F):  # flattened (4 channels, n_frames) frames -> 4 means, then 4 stds
+        Z = np.asarray(F, dtype=np.float64).reshape(len(F), 4, -1)
+        return np.hstack([Z.mean(axis=2), Z.std(axis=2)])
 
     # --device cpu: the pipeline by hand runs on the CPU, and CUDA agrees with it only to rounding
     code, out, err = _run(capsys, "compare", "--models", "mel", "--kinds", "temporal", "--temporal-features", "840",
@@ -175,7 +183,8 @@ def test_temporal_row_is_the_pipeline_built_by_hand(tmp_path, capsys):
         train = np.setdiff1d(np.arange(len(y)), test)
         by_hand = make_pipeline(
             MelFrontend(sample_rate=4000, n_filters=4, n_fft=128, hop_length=40, output="frames"),
-            MiniRocketHead(n_features=840, n_channels=4, random_state=0),
+            make_union(MiniRocketHead(n_features=840, n_channels=4, random_state=0), FunctionTransformer(mean_std)),
+            StandardScaler(),
             RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
         ).fit(X[train], y[train])
         pred = by_hand.predict(X[test])
@@ -199,13 +208,18 @@ def test_temporal_rows_are_deterministic_with_random_state():
 
         a, b, c = fit(3), fit(3), fit(4)
         np.testing.assert_array_equal(a.decision_function(X[12:]), b.decision_function(X[12:]))
-        np.testing.assert_array_equal(a["head"].channel_masks_, b["head"].channel_masks_)
+        head_a, head_b, head_c = (e["features"]["minirocket"] for e in (a, b, c))
+        np.testing.assert_array_equal(head_a.channel_masks_, head_b.channel_masks_)
         # the head's random draws follow the seed
-        assert a["head"].random_state == 3 and c["head"].random_state == 4
-        assert not np.array_equal(a["head"].bias_examples_, c["head"].bias_examples_)
-        # frames of every channel reach the head: mfcc has min(13, n_filters) coefficients
-        assert a["head"].n_channels_ == (13 if model == "mfcc" else 16)
-        assert a["head"].n_frames_ == a["frontend"].n_frames_
+        assert head_a.random_state == 3 and head_c.random_state == 4
+        assert not np.array_equal(head_a.bias_examples_, head_c.bias_examples_)
+        # frames of every channel reach the head and the statistics: mfcc has min(13, n_filters) coefficients
+        n_channels = 13 if model == "mfcc" else 16
+        stats = a["features"]["statistics"]
+        assert head_a.n_channels_ == stats.n_channels_ == n_channels
+        assert head_a.n_frames_ == stats.n_frames_ == a["frontend"].n_frames_
+        # 168 MiniRocket features, then a mean and a std per channel, all into the scaler and the ridge
+        assert a["scaler"].n_features_in_ == a["ridge"].n_features_in_ == 168 + 2 * n_channels
 
 
 def test_temporal_rows_take_recordings_of_unequal_length(tmp_path, capsys):
@@ -233,7 +247,7 @@ def test_temporal_rows_take_recordings_of_unequal_length(tmp_path, capsys):
     assert isinstance(est, SegmentedClassifier)
     est.fit(X, np.array([0, 1, 0, 1]))
     inner = est.estimator_
-    assert inner["frontend"].n_frames_ == inner["head"].n_frames_ == 1 + 2000 // 40
+    assert inner["frontend"].n_frames_ == inner["features"]["minirocket"].n_frames_ == 1 + 2000 // 40
     proba = est.predict_proba(X)
     assert proba.shape == (4, 2) and np.allclose(proba.sum(axis=1), 1.0)
 
@@ -524,3 +538,73 @@ def test_aeon_stays_optional(monkeypatch):
     monkeypatch.setitem(sys.modules, "aeon", None)
     with pytest.raises(ImportError, match=r"sklearn-wavefront\[baselines\]"):
         MiniRocketClassifier().fit(np.zeros((4, 100)), [0, 1, 0, 1])
+
+
+def test_user_groups_choose_the_temporal_and_minirocket_penalties():
+    """--group-column's groups of the training part reach the ridge of the temporal rows (directly, or
+    through SegmentedClassifier ahead of its recordings) and MiniRocket's; the fold's predictions
+    equal the estimator fitted by hand with those groups."""
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    X, y = _tiny_tones()
+    speakers = np.arange(len(y)) % 4
+    splits = list(StratifiedGroupKFold(2).split(X, y, speakers))
+    rows = [("mel", "temporal")] + ([("minirocket", "baseline")] if _has_aeon() else [])
+    for segment_seconds in (None, 0.1):
+        s = cmp.Settings(sample_rate=4000, n_filters=4, temporal_features=168, device="cpu", minirocket_kernels=168,
+                         segment_seconds=segment_seconds)
+        Xs = X if segment_seconds is None else np.array(list(X) + [None], dtype=object)[:-1]
+        results = cmp.run_rows(rows, splits, s, Xs, y, groups=speakers)
+        for r in results:
+            train, test = splits[r["fold"]]
+            est = cmp.make_estimator(r["model"], r["kind"], s)
+            key = "groups" if r["model"] == "minirocket" else "ridge__groups"
+            est.fit(Xs[train], y[train], **{key: speakers[train]})
+            assert r["ua"] == pytest.approx(balanced_accuracy_score(y[test], est.predict(Xs[test])))
+            inner = est if segment_seconds is None else est.estimator_
+            ridge = inner.ridge_ if r["model"] == "minirocket" else inner["ridge"]
+            # chosen over 2 held-out speakers, not by leave-one-out: the criterion differs
+            loo = cmp.make_estimator(r["model"], r["kind"], s).fit(Xs[train], y[train])
+            loo_inner = loo if segment_seconds is None else loo.estimator_
+            loo_ridge = loo_inner.ridge_ if r["model"] == "minirocket" else loo_inner["ridge"]
+            assert ridge.best_score_ != loo_ridge.best_score_
+
+
+def _has_aeon():
+    from sklearn_wavefront.baselines import aeon_version
+
+    return aeon_version() is not None
+
+
+def test_cli_says_how_the_penalties_were_chosen(tmp_path, capsys, monkeypatch):
+    root, speakers = _folder(tmp_path, [1000] * 16, n_speakers=4)
+    base = ["compare", "--data", str(root), "--group-column", "speaker", "--models", "mel", "--kinds", "temporal",
+            "--temporal-features", "168", *FAST, "--quiet"]
+    seen = []
+    real_run_rows = cmp.run_rows
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("groups"))
+        return real_run_rows(*args, **kwargs)
+
+    monkeypatch.setattr(cmp, "run_rows", spy)
+    # default: the speakers make the folds only; the penalty by leave-one-out (nothing segmented)
+    code, out, err = _run(capsys, *base, "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "are chosen by leave-one-out inside each training fold" in out
+    assert seen[-1] is None and _json(tmp_path / "out")["settings"]["penalty_groups"] == "recordings"
+    # opt-in: the speakers also choose the penalty
+    code, out, err = _run(capsys, *base, "--penalty-groups", "group-column", "--output-dir", str(tmp_path / "out1"))
+    assert code == 0, err
+    assert "are chosen by K-fold CV over the training part's groups ('speaker') inside each training fold" in out
+    assert list(seen[-1]) == speakers and _json(tmp_path / "out1")["settings"]["penalty_groups"] == "group-column"
+    # segmented recordings: K-fold CV over recordings
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--kinds", "temporal",
+                          "--temporal-features", "168", "--max-duration", "0.1", *FAST,
+                          "--output-dir", str(tmp_path / "out2"), "--quiet")
+    assert code == 0, err
+    assert "are chosen by K-fold CV over recordings (segments of one recording together)" in out
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--penalty-groups", "group-column",
+                          *FAST, "--output-dir", str(tmp_path / "out3"))
+    assert code == 2 and "--penalty-groups group-column needs --group-column" in err

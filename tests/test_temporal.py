@@ -12,10 +12,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_wavefront import MelFrontend, MiniRocketHead
-from sklearn_wavefront.temporal import MiniRocketModule, minirocket_kernel_indices
+from sklearn_wavefront.temporal import FrameStatistics, MiniRocketModule, minirocket_kernel_indices
 
 
-@parametrize_with_checks([MiniRocketHead(n_features=168, random_state=0)])
+@parametrize_with_checks([MiniRocketHead(n_features=168, random_state=0), FrameStatistics()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -337,3 +337,59 @@ def test_cuda_features_equal_the_cpu_features():
         np.testing.assert_allclose(b_gpu, b_cpu, rtol=1e-4, atol=1e-5)
     # proportions of positive values: a value at a bias may flip one of the 64 positions
     np.testing.assert_allclose(gpu.transform(X), cpu.transform(X), atol=1.5 / 64)
+
+
+# -- FrameStatistics ---------------------------------------------------------------------------------
+def test_frame_statistics_equal_numpy_on_the_reshaped_frames():
+    S = _series(n=6, c=5, t=33, seed=3) * np.arange(1, 6)[None, :, None] + np.arange(5)[None, :, None]
+    flat = S.reshape(6, -1)  # column c * n_frames + t, the front-ends' output="frames" layout
+    out = FrameStatistics(n_channels=5).fit(flat).transform(flat)
+    assert out.shape == (6, 2 * 5) and out.dtype == np.float64
+    for i in range(6):
+        for c in range(5):
+            frames = flat[i, c * 33:(c + 1) * 33]
+            assert out[i, c] == pytest.approx(np.mean(frames), rel=1e-12)
+            assert out[i, 5 + c] == pytest.approx(np.sqrt(np.mean((frames - frames.mean()) ** 2)), rel=1e-12)
+    # 3-D input gives the same; n_channels=None with 2-D input: one channel per row
+    np.testing.assert_array_equal(FrameStatistics().fit(S).transform(S), out)
+    one = FrameStatistics().fit_transform(flat)
+    np.testing.assert_allclose(one, np.column_stack([flat.mean(axis=1), flat.std(axis=1)]))
+    # float32 frames (the front-ends' dtype) give float64 statistics of the same values
+    np.testing.assert_allclose(FrameStatistics(n_channels=5).fit_transform(flat.astype(np.float32)), out, rtol=1e-5)
+
+
+def test_frame_statistics_of_frontend_frames_equal_its_statistics_output():
+    X = np.random.default_rng(0).normal(size=(4, 2000))
+    kw = dict(sample_rate=4000, n_filters=6, n_fft=128, hop_length=40)
+    frames = MelFrontend(output="frames", **kw).fit(X).transform(X)
+    stats = MelFrontend(output="statistics", **kw).fit(X).transform(X)
+    np.testing.assert_allclose(FrameStatistics(n_channels=6).fit_transform(frames), stats, rtol=1e-6, atol=1e-9)
+
+
+def test_frame_statistics_shapes_names_and_errors():
+    X = _series(n=5, c=3, t=20)
+    st = FrameStatistics(n_channels=3).fit(X.reshape(5, -1))
+    assert (st.n_channels_, st.n_frames_, st.n_features_in_) == (3, 20, 60)
+    assert st.get_feature_names_out().tolist() == ["mean_c0", "mean_c1", "mean_c2", "std_c0", "std_c1", "std_c2"]
+    with pytest.raises(ValueError, match="not a multiple of n_channels=7"):
+        FrameStatistics(n_channels=7).fit(X.reshape(5, -1))
+    with pytest.raises(ValueError, match="3 channels .* n_channels=4"):
+        FrameStatistics(n_channels=4).fit(X)
+    with pytest.raises(ValueError, match="n_channels must be an integer >= 1"):
+        FrameStatistics(n_channels=0).fit(X)
+    with pytest.raises(ValueError, match="n_channels_"):
+        st.transform(_series(n=2, c=2, t=30))
+    with pytest.raises(ValueError, match="60 features"):
+        st.transform(np.zeros((2, 61)))
+    with pytest.raises(ValueError, match="input_features should have length"):
+        st.get_feature_names_out(["a"])
+
+
+def test_frame_statistics_see_the_steady_level_that_minirocket_ignores():
+    """A constant offset of one channel moves its mean only (the head's unpadded kernels ignore it:
+    test_kernels_ignore_a_constant_offset)."""
+    X = _series(n=8, c=2, t=40)
+    shifted = X + np.array([3.0, 0.0])[None, :, None]
+    st = FrameStatistics().fit(X)
+    diff = st.transform(shifted) - st.transform(X)
+    np.testing.assert_allclose(diff, np.tile([3.0, 0.0, 0.0, 0.0], (8, 1)), atol=1e-12)
