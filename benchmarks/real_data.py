@@ -267,7 +267,9 @@ def render(name, out, fmt="md", log=None, also=()):
         f"{s['backend']}" + (f", {s['balance']}-balanced batches (domain column `{s['domain_column']}`)" if s["balance"] else "")
         + f"; MiniRocket {s['minirocket_kernels']} kernels"
         + (f"; temporal rows: frames -> [MiniRocketHead ({84 * (s['temporal_features'] // 84)} features), per-channel "
-           "mean and std] -> scaler -> ridge (penalty by CV over groups: the user's groups, else recordings)"
+           "mean and std] -> scaler -> ridge (penalty: "
+           + ("K-fold CV over the group column's groups" if s.get("penalty_groups") == "group-column"
+              else "leave-one-out, or K-fold CV over whole recordings when segmented") + ")"
            if any(e["kind"] == "temporal" for e in res["summary"]) else "")
         + f"; random_state {s['random_state']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in s["versions"].items()) + ".",

@@ -327,6 +327,9 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
     by this criterion. Each fold solves the ridge for every penalty from one eigendecomposition of its
     (weighted, centred) Gram or covariance matrix, as ``RidgeClassifier`` would fit it on the fold's
     ±1-coded targets (every class column is kept even when a fold's training part lacks a class).
+    Two limits: the folds are not stratified (with few groups a fold's training part may lack a
+    class), and ``GroupKFold`` balances its folds by the number of samples, not their weights, so
+    integer weights choose the same penalty as repeated samples only when the folds come out the same.
     With ``groups`` all distinct (or ``None``) leave-one-out is used, unchanged. With ``cv`` set,
     ``groups`` go to that splitter (``check_cv(cv).split(X, y, groups)``) and scikit-learn's
     grid search scores the folds as usual; with ``scoring`` set (and ``cv=None``), the same grid search

@@ -814,7 +814,8 @@ class WaveformClassifier(_WaveformNetBase):
     frontend : str or class, default="iconnet"
         Passed to the module as ``module__frontend``.
     backend : {"ffn", "conv", "temporal"}, default="ffn"
-        Passed to the module as ``module__backend``.
+        Passed to the module as ``module__backend``. ``"temporal"`` does not take ``sample_weight``
+        (its batch normalisation cannot weigh recordings).
     frontend_kwargs : dict or None, default=None
         Further filterbank arguments (``module__frontend_kwargs``).
 %(params)s
@@ -848,6 +849,19 @@ class WaveformClassifier(_WaveformNetBase):
         defaults = super()._module_defaults()
         defaults.update(frontend=self.frontend, backend=self.backend, frontend_kwargs=self.frontend_kwargs)
         return defaults
+
+    def _attach_sample_weight(self, X, sample_weight):
+        backend = self.get_params_for("module").get("backend", self.backend)
+        if sample_weight is not None and backend == "temporal":
+            # its BatchNorm layers standardise with mini-batch statistics: a recording's weight
+            # would not act as repeats, and a zero-weight recording would still move the others
+            raise ValueError(
+                "sample_weight is not supported with backend='temporal': the temporal back-end's "
+                "BatchNorm layers use mini-batch statistics, so weights would not act as repeated "
+                "recordings. Use backend='ffn' or 'conv' with sample_weight, or balance='class' / "
+                "'class_domain' to balance the batches"
+            )
+        return super()._attach_sample_weight(X, sample_weight)
 
 
 @_doc

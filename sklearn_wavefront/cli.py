@@ -381,6 +381,15 @@ def run_compare(args, out=None, err=None) -> int:
         if not args.quiet:
             print(msg, file=err, flush=True)
 
+    if args.penalty_groups == "group-column":
+        for k, (train, _) in enumerate(splits):
+            n_train_groups = len(np.unique(np.asarray(groups)[train]))
+            if n_train_groups < 2:
+                raise CommandError(
+                    f"--penalty-groups group-column: the training part of fold {k + 1} holds {n_train_groups} "
+                    f"{args.group_column!r} group(s); choosing the ridge penalty over groups needs at least 2. "
+                    "Use more groups, fewer --folds, or the default --penalty-groups recordings"
+                )
     grouping = f"grouped by {args.group_column!r}, stratified" if groups is not None else "stratified"
     progress(f"wavefront compare: {args.folds}-fold {grouping} CV of {len(rows)} rows on {desc}")
     progress(f"length policy: {policy.message}")
@@ -506,8 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "k-fold stratified (optionally grouped) cross-validation, on the same folds, of the baselines "
             "(dummy, mfcc+logreg, minirocket with the 'baselines' extra) and of every front-end four ways "
-            "(fixed filters + logistic regression; temporal: the fixed filters' frames -> a MiniRocket head -> "
-            "ridge; learned filters + logistic regression; end to end), on a "
+            "(fixed filters + logistic regression; temporal: the fixed filters' frames -> a MiniRocket head and "
+            "per-channel mean/std -> scaler -> ridge; learned filters + logistic regression; end to end), on a "
             "folder with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
             "harmonic tones. Prints mean ± std UA, UF1 (and MAcc for two classes), fit time and the "
             "difference to the best baseline per row; writes results.json, results.csv and filter plots "

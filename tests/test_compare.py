@@ -608,3 +608,12 @@ def test_cli_says_how_the_penalties_were_chosen(tmp_path, capsys, monkeypatch):
     code, out, err = _run(capsys, "compare", "--data", str(root), "--models", "mel", "--penalty-groups", "group-column",
                           *FAST, "--output-dir", str(tmp_path / "out3"))
     assert code == 2 and "--penalty-groups group-column needs --group-column" in err
+
+
+def test_penalty_over_groups_needs_two_groups_in_every_training_part(tmp_path, capsys):
+    root, _ = _folder(tmp_path, [1000] * 8, n_speakers=2)
+    code, out, err = _run(capsys, "compare", "--data", str(root), "--group-column", "speaker", "--folds", "2",
+                          "--models", "mel", "--kinds", "temporal", "--temporal-features", "168",
+                          "--penalty-groups", "group-column", *FAST, "--output-dir", str(tmp_path / "out"), "--quiet")
+    assert code == 2
+    assert "training part of fold 1 holds 1 'speaker' group(s)" in err and "Traceback" not in err

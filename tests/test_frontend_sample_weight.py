@@ -27,24 +27,51 @@ def _front(**kw):
     return SincFrontend(**params)
 
 
-def test_integer_weights_equal_repeated_recordings():
+@pytest.mark.parametrize("head", ["linear", "temporal"])
+def test_integer_weights_equal_repeated_recordings(head):
     X, y = _data()
     w = np.array([3, 1, 2, 1, 1, 1, 1, 1, 2, 1])
-    weighted = _front().fit(X, y, sample_weight=w)
-    repeated = _front().fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    weighted = _front(learning_head=head).fit(X, y, sample_weight=w)
+    repeated = _front(learning_head=head).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
     np.testing.assert_allclose(weighted.bands_, repeated.bands_, rtol=1e-4)
     np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-4)
-    unweighted = _front().fit(X, y)
+    unweighted = _front(learning_head=head).fit(X, y)
     assert np.abs(unweighted.bands_ - weighted.bands_).max() > 1e-2  # the weights did something
 
 
-def test_zero_weight_removes_a_recording():
+@pytest.mark.parametrize("head", ["linear", "temporal"])
+def test_zero_weight_removes_a_recording(head):
     X, y = _data()
     w = np.ones(len(y))
     w[[2, 7]] = 0
-    weighted = _front().fit(X, y, sample_weight=w)
-    removed = _front().fit(np.delete(X, [2, 7], axis=0), np.delete(y, [2, 7]))
+    weighted = _front(learning_head=head).fit(X, y, sample_weight=w)
+    removed = _front(learning_head=head).fit(np.delete(X, [2, 7], axis=0), np.delete(y, [2, 7]))
     np.testing.assert_allclose(weighted.bands_, removed.bands_, rtol=1e-4)
+
+
+def test_temporal_head_channel_standardisation_is_the_weighted_moments_of_the_initial_frames():
+    import torch
+
+    from sklearn_wavefront.networks.heads import TemporalConvHead
+
+    X, _ = _data()
+    w = np.array([3, 1, 2, 1, 1, 1, 1, 1, 2, 1], dtype=np.float64)
+    front = _front(learning_head="temporal")
+    fb = front.fit(X).filterbank_.float()  # the initial filters
+    head = TemporalConvHead(fb.n_outputs, 2, block_norm=None)
+    front._fix_channel_standardisation(head, fb, X, torch.as_tensor(w, dtype=torch.float32), torch.device("cpu"))
+    # float64 re-derivation: per-recording standardisation over channels and frames, then the
+    # weighted mean and (population) variance of each channel over recordings and frames
+    with torch.no_grad():
+        Z = fb.double()(torch.as_tensor(X)).numpy()  # (n, C, T)
+    U = (Z - Z.mean(axis=(1, 2), keepdims=True)) / Z.std(axis=(1, 2), keepdims=True)
+    share = (w / w.sum())[:, None, None]
+    mean = (share * U).sum(axis=0).mean(axis=-1)
+    var = (share * U**2).sum(axis=0).mean(axis=-1) - mean**2
+    bn = head.norm[1]
+    np.testing.assert_allclose(bn.running_mean.numpy(), mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.running_var.numpy(), var, rtol=1e-4, atol=1e-5)
+    assert not any(p.requires_grad for p in bn.parameters())  # (kept in eval() by _train: the tests above)
 
 
 @pytest.mark.parametrize("bad, match", [

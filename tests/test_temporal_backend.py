@@ -155,3 +155,12 @@ def test_waveform_classifier_temporal_backend_learns_time_order():
     assert (clf.predict(X.astype(np.float32)) == y).mean() == 1.0
     again = WaveformClassifier(**clf.get_params()).fit(X.astype(np.float32), y)
     np.testing.assert_array_equal(again.predict_proba(X.astype(np.float32)), clf.predict_proba(X.astype(np.float32)))
+
+
+def test_waveform_classifier_temporal_backend_refuses_sample_weight():
+    X, y = _burst_order(n_per_class=2)
+    for kw in ({"backend": "temporal"}, {"module__backend": "temporal"}):
+        clf = WaveformClassifier(frontend="mel", sample_rate=4000, n_filters=8, max_epochs=1,
+                                 frontend_kwargs={"n_fft": 128, "hop_length": 64}, **kw)
+        with pytest.raises(ValueError, match="sample_weight is not supported with backend='temporal'"):
+            clf.fit(X.astype(np.float32), y, sample_weight=np.ones(len(y)))

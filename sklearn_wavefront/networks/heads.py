@@ -196,7 +196,7 @@ class TemporalConvHead(nn.Module):
 
     Both normalisations were chosen on an inner split of a training fold (spoken digits, speakers
     held out, 10 epochs; ``benchmarks/results/temporal_backend/``): without the per-recording step,
-    IConNet's envelopes (nearly linear in loudness) trained to 0.14 training-set accuracy; without the
+    IConNet's envelopes (nearly linear in loudness) trained to a training UA of 0.14; without the
     block normalisation, gammatone and IConNet reached 0.54 / 0.57 inner-validation UA instead of
     0.73 / 0.66.
 
@@ -241,10 +241,10 @@ class TemporalConvHead(nn.Module):
         if block_norm not in ("batch", None):
             raise ValueError(f"block_norm must be 'batch' or None, got block_norm={block_norm!r}")
         # per recording first: front-ends without a log (IConNet's NLReLU of |y| is nearly linear for
-        # audio in [-1, 1]) give envelopes whose scale follows loudness; with batch statistics alone,
-        # training and eval() disagreed (training-set accuracy in eval() 0.62 at a training loss of
-        # 0.75 on spoken digits; 0.99 with this). eps only guards silence: envelope variances of
-        # quiet recordings reach 1e-9, which the default 1e-5 would swamp.
+        # audio in [-1, 1]) give envelopes whose scale follows loudness; with batch statistics alone
+        # IConNet trained to a training UA of 0.14 (benchmarks/results/temporal_backend/norm_choice.log).
+        # eps only guards silence: envelope variances of quiet recordings reach 1e-9, which the
+        # default 1e-5 would swamp.
         self.norm = nn.Sequential(nn.GroupNorm(1, in_channels, eps=1e-12, affine=False), nn.BatchNorm1d(in_channels))
         self.blocks = nn.ModuleList()
         width = in_channels
