@@ -447,7 +447,7 @@ def add_model_commands(sub):
     p.add_argument("--epochs", type=int, default=10, help="training epochs (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=16, help="(default: %(default)s)")
     p.add_argument("--lr", type=float, help="learning rate (default: 0.01 learned, 0.003 end-to-end)")
-    p.add_argument("--backend", default="ffn", choices=["ffn", "conv", "temporal"], help="end-to-end back-end (default: %(default)s)")
+    p.add_argument("--backend", default="temporal", choices=["ffn", "conv", "temporal"], help="end-to-end back-end (default: %(default)s)")
     p.add_argument("--early-stopping", action="store_true",
                    help="end-to-end: hold out 10%% of the recordings (or groups) and stop on their loss")
     p.add_argument("--random-state", type=int, default=0, help="(default: %(default)s)")

@@ -563,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "'group-column': K-fold CV over the --group-column groups (on spoken digits by speaker "
                         "it ran to the largest penalty and cost MiniRocket 5.6 UA points, hence opt-in) "
                         "(default: %(default)s)")
-    p.add_argument("--backend", default="ffn", choices=["ffn", "conv", "temporal"], help="back-end of the end-to-end rows (default: %(default)s)")
+    p.add_argument("--backend", default="temporal", choices=["ffn", "conv", "temporal"], help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--n-filters", type=int, default=16, help="filters per front-end (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="number of CV folds (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=4, help="training epochs of learned and end-to-end rows (default: %(default)s)")

@@ -282,7 +282,7 @@ class Settings:
     epochs: int = 8
     batch_size: int = 16
     lr: float = 3e-3
-    backend: str = "ffn"
+    backend: str = "temporal"
     device: str = "auto"
     random_state: int = 0
     balance: str | None = None
