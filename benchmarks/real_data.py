@@ -139,6 +139,7 @@ def run(name, args):
         "compare", "--data", root, "--labels", os.path.abspath(labels),
         "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
         "--folds", str(preset["folds"]), "--epochs", str(preset["epochs"]), "--n-filters", str(preset["n_filters"]),
+        "--backend", preset.get("backend", "temporal"),
         "--models", preset["models"], "--kinds", preset["kinds"], "--rows", preset["extra_rows"],
         "--random-state", str(args.seed),
         "--n-jobs", str(args.n_jobs), "--output-dir", outdir, "--no-plots", *preset["extra"],
@@ -214,7 +215,8 @@ def _partial(name, out, log, also=()):
         "grouping": {"group_column": groups,
                      "n_groups": len({r[groups] for r in labels}) if groups else None},
         "length_policy": {"message": policy}, "n_filters": preset["n_filters"], "epochs": preset["epochs"],
-        "backend": "ffn", "temporal_features": 5000,
+        # the end-to-end back-end of the merged runs (the tables before the temporal back-end used ffn)
+        "backend": preset.get("backend", "temporal"), "temporal_features": 5000,
         "balance": "class_domain" if name == "pascal_heart" else None, "domain_column":
         "dataset" if name == "pascal_heart" else None, "minirocket_kernels": 10000, "random_state": 0,
         "versions": cmp.versions(), "macc_positive_class": classes[1] if len(classes) == 2 else None,
