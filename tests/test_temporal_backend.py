@@ -164,3 +164,41 @@ def test_waveform_classifier_temporal_backend_refuses_sample_weight():
                                  frontend_kwargs={"n_fft": 128, "hop_length": 64}, **kw)
         with pytest.raises(ValueError, match="sample_weight is not supported with backend='temporal'"):
             clf.fit(X.astype(np.float32), y, sample_weight=np.ones(len(y)))
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@needs_cuda
+def test_temporal_learning_head_on_cuda_matches_the_cpu():
+    X, y = _burst_order(n_per_class=6)
+    kw = dict(sample_rate=4000, n_filters=4, kernel_size=31, stride=40, max_epochs=3, batch_size=4,
+              learning_rate=0.05, learning_head="temporal", random_state=0)
+    cpu = IConNetFrontend(**kw).fit(X, y)
+    state = torch.cuda.get_rng_state()
+    gpu = IConNetFrontend(device="cuda", **kw).fit(X, y)
+    assert torch.equal(state, torch.cuda.get_rng_state())  # no draw from the CUDA generator
+    # the same draws and the same arithmetic up to float32 rounding of a few Adam steps
+    np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-3)
+    np.testing.assert_allclose(gpu.bands_, cpu.bands_, atol=0.5)  # Hz; bands move by tens of Hz
+    assert np.abs(cpu.bands_ - IConNetFrontend(**kw).fit(X).bands_).max() > 1.0
+
+
+@needs_cuda
+def test_waveform_classifier_temporal_backend_on_cuda_pickles_to_the_cpu():
+    X, y = _burst_order(n_per_class=8)
+    X = X.astype(np.float32)
+    clf = WaveformClassifier(frontend="iconnet", backend="temporal", sample_rate=4000, n_filters=6,
+                             frontend_kwargs={"kernel_size": 31, "stride": 40}, max_epochs=10, lr=0.01,
+                             batch_size=8, random_state=0, device="cuda").fit(X, y)
+    assert (clf.predict(X) == y).mean() == 1.0
+    on_gpu = clf.predict_proba(X)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X), on_gpu, atol=1e-6)
+    import copy
+
+    xt = torch.from_numpy(X)
+    with torch.no_grad():
+        clf.module_.eval()
+        on_cuda = clf.module_(xt.cuda()).double().cpu()
+        on_cpu = copy.deepcopy(clf.module_).cpu()(xt).double()
+    torch.testing.assert_close(on_cuda, on_cpu, rtol=1e-3, atol=1e-3)
