@@ -150,7 +150,8 @@ def test_waveform_classifier_temporal_backend_learns_time_order():
     X, y = _burst_order(n_per_class=8)
     clf = WaveformClassifier(frontend="iconnet", backend="temporal", sample_rate=4000, n_filters=6,
                              frontend_kwargs={"kernel_size": 31, "stride": 40}, max_epochs=15, lr=0.01,
-                             batch_size=8, random_state=0, train_split=None)
+                             batch_size=8, random_state=0, train_split=None, device="cpu")  # refits are
+    # bit-identical on the CPU only (the docstring's promise; CUDA convolution backwards add in any order)
     clf.fit(X.astype(np.float32), y)
     assert (clf.predict(X.astype(np.float32)) == y).mean() == 1.0
     again = WaveformClassifier(**clf.get_params()).fit(X.astype(np.float32), y)
@@ -172,16 +173,18 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 @needs_cuda
 def test_temporal_learning_head_on_cuda_matches_the_cpu():
     X, y = _burst_order(n_per_class=6)
-    kw = dict(sample_rate=4000, n_filters=4, kernel_size=31, stride=40, max_epochs=3, batch_size=4,
+    # one epoch (3 Adam steps): over more epochs at this rate float32 rounding differences between the
+    # devices grow (an H200 run: 3 epochs ended 0.7 % apart in loss)
+    kw = dict(sample_rate=4000, n_filters=4, kernel_size=31, stride=40, max_epochs=1, batch_size=4,
               learning_rate=0.05, learning_head="temporal", random_state=0)
     cpu = IConNetFrontend(**kw).fit(X, y)
     state = torch.cuda.get_rng_state()
     gpu = IConNetFrontend(device="cuda", **kw).fit(X, y)
     assert torch.equal(state, torch.cuda.get_rng_state())  # no draw from the CUDA generator
-    # the same draws and the same arithmetic up to float32 rounding of a few Adam steps
-    np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-3)
-    np.testing.assert_allclose(gpu.bands_, cpu.bands_, atol=0.5)  # Hz; bands move by tens of Hz
-    assert np.abs(cpu.bands_ - IConNetFrontend(**kw).fit(X).bands_).max() > 1.0
+    # the same draws and the same arithmetic up to float32 rounding
+    np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-4)
+    np.testing.assert_allclose(gpu.bands_, cpu.bands_, atol=0.5)  # Hz; the bands moved by ~70 Hz
+    assert np.abs(cpu.bands_ - IConNetFrontend(**kw).fit(X).bands_).max() > 10.0
 
 
 @needs_cuda
