@@ -1,6 +1,6 @@
 """Why a learned sinc front-end scores exactly the fixed one on PASCAL's 80 (issue 10).
 
-    python benchmarks/learned_equals_fixed_check.py   # from the repository root; data in /work/shared/data
+    python benchmarks/learned_equals_fixed_check.py [--data-root ../shared/data/pascal_heart]
 
 On fold 1 of ``benchmarks/results/temporal_grouped/pascal_heart`` (its training part to fit, its test
 part to predict), the compare's temporal row of ``sinc`` with fixed filters and with filters learned
@@ -8,17 +8,27 @@ through ``learning_head="temporal"`` (10 epochs): prints the learning loss, how 
 whether the test predictions, probabilities and chosen ridge penalties differ. Result:
 ``benchmarks/results/temporal_learning/pascal_sinc_check.log``.
 """
-import json, os, sys, warnings, numpy as np
-sys.path.insert(0, '.')
-from sklearn_wavefront import comparison as cmp
-from sklearn_wavefront.datasets import load_audio_folder
-run = 'benchmarks/results/temporal_grouped/pascal_heart'
-res = json.load(open(run + '/results.json')); s = res['settings']; sr = int(s['sample_rate'])
-b = load_audio_folder('/work/shared/data/pascal_heart', labels=os.path.abspath(run + '/labels.csv'), sample_rate=sr, duration=None)
-y = np.asarray(b.target)
-X, pol = cmp.apply_length_policy(list(b.data), sr, max_duration=s['length_policy']['cap_seconds'])
-settings = cmp.Settings(sample_rate=sr, n_filters=s['n_filters'], random_state=0, device='cpu', segment_seconds=pol.segment_seconds)
-test = np.asarray(res['folds'][0]['test']); train = np.setdiff1d(np.arange(len(y)), test)
+import argparse
+import os
+import sys
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from learned_temporal import load_run  # noqa: E402
+
+from sklearn_wavefront import comparison as cmp  # noqa: E402
+
+p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+p.add_argument("--data-root", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data", "pascal_heart"))
+args = p.parse_args()
+res, X, y, settings, policy, splits = load_run(
+    os.path.join(HERE, "results", "temporal_grouped", "pascal_heart"), args.data_root)
+train, test = splits[0]
 out = {}
 for label, kw in (('fixed', {}), ('learned', {'estimator__frontend__max_epochs': 10, 'estimator__frontend__learning_head': 'temporal', 'estimator__frontend__batch_size': 32, 'estimator__frontend__random_state': 0})):
     est = cmp.make_estimator('sinc', 'temporal', settings).set_params(**kw)

@@ -40,6 +40,32 @@ from sklearn_wavefront import comparison as cmp  # noqa: E402
 from sklearn_wavefront.datasets import load_audio_folder  # noqa: E402
 
 
+def load_run(run, data_root):
+    """A finished ``real_data.py`` run's recordings and folds, ready for new rows on the same folds.
+
+    Returns ``(results, X, y, settings, policy, splits)``: the run's ``results.json``; its recordings
+    (``labels.csv``, audio under ``data_root``) after the run's own length policy (checked to give the
+    same mode and segment count); :class:`~sklearn_wavefront.comparison.Settings` of its rows on the
+    CPU; the policy; ``(train, test)`` index pairs of its folds.
+    """
+    with open(os.path.join(run, "results.json")) as f:
+        res = json.load(f)
+    s = res["settings"]
+    sr = int(s["sample_rate"])
+    bunch = load_audio_folder(data_root, labels=os.path.abspath(os.path.join(run, "labels.csv")),
+                              sample_rate=sr, duration=None)
+    y = np.asarray(bunch.target)
+    lp = s["length_policy"]
+    X, policy = cmp.apply_length_policy(list(bunch.data), sr, max_duration=lp["cap_seconds"])
+    assert policy.mode == lp["mode"] and policy.n_segments == lp["n_segments"], (policy, lp)
+    settings = cmp.Settings(sample_rate=sr, n_filters=s["n_filters"], random_state=s["random_state"], device="cpu",
+                            temporal_features=s.get("temporal_features", 5000),
+                            segment_seconds=policy.segment_seconds if policy.mode == "segment" else None)
+    n = len(y)
+    splits = [(np.setdiff1d(np.arange(n), fold["test"]), np.asarray(fold["test"])) for fold in res["folds"]]
+    return res, X, y, settings, policy, splits
+
+
 def paper_estimator(name, settings, epochs):
     """The papers' training recipes (issue 10, mean 3), as far as this package has them.
 
@@ -86,23 +112,10 @@ def main(argv=None):
     p.add_argument("--paper-epochs", type=int, default=60)
     p.add_argument("--paper", default="", help="papers' recipes, comma-separated: iconnet, spectnet (see paper_estimator)")
     args = p.parse_args(argv)
-    with open(os.path.join(args.run, "results.json")) as f:
-        res = json.load(f)
-    s = res["settings"]
-    sr = int(s["sample_rate"])
-    bunch = load_audio_folder(args.data_root, labels=os.path.abspath(os.path.join(args.run, "labels.csv")),
-                              sample_rate=sr, duration=None)
-    y = np.asarray(bunch.target)
-    lp = s["length_policy"]
-    X, policy = cmp.apply_length_policy(list(bunch.data), sr, max_duration=lp["cap_seconds"])
-    assert policy.mode == lp["mode"] and policy.n_segments == lp["n_segments"], (policy, lp)
-    settings = cmp.Settings(sample_rate=sr, n_filters=s["n_filters"], random_state=s["random_state"], device="cpu",
-                            temporal_features=s.get("temporal_features", 5000),
-                            segment_seconds=policy.segment_seconds if policy.mode == "segment" else None)
+    res, X, y, settings, policy, splits = load_run(args.run, args.data_root)
     classes = np.unique(y)
     key = "macc" if len(classes) == 2 else "ua"
     n = len(y)
-    splits = [(np.setdiff1d(np.arange(n), fold["test"]), np.asarray(fold["test"])) for fold in res["folds"]]
     print(f"# {args.run}: {n} recordings, {len(splits)} folds, {policy.mode}; {args.epochs} epochs", file=sys.stderr)
     lines = []
     heads = args.heads.split(",") if args.heads else []

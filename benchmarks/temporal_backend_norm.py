@@ -1,6 +1,6 @@
 """Which normalisation the temporal back-end needs, chosen on an inner split (issue 10).
 
-    python benchmarks/temporal_backend_norm.py 'gn+bn_in, bn blocks;bn_in, bn blocks' mel,iconnet,gammatone
+    python benchmarks/temporal_backend_norm.py 'gn+bn_in, bn blocks;bn_in, bn blocks' mel,iconnet,gammatone [--data-root ../shared/data/fsdd]
 
 Only the *training* part of fold 1 of ``benchmarks/results/temporal/fsdd`` is used: 30 % of its
 speakers are held out as an inner validation set (GroupShuffleSplit, seed 0); the test fold is never
@@ -12,27 +12,43 @@ InstanceNorm, ``bn`` = BatchNorm1d per channel) and block normalisation (none, B
 Prints inner-validation UA and training UA (both in eval mode). Result (2026-11-27):
 ``benchmarks/results/temporal_backend/norm_choice.log``.
 """
-import json, os, sys, time, warnings
-import numpy as np, torch
-from torch import nn
-sys.path.insert(0, '.')
-from sklearn.model_selection import GroupShuffleSplit
-from sklearn_wavefront import comparison as cmp
-from sklearn_wavefront.datasets import load_audio_folder
-from sklearn_wavefront.networks import heads
-from sklearn_wavefront.networks.heads import WaveformNet, TemporalConvHead
-from sklearn_wavefront.classifiers import WaveformClassifier
-from sklearn_wavefront.segmenting import SegmentedClassifier
+import argparse
 import csv
-run = 'benchmarks/results/temporal/fsdd'
-res = json.load(open(run + '/results.json')); s = res['settings']; sr = int(s['sample_rate'])
-b = load_audio_folder('/work/shared/data/fsdd', labels=os.path.abspath(run + '/labels.csv'), sample_rate=sr, duration=None)
-y = np.asarray(b.target)
-spk = np.asarray([r['speaker'] for r in csv.DictReader(open(run + '/labels.csv'))])
-X, pol = cmp.apply_length_policy(list(b.data), sr, max_duration=s['length_policy']['cap_seconds'])
-test = np.asarray(res['folds'][0]['test']); outer_train = np.setdiff1d(np.arange(len(y)), test)
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.model_selection import GroupShuffleSplit
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from learned_temporal import load_run  # noqa: E402
+
+from sklearn_wavefront import comparison as cmp  # noqa: E402
+from sklearn_wavefront.classifiers import WaveformClassifier  # noqa: E402
+from sklearn_wavefront.networks.heads import WaveformNet  # noqa: E402
+from sklearn_wavefront.segmenting import SegmentedClassifier  # noqa: E402
+
+p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+p.add_argument("variants", help="';'-separated names of VARIANTS")
+p.add_argument("models", help="comma-separated front-ends")
+p.add_argument("--data-root", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data", "fsdd"))
+args = p.parse_args()
+run = os.path.join(HERE, "results", "temporal", "fsdd")
+res, X, y, settings, pol, splits = load_run(run, args.data_root)
+sr = settings.sample_rate
+with open(os.path.join(run, "labels.csv"), newline="") as f:
+    spk = np.asarray([r["speaker"] for r in csv.DictReader(f)])
+outer_train = splits[0][0]  # fold 1's training part only: its test part is never read
 tr, va = next(GroupShuffleSplit(1, test_size=0.3, random_state=0).split(outer_train, groups=spk[outer_train]))
 tr, va = outer_train[tr], outer_train[va]
+
 
 class Blocks(nn.Module):
     def __init__(self, C, n_classes, norm_in, norm_block):
@@ -59,13 +75,13 @@ VARIANTS = {
     'gn+bn_in, gn blocks': (lambda C: nn.Sequential(nn.GroupNorm(1, C, eps=1e-12, affine=False), nn.BatchNorm1d(C)), lambda c: nn.GroupNorm(1, c)),
     'in+bn_in, gn blocks': (lambda C: nn.Sequential(nn.InstanceNorm1d(C, eps=1e-12), nn.BatchNorm1d(C)), lambda c: nn.GroupNorm(1, c)),
 }
-for vname in sys.argv[1].split(';'):
+for vname in args.variants.split(';'):
     norm_in, norm_block = VARIANTS[vname]
     class Net(WaveformNet):
         def __init__(self, **kw):
             super().__init__(**kw)
             self.head = Blocks(self.filterbank.n_outputs, kw['n_classes'], norm_in, norm_block)
-    for model in sys.argv[2].split(','):
+    for model in args.models.split(','):
         t = time.time()
         clf = WaveformClassifier(module=Net, frontend=model, backend='temporal', frontend_kwargs=cmp.frontend_kwargs(model, sr, 16),
                                  sample_rate=sr, n_filters=16, max_epochs=10, batch_size=32, lr=3e-3, random_state=0, device='cpu')

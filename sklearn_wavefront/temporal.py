@@ -269,6 +269,47 @@ def _is_3d(X) -> bool:
     return isinstance(X, (list, tuple)) and np.ndim(X) == 3
 
 
+def _validated_series(est, X, reset: bool, dtype=(np.float32, np.float64)) -> np.ndarray:
+    """Validate ``X`` for ``est`` (``n_channels`` parameter, ``n_channels_``/``n_frames_`` once fitted)
+    and return its series ``(n, n_channels_, n_frames_)`` in the dtype scikit-learn kept.
+
+    ``X`` is 3-D series or 2-D flattened ``(n_channels, n_frames)`` rows; with ``reset`` the channel
+    and frame counts are recorded on ``est``. ``dtype``: kept when ``X`` has one of them, else the first.
+    """
+    if _is_3d(X):
+        X3 = np.asarray(X)
+        n, c, t = X3.shape
+        expected = est.n_channels if reset else est.n_channels_
+        if expected is not None and c != expected:
+            name = "n_channels" if reset else "n_channels_ (seen in fit)"
+            raise ValueError(f"X has {c} channels (axis 1) but {name}={expected}")
+        if not reset and t != est.n_frames_:
+            raise ValueError(f"X has {t} frames (axis 2) but n_frames_={est.n_frames_} were seen in fit")
+        X2 = validate_data(est, X3.reshape(n, c * t), dtype=list(dtype), reset=reset)
+        n_channels = c
+    else:
+        X2 = validate_data(est, X, dtype=list(dtype), reset=reset)
+        n_channels = (est.n_channels or 1) if reset else est.n_channels_
+        if X2.shape[1] % n_channels:
+            raise ValueError(
+                f"X has {X2.shape[1]} columns, not a multiple of n_channels={n_channels}: a 2-D X must hold "
+                f"flattened (n_channels, n_frames) series"
+            )
+    if reset:
+        est.n_channels_ = int(n_channels)
+        est.n_frames_ = X2.shape[1] // n_channels
+    return X2.reshape(X2.shape[0], n_channels, -1)
+
+
+def _check_input_features(est, input_features):
+    """``get_feature_names_out``'s length check of ``input_features`` (otherwise ignored)."""
+    if input_features is not None and len(input_features) != est.n_features_in_:
+        raise ValueError(
+            f"input_features should have length equal to the number of features seen in fit "
+            f"({est.n_features_in_}), got {len(input_features)}"
+        )
+
+
 class FrameStatistics(TransformerMixin, BaseEstimator):
     """Mean and standard deviation over time of each channel of multichannel frames.
 
@@ -318,27 +359,7 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
     def _series(self, X, reset):
         if reset and self.n_channels is not None:
             _check_int("n_channels", self.n_channels, 1)
-        if _is_3d(X):
-            X3 = np.asarray(X)
-            n, c, t = X3.shape
-            expected = self.n_channels if reset else self.n_channels_
-            if expected is not None and c != expected:
-                name = "n_channels" if reset else "n_channels_ (seen in fit)"
-                raise ValueError(f"X has {c} channels (axis 1) but {name}={expected}")
-            X2 = validate_data(self, X3.reshape(n, c * t), dtype=[np.float64, np.float32], reset=reset)
-            n_channels = c
-        else:
-            X2 = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
-            n_channels = (self.n_channels or 1) if reset else self.n_channels_
-            if X2.shape[1] % n_channels:
-                raise ValueError(
-                    f"X has {X2.shape[1]} columns, not a multiple of n_channels={n_channels}: a 2-D X must hold "
-                    f"flattened (n_channels, n_frames) series"
-                )
-        if reset:
-            self.n_channels_ = int(n_channels)
-            self.n_frames_ = X2.shape[1] // n_channels
-        return X2.reshape(X2.shape[0], n_channels, -1)
+        return _validated_series(self, X, reset, dtype=(np.float64, np.float32))
 
     def fit(self, X, y=None):
         """Record the number of channels and frames of ``X``.
@@ -386,11 +407,7 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "n_channels_")
-        if input_features is not None and len(input_features) != self.n_features_in_:
-            raise ValueError(
-                f"input_features should have length equal to the number of features seen in fit "
-                f"({self.n_features_in_}), got {len(input_features)}"
-            )
+        _check_input_features(self, input_features)
         names = [f"{stat}_c{c}" for stat in ("mean", "std") for c in range(self.n_channels_)]
         return np.asarray(names, dtype=object)
 
@@ -511,29 +528,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
 
     def _series(self, X, reset: bool) -> np.ndarray:
         """Validate ``X`` and return float32 series ``(n, n_channels_, n_frames_)``."""
-        if _is_3d(X):
-            X3 = np.asarray(X)
-            n, c, t = X3.shape
-            expected = self.n_channels if reset else self.n_channels_
-            if expected is not None and c != expected:
-                name = "n_channels" if reset else "n_channels_ (seen in fit)"
-                raise ValueError(f"X has {c} channels (axis 1) but {name}={expected}")
-            if not reset and t != self.n_frames_:
-                raise ValueError(f"X has {t} frames (axis 2) but n_frames_={self.n_frames_} were seen in fit")
-            X2 = validate_data(self, X3.reshape(n, c * t), dtype=[np.float32, np.float64], reset=reset)
-            n_channels = c
-        else:
-            X2 = validate_data(self, X, dtype=[np.float32, np.float64], reset=reset)
-            n_channels = (self.n_channels or 1) if reset else self.n_channels_
-            if X2.shape[1] % n_channels:
-                raise ValueError(
-                    f"X has {X2.shape[1]} columns, not a multiple of n_channels={n_channels}: a 2-D X must hold "
-                    f"flattened (n_channels, n_frames) series"
-                )
-        if reset:
-            self.n_channels_ = int(n_channels)
-            self.n_frames_ = X2.shape[1] // n_channels
-        series = np.ascontiguousarray(X2.reshape(X2.shape[0], n_channels, -1), dtype=np.float32)
+        series = np.ascontiguousarray(_validated_series(self, X, reset), dtype=np.float32)
         if series.shape[2] < KERNEL_LENGTH:
             series = np.pad(series, ((0, 0), (0, 0), (0, KERNEL_LENGTH - series.shape[2])))
         return series
@@ -638,11 +633,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "module_")
-        if input_features is not None and len(input_features) != self.n_features_in_:
-            raise ValueError(
-                f"input_features should have length equal to the number of features seen in fit "
-                f"({self.n_features_in_}), got {len(input_features)}"
-            )
+        _check_input_features(self, input_features)
         names = [
             f"ppv_d{d}_k{k:02d}_{j}"
             for d, m in zip(self.dilations_, self.n_features_per_dilation_)

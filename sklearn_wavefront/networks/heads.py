@@ -258,8 +258,8 @@ class TemporalConvHead(nn.Module):
         self.linear = nn.Linear(2 * channels, n_classes)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        batch_statistics = any(m.training for m in self.modules() if isinstance(m, nn.BatchNorm1d))
-        if batch_statistics and z.shape[0] * z.shape[-1] == 1:
+        if z.shape[0] * z.shape[-1] == 1 and any(  # the module walk only on that rare shape
+                m.training for m in self.modules() if isinstance(m, nn.BatchNorm1d)):
             raise ValueError(
                 "TemporalConvHead needs more than one value per channel to standardise while training: "
                 "got one recording of one frame; use longer recordings or mini-batches of at least 2"
