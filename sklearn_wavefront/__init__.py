@@ -2,39 +2,57 @@
 
 Transformers (``CombFrontend``, ``IConNetFrontend``, ...) turn waveforms into features for any
 scikit-learn model; classifiers (``CombNetClassifier``, ...) train a front-end and a back-end end to
-end. Subpackages: ``filterbanks`` (front-end modules), ``ops`` (differentiable operators),
-``networks`` (torch models), ``datasets`` (loaders, synthetic data), ``metrics`` (UA, UF1, MAcc, ...).
+end; :func:`compare` cross-validates them beside the baselines on the same folds. Subpackages:
+``filterbanks`` (front-end modules), ``ops`` (differentiable operators), ``networks`` (torch
+models), ``datasets`` (loaders, synthetic data), ``metrics`` (UA, UF1, MAcc, ...).
+
+The public names are imported on first use (PEP 562), as scikit-learn and SciPy do for their
+submodules: ``import sklearn_wavefront`` alone imports neither torch nor scikit-learn, so the
+``wavefront`` command starts in a fraction of a second and imports torch only for the command that
+needs it.
 """
 
-from .callbacks import FilterbankHistory
-from .classifiers import CombNetClassifier, IConNetClassifier, SpectNetClassifier, WaveformClassifier
-from .frontends import CombFrontend, GammatoneFrontend, IConNetFrontend, MelFrontend, MFCCFrontend, SincFrontend
-from .inspection import FilterbankDisplay, plot_filter_evolution
-from .sampling import DoubleBalancedBatchSampler, DoubleBalancedMixin, SmallCellWarning
-from .segmenting import SegmentedClassifier, segment_signals
-from .temporal import FrameStatistics, MiniRocketHead
+import importlib
 
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
-__all__ = [
-    "CombFrontend",
-    "IConNetFrontend",
-    "GammatoneFrontend",
-    "SincFrontend",
-    "MelFrontend",
-    "MFCCFrontend",
-    "CombNetClassifier",
-    "IConNetClassifier",
-    "SpectNetClassifier",
-    "WaveformClassifier",
-    "FilterbankDisplay",
-    "plot_filter_evolution",
-    "FilterbankHistory",
-    "DoubleBalancedBatchSampler",
-    "DoubleBalancedMixin",
-    "SmallCellWarning",
-    "SegmentedClassifier",
-    "segment_signals",
-    "MiniRocketHead",
-    "FrameStatistics",
-]
+# public name -> the module that defines it
+_PUBLIC = {
+    "CombFrontend": "frontends",
+    "IConNetFrontend": "frontends",
+    "GammatoneFrontend": "frontends",
+    "SincFrontend": "frontends",
+    "MelFrontend": "frontends",
+    "MFCCFrontend": "frontends",
+    "CombNetClassifier": "classifiers",
+    "IConNetClassifier": "classifiers",
+    "SpectNetClassifier": "classifiers",
+    "WaveformClassifier": "classifiers",
+    "FilterbankDisplay": "inspection",
+    "plot_filter_evolution": "inspection",
+    "FilterbankHistory": "callbacks",
+    "DoubleBalancedBatchSampler": "sampling",
+    "DoubleBalancedMixin": "sampling",
+    "SmallCellWarning": "sampling",
+    "SegmentedClassifier": "segmenting",
+    "segment_signals": "segmenting",
+    "MiniRocketHead": "temporal",
+    "FrameStatistics": "temporal",
+    "compare": "comparison",
+    "CompareResult": "comparison",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["FilterbankHistory"]
+__all__ = ["FilterbankHistory", "EpochProgress"]
 
 
 class FilterbankHistory(Callback):
@@ -95,3 +95,19 @@ class FilterbankHistory(Callback):
         from .inspection import plot_filter_evolution
 
         return plot_filter_evolution(self, ax=ax, **kwargs)
+
+
+class EpochProgress(Callback):
+    """One line per epoch on stderr: epoch, training (and validation) loss, seconds.
+
+    ``sys.stderr`` is looked up at each call, so the callback pickles with its network and writes
+    where the process's stderr is at the time.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        import sys
+
+        row = net.history[-1]
+        valid = f"  valid loss {row['valid_loss']:.4f}" if row.get("valid_loss") is not None else ""
+        print(f"  epoch {row['epoch']}/{net.max_epochs}  train loss {row.get('train_loss', float('nan')):.4f}"
+              f"{valid}  {row.get('dur', 0.0):.1f} s", file=sys.stderr, flush=True)

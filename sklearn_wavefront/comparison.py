@@ -1,47 +1,32 @@
-"""The comparison behind ``wavefront compare``: baselines and front-ends on the same folds.
+"""Compare baselines and front-ends on the same folds: :func:`compare`, the engine of ``wavefront compare``.
 
-Every *row* of the comparison is a (model, kind) pair, cross-validated on one list of folds:
-
-* ``kind="baseline"``: ``dummy`` (chance, :class:`~sklearn.dummy.DummyClassifier` with
-  ``strategy="stratified"``), ``mfcc+logreg`` (:func:`~sklearn_wavefront.baselines.make_mfcc_logreg`),
-  ``minirocket`` (:class:`~sklearn_wavefront.baselines.MiniRocketClassifier`, needs aeon);
-* for every front-end (``comb``, ``iconnet``, ``sinc``, ``gammatone``, ``mel``, ``mfcc``):
-  ``"fixed"`` (the front-end transformer with its initial filters -> ``StandardScaler`` ->
-  ``LogisticRegression``); ``"temporal"``: the front-end with its initial filters and
-  ``output="frames"`` -> [:class:`~sklearn_wavefront.temporal.MiniRocketHead`
-  (``Settings.temporal_features`` features, ``random_state``; MiniRocket over the frames: the time
-  structure that the mean/std statistics of ``"fixed"`` pool away), concatenated with
-  :class:`~sklearn_wavefront.temporal.FrameStatistics` (each channel's mean and std over time: the
-  steady band levels that the zero-sum MiniRocket kernels barely see)] -> ``StandardScaler`` ->
-  :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV` with :data:`TEMPORAL_ALPHAS`
-  (pipeline steps ``frontend``, ``features`` (a ``FeatureUnion`` of ``minirocket`` and
-  ``statistics``), ``scaler``, ``ridge``); ``"learned"`` (the fixed pipeline, the transformer fitted with
-  ``fit(X, y)`` and ``max_epochs > 0``, only for front-ends with learnable filters) and
-  ``"end-to-end"`` (:class:`~sklearn_wavefront.classifiers.WaveformClassifier`).
+Every *row* of the comparison is a (model, kind) pair (a recipe, :mod:`sklearn_wavefront.recipes`),
+cross-validated on one list of folds (stratified; grouped when groups are given): the baselines
+(chance, MFCC statistics + logistic regression, MiniRocket when aeon imports) and every front-end
+fixed, temporal, learned and end to end. :func:`compare` returns a :class:`CompareResult`: the
+table (a pandas DataFrame), the per-fold scores, the folds, the settings and the confusion
+matrices, with ``to_json`` / ``from_json`` and ``write`` (``results.json``, ``results.csv``,
+filter plots).
 
 Nothing is tuned on test folds: the linear heads use fixed settings, the ridge penalties (MiniRocket,
 temporal rows) are chosen inside the training fold (:class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`):
 by leave-one-out over its recordings, or, when the recordings are segmented, by K-fold CV over whole
 recordings (each recording's segments form a group, so a held-out segment's siblings never stay in
-training). :func:`run_rows` also takes ``groups`` (the CLI's ``--penalty-groups group-column``): the
-training part's groups (e.g. speakers) then choose the penalty, ahead of the recordings. That is
-opt-in: on spoken digits grouped by speaker (4 training speakers) it ran to the grid's largest
-penalty and cost MiniRocket 5.6 UA points, the temporal rows -1.7 to +1.0
-(``benchmarks/results/temporal_penalty/``). Groups reach only these two kinds of rows: the others
-choose nothing on inner splits (the end-to-end rows of the comparison train without early stopping,
-so they have no inner validation split to group; the learned rows end in a logistic regression with
-fixed settings).
+training). ``penalty_groups="group-column"`` makes the training part's groups (e.g. speakers) choose
+the penalty, ahead of the recordings. That is opt-in: on spoken digits grouped by speaker (4 training
+speakers) it ran to the grid's largest penalty and cost MiniRocket 5.6 UA points, the temporal rows
+-1.7 to +1.0 (``benchmarks/results/temporal_penalty/``). Groups reach only these two kinds of rows:
+the others choose nothing on inner splits (the end-to-end rows of the comparison train without early
+stopping, so they have no inner validation split to group; the learned rows end in a logistic
+regression with fixed settings).
 
-**Length policy** (:func:`apply_length_policy`). Recordings are never cut silently: with a
-forced ``duration`` every recording is cropped or zero-padded to it; otherwise all are zero-padded
-to the longest when that is at most ``max_duration`` seconds, and beyond it every model is wrapped
-in :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (segments of ``max_duration``
-seconds, shorter recordings padded to one segment, recording-level decision by mean
-probability). What was done is counted and reported.
+Recordings of different lengths go through the length policy
+(:func:`~sklearn_wavefront.length_policy.apply_length_policy`): never cut silently, and said so.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -50,29 +35,52 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._options import option
+from .exceptions import InputError
+from .length_policy import LengthPolicy, apply_length_policy
+from .recipes import (
+    TEMPORAL_ALPHAS,
+    Settings,
+    frame_channels,
+    frontend_builds,
+    frontend_kwargs,
+    make_estimator,
+    minimum_sample_rate,
+)
+from .registry import BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
+
 __all__ = [
-    "BASELINES",
-    "FRONTENDS",
-    "KINDS",
-    "TEMPORAL_ALPHAS",
-    "LengthPolicy",
-    "apply_length_policy",
-    "make_estimator",
+    "compare",
+    "CompareResult",
+    "builtin_data",
     "plan_rows",
     "run_rows",
     "summarize",
+    "confusion_matrices",
+    "fold_scores",
     "format_table",
     "markdown_table",
+    "table_cells",
+    "versions",
+    # the recipes and the length policy, importable from here as before they had modules of their own
+    "BASELINES",
+    "FRONTENDS",
+    "LEARNABLE",
+    "KINDS",
+    "FRONTEND_KINDS",
+    "TEMPORAL_ALPHAS",
+    "Settings",
+    "frontend_kwargs",
+    "frame_channels",
+    "make_estimator",
+    "LengthPolicy",
+    "apply_length_policy",
 ]
 
-BASELINES = ("dummy", "mfcc+logreg", "minirocket")
-FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
-LEARNABLE = ("comb", "iconnet", "sinc", "gammatone")
-KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end")
-#: the kinds of a front-end's rows, in table order
-FRONTEND_KINDS = KINDS[1:]
-#: ridge penalties tried (inside the training fold, leave-one-out or grouped K-fold) by the temporal rows, as by MiniRocket's
-TEMPORAL_ALPHAS = np.logspace(-3, 3, 10)
+#: the smallest number of samples a recording (or segment) may hold
+MIN_SAMPLES = 16
+#: the keys of a per-fold row that ``results.json`` and ``results.csv`` keep
+ROW_KEYS = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged")
 
 
 # ------------------------------------------------------------------------------------------- rows
@@ -87,7 +95,7 @@ def _parse_list(text, allowed, flag):
     return list(dict.fromkeys(names))
 
 
-def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
+def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, option_style="cli"):
     """The (model, kind) rows to run, in table order, and notes on rows left out.
 
     Parameters
@@ -101,6 +109,8 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
     extra_rows : str or None
         Comma-separated ``model:kind`` pairs run besides the ``models`` x ``kinds`` rows (e.g.
         ``"comb:learned,mel:temporal,mel:end-to-end"``), to add a few rows without all of their kind.
+    option_style : {"cli", "python"}
+        Whether messages name ``--models`` or ``models``.
 
     Returns
     -------
@@ -118,8 +128,8 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
     >>> plan_rows("dummy,mel,comb", "baseline,fixed,learned")[0]
     [('dummy', 'baseline'), ('comb', 'fixed'), ('comb', 'learned'), ('mel', 'fixed')]
     """
-    model_list = _parse_list(models, BASELINES + FRONTENDS, "--models")
-    kind_list = _parse_list(kinds, KINDS, "--kinds")
+    model_list = _parse_list(models, BASELINES + FRONTENDS, option("models", style=option_style))
+    kind_list = _parse_list(kinds, KINDS, option("kinds", style=option_style))
     wanted = set()
     for pair in [p.strip() for p in (extra_rows or "").split(",") if p.strip()]:
         m, _, k = pair.partition(":")
@@ -128,7 +138,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
             k == "learned" and m not in LEARNABLE
         ):
             raise ValueError(
-                f"--rows {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
+                f"{option('rows', style=option_style)} {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
                 f"and fixed, temporal, learned (comb, iconnet, sinc, gammatone) or end-to-end"
             )
         wanted.add((m, k))
@@ -150,276 +160,24 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None):
                 rows.append((m, k))
     if not rows:
         raise ValueError(
-            f"--models {models or 'all'} with --kinds {kinds or 'all'} leaves no row to run "
+            f"{option('models', style=option_style)} {models or 'all'} with {option('kinds', style=option_style)} "
+            f"{kinds or 'all'} leaves no row to run "
             "(baselines run only with the kind 'baseline'; 'learned' needs comb, iconnet, sinc or gammatone)"
         )
     return rows, notes
 
 
-# ---------------------------------------------------------------------------------- length policy
-@dataclass
-class LengthPolicy:
-    """What was done to the recordings' lengths (see :func:`apply_length_policy`)."""
-
-    mode: str  # "equal", "pad", "crop", "segment"
-    target_seconds: float
-    n_recordings: int
-    n_padded: int = 0
-    n_cropped: int = 0
-    n_segmented: int = 0
-    n_segments: int = 0
-    max_pad_seconds: float = 0.0
-    max_crop_seconds: float = 0.0
-    shortest_seconds: float = 0.0
-    longest_seconds: float = 0.0
-    cap_seconds: float | None = None
-    segment_seconds: float | None = None
-    message: str = field(default="")
-
-    def as_dict(self):
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def apply_length_policy(recordings, sample_rate, duration=None, max_duration=10.0):
-    """Bring recordings of any lengths to a form every model takes, and say what was done.
-
-    Parameters
-    ----------
-    recordings : list of 1-D arrays or 2-D array
-        The waveforms.
-    sample_rate : int
-        Their rate in Hz.
-    duration : float or None
-        Force this length (seconds): longer recordings are cropped at the end, shorter ones
-        zero-padded at the end.
-    max_duration : float
-        Without ``duration``: pad to the longest recording when it is at most this long;
-        otherwise segment every recording into pieces of this length (recording-level decisions).
-
-    Returns
-    -------
-    X : ndarray of shape (n, n_samples), or object array of 1-D arrays (``mode="segment"``)
-    policy : LengthPolicy
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_wavefront.comparison import apply_length_policy
-    >>> X, p = apply_length_policy([np.ones(800), np.ones(1000)], 1000)
-    >>> X.shape, p.mode, p.n_padded
-    ((2, 1000), 'pad', 1)
-    >>> X, p = apply_length_policy([np.ones(800), np.ones(3000)], 1000, max_duration=1.0)
-    >>> p.mode, p.n_segmented, p.n_segments, p.n_padded
-    ('segment', 1, 4, 1)
-    """
-    recs = [np.asarray(r, dtype=np.float32) for r in recordings]
-    sr = float(sample_rate)
-    lengths = np.array([len(r) for r in recs])
-    n = len(recs)
-    base = dict(n_recordings=n, shortest_seconds=float(lengths.min() / sr), longest_seconds=float(lengths.max() / sr))
-    if duration is not None:
-        target = int(round(duration * sr))
-        X = np.zeros((n, target), dtype=np.float32)
-        for row, r in zip(X, recs):
-            row[: min(target, len(r))] = r[:target]
-        crop = np.clip(lengths - target, 0, None) / sr
-        pad = np.clip(target - lengths, 0, None) / sr
-        p = LengthPolicy("crop" if (crop > 0).any() else ("pad" if (pad > 0).any() else "equal"), target / sr,
-                         n_padded=int((pad > 0).sum()), n_cropped=int((crop > 0).sum()),
-                         max_pad_seconds=float(pad.max()), max_crop_seconds=float(crop.max()), **base)
-        p.message = (
-            f"--duration {duration:g}: every recording set to {target / sr:g} s; "
-            f"{p.n_cropped} of {n} cropped at the end (by up to {p.max_crop_seconds:.2f} s, "
-            f"{float(crop.sum()):.1f} s of audio dropped), {p.n_padded} zero-padded (by up to {p.max_pad_seconds:.2f} s)"
-        )
-        return X, p
-    longest = int(lengths.max())
-    cap = int(round(max_duration * sr))
-    if longest <= cap:
-        pad = (longest - lengths) / sr
-        X = np.zeros((n, longest), dtype=np.float32)
-        for row, r in zip(X, recs):
-            row[: len(r)] = r
-        p = LengthPolicy("pad" if (pad > 0).any() else "equal", longest / sr, n_padded=int((pad > 0).sum()),
-                         max_pad_seconds=float(pad.max()), cap_seconds=float(max_duration), **base)
-        if p.mode == "equal":
-            p.message = f"all {n} recordings are {longest / sr:g} s long: nothing padded or cut"
-        else:
-            p.message = (
-                f"lengths {p.shortest_seconds:.2f}-{p.longest_seconds:.2f} s: {p.n_padded} of {n} recordings "
-                f"zero-padded at the end to the longest, {longest / sr:.2f} s (by up to {p.max_pad_seconds:.2f} s, "
-                f"mean {float(pad.mean()):.2f} s); none cut"
-            )
-        return X, p
-    from .segmenting import segment_signals
-
-    _, rec_index = segment_signals(recs, cap, cap)
-    counts = np.bincount(rec_index, minlength=n)
-    X = np.empty(n, dtype=object)
-    for i, r in enumerate(recs):
-        X[i] = r
-    p = LengthPolicy("segment", cap / sr, n_padded=int((lengths < cap).sum()),
-                     n_segmented=int((lengths > cap).sum()), n_segments=int(counts.sum()),
-                     max_pad_seconds=float(np.clip(cap - lengths, 0, None).max() / sr), cap_seconds=float(max_duration),
-                     segment_seconds=cap / sr, **base)
-    p.message = (
-        f"lengths {p.shortest_seconds:.2f}-{p.longest_seconds:.2f} s exceed --max-duration {max_duration:g}: "
-        f"every model is trained on {cap / sr:g} s segments and decides per recording (mean probability); "
-        f"{p.n_segmented} of {n} recordings cut into {int(counts[lengths > cap].sum())} segments "
-        f"(the last of each ends at the recording's end), {p.n_padded} shorter ones zero-padded to one segment "
-        f"(by up to {p.max_pad_seconds:.2f} s); no audio dropped"
-    )
-    return X, p
-
-
-# -------------------------------------------------------------------------------------- estimators
-@dataclass
-class Settings:
-    """Model settings shared by every row (the CLI's options)."""
-
-    sample_rate: int
-    n_filters: int = 16
-    epochs: int = 8
-    batch_size: int = 16
-    lr: float = 3e-3
-    backend: str = "temporal"
-    device: str = "auto"
-    random_state: int = 0
-    balance: str | None = None
-    minirocket_kernels: int = 10000
-    temporal_features: int = 5000
-    segment_seconds: float | None = None
-
-
-def frontend_kwargs(name, sr, n_filters):
-    """Per-front-end settings scaled to the sample rate: 10 ms hops, ~16 ms kernels, 25 ms windows."""
-    import math
-
-    hop = max(1, round(0.010 * sr))
-    kernel = 2 * max(1, round(0.008 * sr)) + 1
-    if name in ("iconnet", "sinc"):
-        return {"kernel_size": kernel, "stride": hop}
-    if name == "gammatone":
-        return {"kernel_size": max(8, round(0.025 * sr))}
-    if name in ("mel", "mfcc"):
-        kw = {"n_fft": 2 ** math.ceil(math.log2(max(16, 0.032 * sr))), "hop_length": hop}
-        if name == "mfcc":
-            kw["n_mfcc"] = min(13, n_filters)
-        return kw
-    return {}
-
-
-_FRONTEND_CLASSES = {
-    "comb": "CombFrontend",
-    "iconnet": "IConNetFrontend",
-    "sinc": "SincFrontend",
-    "gammatone": "GammatoneFrontend",
-    "mel": "MelFrontend",
-    "mfcc": "MFCCFrontend",
-}
-
-
-def frame_channels(model, n_filters):
-    """Channels of front-end ``model``'s frames with ``n_filters`` filters (``mfcc``: its coefficients)."""
-    return frontend_kwargs(model, 8000, n_filters).get("n_mfcc", n_filters)
-
-
-def make_estimator(model, kind, settings, callbacks=None):
-    """The estimator of one row, wrapped in a ``SegmentedClassifier`` when the policy segments.
-
-    Examples
-    --------
-    >>> from sklearn_wavefront.comparison import Settings, make_estimator
-    >>> est = make_estimator("comb", "fixed", Settings(sample_rate=8000))
-    >>> [name for name, _ in est.steps]
-    ['combfrontend', 'standardscaler', 'logisticregression']
-    >>> est = make_estimator("mel", "temporal", Settings(sample_rate=8000))
-    >>> [name for name, _ in est.steps], est["frontend"].output
-    (['frontend', 'features', 'scaler', 'ridge'], 'frames')
-    >>> [name for name, _ in est["features"].transformer_list], est["features"]["minirocket"].n_features
-    (['minirocket', 'statistics'], 5000)
-    """
-    s = settings
-    if kind == "baseline":
-        if model == "dummy":
-            from sklearn.dummy import DummyClassifier
-
-            est = DummyClassifier(strategy="stratified", random_state=s.random_state)
-        elif model == "mfcc+logreg":
-            from .baselines import make_mfcc_logreg
-
-            est = make_mfcc_logreg(s.sample_rate)
-        elif model == "minirocket":
-            from .baselines import MiniRocketClassifier
-
-            est = MiniRocketClassifier(n_kernels=s.minirocket_kernels, random_state=s.random_state)
-        else:
-            raise ValueError(f"unknown baseline {model!r}; choose from {BASELINES}")
-    elif kind in ("fixed", "learned"):
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        from . import frontends
-
-        cls = getattr(frontends, _FRONTEND_CLASSES[model])
-        kw = dict(sample_rate=s.sample_rate, n_filters=s.n_filters, **frontend_kwargs(model, s.sample_rate, s.n_filters))
-        if kind == "learned":
-            if model not in LEARNABLE:
-                raise ValueError(f"the {model} front-end has no learnable filters (no 'learned' row)")
-            kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state)
-        est = make_pipeline(cls(**kw), StandardScaler(), LogisticRegression(max_iter=2000))
-    elif kind == "temporal":
-        from sklearn.pipeline import FeatureUnion, Pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        from . import frontends
-        from .baselines import SoftmaxRidgeClassifierCV
-        from .temporal import FrameStatistics, MiniRocketHead
-
-        if model not in FRONTENDS:
-            raise ValueError(f"unknown front-end {model!r} for a temporal row; choose from {FRONTENDS}")
-        cls = getattr(frontends, _FRONTEND_CLASSES[model])
-        front = cls(sample_rate=s.sample_rate, n_filters=s.n_filters, output="frames",
-                    **frontend_kwargs(model, s.sample_rate, s.n_filters))
-        head = MiniRocketHead(n_features=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
-                              device=s.device, random_state=s.random_state)
-        stats = FrameStatistics(n_channels=frame_channels(model, s.n_filters))
-        est = Pipeline([
-            ("frontend", front),
-            ("features", FeatureUnion([("minirocket", head), ("statistics", stats)])),
-            ("scaler", StandardScaler()),
-            ("ridge", SoftmaxRidgeClassifierCV(alphas=TEMPORAL_ALPHAS)),
-        ])
-    elif kind == "end-to-end":
-        from .classifiers import WaveformClassifier
-
-        est = WaveformClassifier(
-            frontend=model,
-            backend=s.backend,
-            frontend_kwargs=frontend_kwargs(model, s.sample_rate, s.n_filters),
-            sample_rate=s.sample_rate,
-            n_filters=s.n_filters,
-            max_epochs=s.epochs,
-            batch_size=s.batch_size,
-            lr=s.lr,
-            random_state=s.random_state,
-            device=s.device,
-            balance=s.balance,
-            callbacks=callbacks,
-        )
-    else:
-        raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
-    if s.segment_seconds is not None:
-        from .segmenting import SegmentedClassifier
-
-        est = SegmentedClassifier(est, segment_seconds=s.segment_seconds, sample_rate=s.sample_rate)
-    return est
-
 
 # ------------------------------------------------------------------------------------------ scores
-def _scores(y_true, y_pred, classes):
-    """UA, UF1 and (two classes) MAcc of one fold; MAcc is NaN when the fold lacks a class."""
+def fold_scores(y_true, y_pred, classes):
+    """UA, UF1 and (two classes) MAcc of one fold; MAcc is NaN when the fold lacks a class.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.comparison import fold_scores
+    >>> fold_scores(["a", "b", "b"], ["a", "b", "a"], ["a", "b"])["UA"]
+    0.75
+    """
     from .metrics import macc_score, unweighted_accuracy_score, unweighted_f1_score
 
     with warnings.catch_warnings():
@@ -475,7 +233,7 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
             "fit_seconds": float(time.perf_counter() - t0), "confusion": None,
             "estimator": None, "history": None, "diverged": str(exc) or type(exc).__name__,
         }
-    s = _scores(y[test], y_pred, classes)
+    s = fold_scores(y[test], y_pred, classes)
     return {
         "model": model,
         "kind": kind,
@@ -634,7 +392,8 @@ def _pm(mean, std, digits=3):
     return "n/a" if mean is None else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _table_cells(summary, two_classes):
+def table_cells(summary, two_classes):
+    """The table's header and body as strings (the cells of :func:`format_table` and :func:`markdown_table`)."""
     header = ["model", "kind", "UA", "UF1"] + (["MAcc"] if two_classes else []) + ["fit (s)", "ΔUA", "best"]
     body = []
     for e in summary:
@@ -654,7 +413,7 @@ def _table_cells(summary, two_classes):
 
 def format_table(summary, two_classes):
     """The plain-text table (aligned columns, a rule under the header)."""
-    header, body = _table_cells(summary, two_classes)
+    header, body = table_cells(summary, two_classes)
     table = [header, *body]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = []
@@ -667,7 +426,7 @@ def format_table(summary, two_classes):
 
 def markdown_table(summary, two_classes):
     """The same table as GitHub markdown (best row in bold)."""
-    header, body = _table_cells(summary, two_classes)
+    header, body = table_cells(summary, two_classes)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for cells in body:
         if cells[-1] == "*":
@@ -694,29 +453,663 @@ def versions():
     }
 
 
-def write_results(outdir, settings_dict, results, summary, matrices, splits=None):
-    """Write ``results.json`` and ``results.csv``; return their paths.
+# ------------------------------------------------------------------------------------------- data
+def aeon_status():
+    """``(importable, problem)``: whether aeon's MiniRocket imports, and why not when it is installed.
 
-    ``results.json`` holds ``settings``, ``rows`` (one per row and fold: ``model``, ``kind``,
-    ``fold``, ``ua``, ``uf1``, ``macc`` (``null`` unless two classes, or when a fold lacks one),
-    ``fit_seconds``, ``diverged`` (``null``, or the message of a training that diverged, whose
-    scores are then ``null``)), ``summary`` (see :func:`summarize`), ``confusion_matrices`` (per row,
-    summed over folds) and ``folds`` (the test indices of each fold); ``results.csv`` the rows.
+    Installed is not importable: a numba/numpy mismatch breaks aeon's import; either way the
+    ``minirocket`` row is left out with a note, never a crash.
     """
-    import csv
-    import json
+    from .baselines import aeon_version
 
-    rows = [{k: r.get(k) for k in ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged")}
-            for r in results]
-    json_path = os.path.join(outdir, "results.json")
-    with open(json_path, "w") as f:
-        folds = [] if splits is None else [{"fold": i, "test": [int(j) for j in te]} for i, (_, te) in enumerate(splits)]
-        json.dump({"settings": settings_dict, "rows": rows, "summary": summary, "confusion_matrices": matrices,
-                   "folds": folds}, f, indent=2, default=_py)
-    csv_path = os.path.join(outdir, "results.csv")
-    with open(csv_path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged"])
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v)) for k, v in r.items()})
-    return json_path, csv_path
+    if aeon_version() is None:
+        return False, None
+    try:
+        import aeon.classification.convolution_based  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any import failure means: no MiniRocket row
+        return False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    return True, None
+
+
+def builtin_data(n_recordings=120, n_classes=4, *, sample_rate=8000, duration=0.25, noise=1.0, random_state=0):
+    """The built-in data of ``wavefront compare``: harmonic tones a semitone apart, in two domains.
+
+    A :class:`~sklearn.utils.Bunch` with ``data`` (a list of float32 recordings), ``target``
+    (class names such as ``"220Hz"``), ``domains``, ``sample_rate`` and ``description``.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.comparison import builtin_data
+    >>> b = builtin_data(8, 2, duration=0.1)
+    >>> len(b.data), sorted(set(b.target.tolist())), b.description
+    (8, ['220Hz', '233Hz'], 'built-in harmonic tones, semitones apart (8 recordings, 2 classes, noise 1, 8000 Hz, 0.1 s)')
+    """
+    from sklearn.utils import Bunch
+
+    from .datasets import make_harmonic_tones
+
+    bunch = make_harmonic_tones(n_samples=n_recordings, n_classes=n_classes, sample_rate=sample_rate,
+                                duration=duration, noise=noise, n_domains=2, random_state=random_state)
+    names = np.array([f"{f:.0f}Hz" for f in bunch.class_frequencies])
+    desc = (f"built-in harmonic tones, semitones apart ({n_recordings} recordings, {n_classes} classes, "
+            f"noise {noise:g}, {sample_rate} Hz, {duration:g} s)")
+    return Bunch(data=list(np.asarray(bunch.data, dtype=np.float32)), target=names[np.asarray(bunch.target)],
+                 domains=np.asarray(bunch.domains), sample_rate=int(sample_rate), description=desc)
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())
+
+
+def _check_length(duration, sr, name, style):
+    n = int(round(duration * sr))
+    if n < MIN_SAMPLES:
+        raise InputError(
+            f"{option(name, duration, style)} at {sr} Hz gives {n} samples per recording; at least {MIN_SAMPLES} are needed"
+        )
+
+
+def check_scale(recordings, paths):
+    """Name the first file whose samples are too large for the models (see ``MAX_ABS_SAMPLE``)."""
+    from ._validation import MAX_ABS_SAMPLE
+
+    for x, path in zip(recordings, paths):
+        peak = float(np.max(np.abs(x))) if len(x) else 0.0
+        if peak > MAX_ABS_SAMPLE:
+            raise InputError(
+                f"audio file {path} holds samples of magnitude up to {peak:.3g}; values beyond "
+                f"{MAX_ABS_SAMPLE:.0e} overflow the models' float32 envelopes (audio is usually within "
+                "[-1, 1]): rescale the file"
+            )
+
+
+def load_folder(root, *, labels="labels.csv", sample_rate=None, path_column="path", label_column="label"):
+    """:func:`~sklearn_wavefront.datasets.load_audio_folder` with one-line :class:`InputError` s.
+
+    Returns ``(bunch, labels_path)``; what the loader warns about (a CSV read as cp1252 or latin-1)
+    stays a warning.
+    """
+    from .datasets import load_audio_folder
+
+    if not os.path.isdir(root):
+        raise InputError(f"data folder not found: {root}")
+    labels_path = labels if os.path.isabs(labels) else os.path.join(root, labels)
+    try:
+        bunch = load_audio_folder(root, labels=labels, sample_rate=sample_rate, duration=None,
+                                  path_column=path_column, target_column=label_column)
+    except (OSError, ValueError) as exc:
+        raise InputError(_one_line(exc)) from exc
+    return bunch, labels_path
+
+
+def folder_column(bunch, column, name, labels_path, path_column="path", label_column="label", style="python"):
+    """The values of the labels file's ``column`` (``None`` when not asked for); a missing column is
+    one line naming the parameter and the columns there are."""
+    if not column:
+        return None
+    if column not in bunch.columns:
+        raise InputError(
+            f"{option(name, style=style)} {column!r} is not a column of {labels_path}; "
+            f"its columns are {[path_column, label_column, *bunch.columns]}"
+        )
+    return np.asarray(bunch[column])
+
+
+def _check_folds(y, groups, folds, where, group_name, style):
+    flag = option("folds", folds, style)
+    if len(y) < folds:
+        raise InputError(f"{where} has {len(y)} recordings, fewer than {flag}")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise InputError(f"{where} has a single class ({classes[0]!r}); at least two are needed")
+    small = counts.argmin()
+    if counts[small] < folds:
+        raise InputError(f"class {classes[small]!r} in {where} has {counts[small]} recordings, fewer than {flag}")
+    if groups is not None and len(np.unique(groups)) < folds:
+        raise InputError(f"{where} has {len(np.unique(groups))} groups, fewer than {flag}")
+    if groups is not None:
+        # grouped folds keep a group in one fold: a class in fewer groups than folds leaves some
+        # fold without it (and its MAcc, UA undefined)
+        for c in classes:
+            n_groups = len(np.unique(np.asarray(groups)[y == c]))
+            if n_groups < folds:
+                raise InputError(
+                    f"class {c.item() if hasattr(c, 'item') else c!r} in {where} occurs in {n_groups} distinct "
+                    f"value(s) of {group_name}, fewer than {flag}; every class needs at least as many groups as folds"
+                )
+
+
+def _check_sample_rate_for(frontends, sr, n_filters, style):
+    """Reject a sample rate at which a chosen front-end cannot be built (its default frequency range
+    needs a higher Nyquist frequency), naming the lowest rate that works."""
+    for name in frontends:
+        if frontend_builds(name, sr, n_filters):
+            continue
+        low = minimum_sample_rate(name, n_filters)
+        hint = f"it needs at least {low} Hz" if low else "it cannot be built at any rate up to 192 kHz"
+        raise InputError(
+            f"{option('sample_rate', sr, style)} is too low for the {name} front-end with "
+            f"{option('n_filters', n_filters, style)}: {hint} (pass a higher {option('sample_rate', style=style)} "
+            f"or leave that front-end out with {option('models', style=style)})"
+        )
+
+
+def _check_options(p, style):
+    """Reject out-of-range values before any data is read or any model trained."""
+    import math
+
+    for name in ("folds", "epochs", "n_filters", "batch_size", "n_recordings", "n_classes"):
+        minimum = 2 if name in ("folds", "n_classes") else 1
+        if isinstance(p[name], bool) or not isinstance(p[name], (int, np.integer)) or p[name] < minimum:
+            raise InputError(f"{option(name, style=style)} must be >= {minimum}, got {p[name]}")
+    if p["sample_rate"] is not None and p["sample_rate"] < 1:
+        raise InputError(f"{option('sample_rate', style=style)} must be a positive number of Hz, got {p['sample_rate']}")
+    positive = {"duration": "a positive number of seconds", "max_duration": "a positive number of seconds",
+                "lr": "a positive number"}
+    for name, what in positive.items():
+        v = p[name]
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise InputError(f"{option(name, style=style)} must be {what}, got {v:g}")
+    if not (math.isfinite(p["noise"]) and p["noise"] >= 0):
+        raise InputError(f"{option('noise', style=style)} must be a finite number >= 0, got {p['noise']:g}")
+    if p["n_jobs"] == 0 or p["n_jobs"] < -1:
+        raise InputError(f"{option('n_jobs', style=style)} must be >= 1 (or -1 for all cores), got {p['n_jobs']}")
+    for name in ("minirocket_kernels", "temporal_features"):
+        if p[name] < 84:
+            raise InputError(f"{option(name, style=style)} must be >= 84, got {p[name]}")
+    choices = {"backend": ("ffn", "conv", "temporal"), "balance": (None, "class", "class_domain"),
+               "penalty_groups": ("recordings", "group-column")}
+    for name, allowed in choices.items():
+        if p[name] not in allowed:
+            raise InputError(f"{option(name, style=style)} must be one of {allowed}, got {p[name]!r}")
+    from ._validation import check_device
+
+    try:
+        check_device(p["device"], name=option("device", style=style))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _make_output_dir(path, style):
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option('output_dir', path, style)}: cannot create the folder ({exc.strerror or exc})") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InputError(f"{option('output_dir', path, style)}: the folder is not writable")
+
+
+# ------------------------------------------------------------------------------------------ plots
+def _save_plots(name, clf, history, outdir, notes):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        notes.append("matplotlib is not installed: no plots written (pip install matplotlib)")
+        return []
+    from .inspection import FilterbankDisplay, plot_filter_evolution
+
+    clf = getattr(clf, "estimator_", clf)  # inside a SegmentedClassifier
+    written = []
+    disp = FilterbankDisplay.from_estimator(clf, name=f"{name} front-end", max_filters=64)
+    path = os.path.join(outdir, f"filters_{name}.png")
+    disp.figure_.tight_layout()
+    disp.figure_.savefig(path, dpi=100)
+    plt.close(disp.figure_)
+    written.append(path)
+    if name in LEARNABLE and history is not None and len(history.center_frequencies_) > 1:
+        ax = plot_filter_evolution(history)
+        ax.set_title(f"{name}: {'f0' if name == 'comb' else 'centre frequencies'} during training (last fold)")
+        path = os.path.join(outdir, f"evolution_{name}.png")
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=100)
+        plt.close(ax.figure)
+        written.append(path)
+    return written
+
+
+def _diverged_by_row(results):
+    """``{(model, kind): [diverged fold results]}`` in row order."""
+    out = {}
+    for r in results:
+        if r.get("diverged"):
+            out.setdefault((r["model"], r["kind"]), []).append(r)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ result
+@dataclass
+class CompareResult:
+    """What :func:`compare` measured.
+
+    Attributes
+    ----------
+    settings : dict
+        The data, folds, model settings, length policy, versions, command and notes.
+    rows : list of dict
+        One per (row, fold): ``model``, ``kind``, ``fold``, ``ua``, ``uf1``, ``macc`` (``None``
+        unless two classes, or when a fold lacks one), ``fit_seconds``, ``diverged`` (``None``, or
+        the message of a training that diverged; its scores are then ``None``).
+    summary : list of dict
+        One per row (:func:`summarize`): mean and std over folds, ``delta_ua``, ``best``.
+    confusion_matrices : list of dict
+        Per row, summed over folds (rows: true class, columns: predicted).
+    folds : list of dict
+        The test indices of each fold.
+    best_baseline : str or None
+    paths : dict
+        What :meth:`write` wrote (``results_json``, ``results_csv``, ``plots``).
+    estimators : dict
+        The fitted end-to-end estimators of the last fold, by model (kept for plots; not saved).
+
+    Examples
+    --------
+    >>> from sklearn_wavefront import CompareResult, compare
+    >>> result = compare(n_recordings=24, folds=2, models="dummy,mel", kinds="baseline,fixed",
+    ...                  progress=False)
+    >>> list(result.table[["model", "kind"]].itertuples(index=False, name=None))
+    [('dummy', 'baseline'), ('mel', 'fixed')]
+    >>> result.fold_scores.shape
+    (4, 8)
+    >>> CompareResult.from_json(result.to_json()).summary == result.summary
+    True
+    """
+
+    settings: dict
+    rows: list
+    summary: list
+    confusion_matrices: list
+    folds: list
+    best_baseline: str | None = None
+    paths: dict = field(default_factory=dict)
+    estimators: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def table(self):
+        """The summary as a :class:`pandas.DataFrame`, one row per (model, kind), in table order."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary)
+
+    @property
+    def fold_scores(self):
+        """The per-fold scores as a :class:`pandas.DataFrame` (:data:`ROW_KEYS` columns)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=list(ROW_KEYS))
+
+    @property
+    def classes(self):
+        return self.settings["classes"]
+
+    def to_json(self, path=None):
+        """The result as JSON (``results.json``'s layout); written to ``path`` when given."""
+        text = json.dumps({"settings": self.settings, "rows": self.rows, "summary": self.summary,
+                           "confusion_matrices": self.confusion_matrices, "folds": self.folds},
+                          indent=2, default=_py)
+        if path is not None:
+            with open(path, "w") as f:
+                f.write(text)
+        return text
+
+    @classmethod
+    def from_json(cls, source):
+        """A result from JSON text or from the path of a ``results.json``."""
+        if isinstance(source, (str, os.PathLike)) and not str(source).lstrip().startswith("{"):
+            with open(source) as f:
+                source = f.read()
+        data = json.loads(source)
+        summary = data["summary"]
+        baselines = [e for e in summary if e["kind"] == "baseline" and e.get("ua") is not None]
+        best = max(baselines, key=lambda e: e["ua"])["model"] if baselines else None
+        return cls(settings=data["settings"], rows=data["rows"], summary=summary,
+                   confusion_matrices=data["confusion_matrices"], folds=data.get("folds", []), best_baseline=best)
+
+    def write(self, output_dir, plots=True):
+        """Write ``results.json`` and ``results.csv`` (and, with ``plots``, the filter plots of the
+        end-to-end rows' last fold) to ``output_dir``; returns :attr:`paths`."""
+        import csv
+
+        os.makedirs(output_dir, exist_ok=True)
+        json_path = os.path.join(output_dir, "results.json")
+        self.to_json(json_path)
+        csv_path = os.path.join(output_dir, "results.csv")
+        with open(csv_path, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(ROW_KEYS))
+            writer.writeheader()
+            for r in self.rows:
+                writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v))
+                                 for k, v in r.items()})
+        written = []
+        if plots:
+            notes = self.settings.setdefault("notes", [])
+            for (name, kind), (est, history) in self.estimators.items():
+                try:
+                    written += _save_plots(name, est, history, output_dir, notes)
+                except Exception as exc:  # noqa: BLE001 - a plot never costs the run its measurements
+                    notes.append(f"no filter plots for {name} {kind}: {_one_line(exc)}")
+            if self.estimators:
+                self.to_json(json_path)  # with the notes of the plots
+        self.paths = {"results_json": json_path, "results_csv": csv_path, "plots": written}
+        return self.paths
+
+    def format(self):
+        """The report ``wavefront compare`` prints: how it was measured, the table, where it went, notes."""
+        s = self.settings
+        two = len(s["classes"]) == 2
+        lines = [f"{s['folds']}-fold {s['grouping_text']} CV on {s['data_description']}",
+                 f"length policy: {s['length_policy']['message']}"]
+        balance = s.get("balance")
+        lines.append(f"front-ends: {s['n_filters']} filters; learned and end-to-end: {s['epochs']} "
+                     f"epoch{'' if s['epochs'] == 1 else 's'}, back-end "
+                     f"{s['backend']}{', ' + balance + '-balanced batches' if balance else ''}; mean ± std over folds")
+        if "temporal" in s["kinds"]:
+            lines.append(f"temporal rows: fixed filters' frames -> [MiniRocketHead "
+                         f"({84 * (s['temporal_features'] // 84)} features), per-channel mean and std] -> scaler -> ridge")
+        lines.append("nothing is tuned on test folds: logistic-regression heads use C=1; the ridge penalties "
+                     f"(MiniRocket, temporal rows) are chosen by {s['penalty_text']} inside each training fold")
+        if two:
+            lines.append(f"MAcc: (sensitivity + specificity) / 2 with positive class {str(s['classes'][1])!r}")
+        if self.best_baseline is not None:
+            lines.append(f"ΔUA: mean UA minus that of the best baseline ({self.best_baseline}); "
+                         "* marks the highest mean UA")
+        else:
+            lines.append("ΔUA: n/a (no baseline row); * marks the highest mean UA")
+        lines.append(format_table(self.summary, two))
+        if self.paths:
+            lines.append(f"results: {self.paths['results_json']} (settings, per-fold rows, confusion matrices), "
+                         f"{self.paths['results_csv']}")
+            if self.paths.get("plots"):
+                lines.append(f"filter plots: {', '.join(self.paths['plots'])}")
+        lines += [f"note: {note}" for note in dict.fromkeys(s.get("notes", []))]
+        return "\n".join(lines)
+
+    __str__ = format
+
+
+# ------------------------------------------------------------------------------------------ compare
+def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
+            labels="labels.csv", path_column="path", label_column="label", group_column=None, domain_column=None,
+            models="all", kinds="baseline,fixed,temporal,learned", rows=None, folds=5,
+            duration=None, max_duration=10.0, n_filters=16, epochs=4, batch_size=16, lr=3e-3,
+            backend="temporal", balance=None, penalty_groups="recordings", minirocket_kernels=10000,
+            temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
+            device="auto", output_dir=None, plots=True, progress=True, command=None, option_style="python"):
+    """Cross-validate the baselines and the front-ends on the same folds; the job of ``wavefront compare``.
+
+    Parameters
+    ----------
+    X : list of 1-D arrays, 2-D array, str, path or None, default=None
+        The recordings (any lengths); or a folder holding them and a ``labels`` CSV; or ``None``
+        for the built-in harmonic tones (``n_recordings``, ``n_classes``, ``noise``; 8000 Hz and
+        0.25 s unless ``sample_rate`` / ``duration`` say otherwise).
+    y : array-like or None
+        Labels of ``X`` (``None`` for a folder or the built-in data).
+    sample_rate : int or None
+        Rate of ``X`` in Hz (required for recordings); for a folder, every file is resampled to it.
+    groups, domains : array-like or None
+        Per recording: groups (folds never split one; e.g. speakers) and recording domains
+        (``balance="class_domain"``). For a folder: ``group_column``, ``domain_column``.
+    labels, path_column, label_column, group_column, domain_column : str
+        The folder's labels CSV and its columns.
+    models, kinds : str
+        Comma-separated baselines and front-ends (:data:`~sklearn_wavefront.registry.BASELINES`,
+        :data:`~sklearn_wavefront.registry.FRONTENDS`) and kinds
+        (:data:`~sklearn_wavefront.registry.KINDS`), or ``"all"``.
+    rows : str or None
+        Further ``model:kind`` rows, e.g. ``"comb:end-to-end"``.
+    folds : int, default=5
+        Stratified (grouped when there are groups) K-fold, shuffled with ``random_state``.
+    duration, max_duration : float
+        The length policy (:func:`~sklearn_wavefront.length_policy.apply_length_policy`).
+    n_filters, epochs, batch_size, lr, backend, balance :
+        Front-end size; training of the learned and end-to-end rows; the end-to-end back-end
+        (:data:`~sklearn_wavefront.registry.BACKENDS`) and batch balancing (``None``, ``"class"``,
+        ``"class_domain"``).
+    penalty_groups : {"recordings", "group-column"}
+        What the ridge penalties of the MiniRocket and temporal rows are chosen over inside a
+        training fold (see the module docstring).
+    minirocket_kernels, temporal_features : int
+        MiniRocket's kernels on the raw waveform; the temporal rows' MiniRocket features.
+    random_state : int
+        Seed of the data, folds and training.
+    n_jobs : int
+        (row, fold) tasks in parallel (joblib processes); the results do not depend on it.
+    device : str
+        torch device (``"auto"``: CUDA if available).
+    output_dir : str or None
+        Where ``results.partial.jsonl`` (each finished fold at once, so an interrupted run keeps
+        what it measured), then ``results.json``, ``results.csv`` and plots go.
+    plots : bool
+        Filter plots of the end-to-end rows (with ``output_dir``).
+    progress : bool or callable
+        One line per finished (row, fold) with an ETA: on stderr (``True``), nowhere (``False``)
+        or to a callable.
+    command : str or None
+        The command line recorded in the settings (``wavefront compare`` passes its own).
+    option_style : {"python", "cli"}
+        Whether messages name parameters as here (``folds=5``) or as flags (``--folds 5``).
+
+    Returns
+    -------
+    CompareResult
+
+    Raises
+    ------
+    sklearn_wavefront.exceptions.InputError
+        Bad data or options (a missing file or column, fewer recordings or groups than folds, an
+        unknown model or kind, an out-of-range value, an unusable device or output folder); the
+        message names the parameter and the value.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront import compare
+    >>> from sklearn_wavefront.datasets import make_harmonic_tones
+    >>> X, y = make_harmonic_tones(n_samples=24, n_classes=2, duration=0.25, random_state=0, return_X_y=True)
+    >>> result = compare(X, y, sample_rate=8000, folds=2, models="dummy,mel", kinds="baseline,fixed",
+    ...                  progress=False)
+    >>> result.table[["model", "kind", "ua"]].shape
+    (2, 3)
+    """
+    style = option_style
+    if style not in ("python", "cli"):
+        raise InputError(f"option_style must be 'python' or 'cli', got {style!r}")
+    params = dict(folds=folds, epochs=epochs, n_filters=n_filters, batch_size=batch_size, n_recordings=n_recordings,
+                  n_classes=n_classes, sample_rate=sample_rate, duration=duration, max_duration=max_duration, lr=lr,
+                  noise=noise, n_jobs=n_jobs, minirocket_kernels=minirocket_kernels,
+                  temporal_features=temporal_features, backend=backend, balance=balance,
+                  penalty_groups=penalty_groups, device=device)
+    if not callable(progress):
+        quiet = not progress
+
+        def progress(msg):
+            if not quiet:
+                print(msg, file=sys.stderr, flush=True)
+
+    importable, aeon_problem = aeon_status()
+    try:
+        plan, notes = plan_rows(models, kinds, aeon_available=importable, extra_rows=rows, option_style=style)
+    except ValueError as exc:
+        raise InputError(_one_line(exc)) from exc
+    if aeon_problem:
+        notes.append(f"aeon is installed but does not import ({aeon_problem}): no minirocket row")
+    _check_options(params, style)
+    group_name = "groups"
+    if X is None:
+        sr = sample_rate or 8000
+        builtin_duration = duration or 0.25
+        _check_length(builtin_duration, sr, "duration", style)
+        try:
+            bunch = builtin_data(n_recordings, n_classes, sample_rate=sr, duration=builtin_duration, noise=noise,
+                                 random_state=random_state)
+        except ValueError as exc:
+            raise InputError(
+                f"cannot build the built-in data with {option('sample_rate', sr, style)} "
+                f"{option('duration', builtin_duration, style)} {option('n_classes', n_classes, style)} "
+                f"{option('noise', noise, style)}: {_one_line(exc)}"
+            ) from exc
+        recordings, y, desc, where = bunch.data, bunch.target, bunch.description, "the built-in data set"
+        if domain_column:
+            if domain_column != "domain":
+                raise InputError(f"{option('domain_column', style=style)} {domain_column!r}: the built-in data has one "
+                                 "domain column, 'domain'")
+            domains = bunch.domains
+        data_name = "built-in harmonic tones"
+    elif isinstance(X, (str, os.PathLike)):
+        bunch, labels_path = load_folder(X, labels=labels, sample_rate=sample_rate, path_column=path_column,
+                                         label_column=label_column)
+        sr = int(bunch.sample_rate)
+        check_scale(bunch.data, bunch.paths)
+        recordings, y = list(bunch.data), np.asarray(bunch.target)
+        groups = folder_column(bunch, group_column, "group_column", labels_path, path_column, label_column, style)
+        domains = folder_column(bunch, domain_column, "domain_column", labels_path, path_column, label_column, style)
+        if group_column:
+            group_name = f"group column {group_column!r}"
+        desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
+        where, data_name = labels_path, os.path.abspath(X)
+    else:
+        if y is None:
+            raise InputError("y is required with recordings (it is None only for a folder or the built-in data)")
+        if sample_rate is None:
+            raise InputError("sample_rate is required with recordings (their rate in Hz)")
+        sr = int(sample_rate)
+        recordings = [np.asarray(x, dtype=np.float32) for x in (list(X.to_numpy()) if hasattr(X, "to_numpy") else X)]
+        y = np.asarray(y)
+        if len(recordings) != len(y):
+            raise InputError(f"X holds {len(recordings)} recordings but y {len(y)} labels")
+        check_scale(recordings, [f"recording {i}" for i in range(len(recordings))])
+        desc = f"{len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz"
+        where, data_name = "the recordings given", "recordings given in Python"
+    for name, values in (("groups", groups), ("domains", domains)):
+        if values is not None and len(values) != len(y):
+            raise InputError(f"{name} holds {len(values)} values for {len(y)} recordings")
+    groups = None if groups is None else np.asarray(groups)
+    domains = None if domains is None else np.asarray(domains)
+    if duration:
+        _check_length(duration, sr, "duration", style)
+    median = int(np.median([len(x) for x in recordings]))
+    if not duration and median < MIN_SAMPLES:
+        raise InputError(
+            f"the recordings in {where} have a median length of {median} samples at {sr} Hz; at least "
+            f"{MIN_SAMPLES} are needed (raise {option('sample_rate', style=style)} or pass a longer "
+            f"{option('duration', style=style)})"
+        )
+    if penalty_groups == "group-column" and groups is None:
+        raise InputError(f"{option('penalty_groups', penalty_groups, style)} needs "
+                         f"{option('group_column' if style == 'cli' else 'groups', style=style)} "
+                         "(the groups the penalty is chosen over)")
+    if balance == "class_domain" and domains is None:
+        raise InputError(f"{option('balance', balance, style)} needs {option('domain_column', style=style)} "
+                         "(the column naming each recording's domain)")
+    _check_folds(y, groups, folds, where, group_name, style)
+    _check_sample_rate_for(sorted({m for m, _ in plan if m in FRONTENDS}), sr, n_filters, style)
+    if not duration:
+        _check_length(max_duration, sr, "max_duration", style)
+    X, policy = apply_length_policy(recordings, sr, duration=duration, max_duration=max_duration, option_style=style)
+    classes = np.unique(y)
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if groups is None:
+        cv = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+    else:
+        cv = StratifiedGroupKFold(folds, shuffle=True, random_state=random_state)
+    splits = list(cv.split(np.zeros(len(y)), y, groups))
+    if penalty_groups == "group-column":
+        for k, (train, _) in enumerate(splits):
+            n_train_groups = len(np.unique(groups[train]))
+            if n_train_groups < 2:
+                raise InputError(
+                    f"{option('penalty_groups', penalty_groups, style)}: the training part of fold {k + 1} holds "
+                    f"{n_train_groups} {group_column or 'groups'!r} group(s); choosing the ridge penalty over groups "
+                    f"needs at least 2. Use more groups, fewer {option('folds', style=style)}, or the default "
+                    f"{option('penalty_groups', 'recordings', style)}"
+                )
+    if output_dir is not None:
+        _make_output_dir(output_dir, style)
+    settings = Settings(
+        sample_rate=sr, n_filters=n_filters, epochs=epochs, batch_size=batch_size, lr=lr, backend=backend,
+        device=device, random_state=random_state, balance=balance, minirocket_kernels=minirocket_kernels,
+        temporal_features=temporal_features, segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
+    )
+    grouping = (f"grouped by {group_column!r}, stratified" if group_column else "grouped, stratified") \
+        if groups is not None else "stratified"
+    progress(f"wavefront compare: {folds}-fold {grouping} CV of {len(plan)} rows on {desc}")
+    progress(f"length policy: {policy.message}")
+    for note in notes:
+        progress(f"note: {note}")
+    penalty_by = groups if penalty_groups == "group-column" else None
+    keep_last = bool(plots and output_dir is not None)
+    partial_path = None if output_dir is None else os.path.join(output_dir, "results.partial.jsonl")
+    partial = None if partial_path is None else open(partial_path, "w")
+    try:
+        def save(r):  # each finished (row, fold) at once, so an interrupted run keeps what it measured
+            if partial is not None:
+                partial.write(json.dumps({k: r[k] for k in (*ROW_KEYS[:-1], "confusion", "diverged")}) + "\n")
+                partial.flush()
+
+        results = run_rows(plan, splits, settings, X, y, domains=domains, groups=penalty_by, n_jobs=n_jobs,
+                           progress=progress, keep_last=keep_last, on_result=save)
+    finally:
+        if partial is not None:
+            partial.close()
+    if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
+        undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
+        if undefined:
+            notes.append(
+                f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
+                f"a class: its mean ± std is over the other {len(splits) - len(undefined)} of {len(splits)} folds"
+            )
+    for (m, k), rs in _diverged_by_row(results).items():
+        notes.append(
+            f"{m} {k}: training diverged in {len(rs)} of {len(splits)} folds, so the row has no score "
+            f"(first: {_one_line(rs[0]['diverged'])}); try a smaller {option('lr', style=style)}"
+        )
+    summary, best_baseline = summarize(results, plan, classes)
+    matrices = confusion_matrices(results, plan, classes)
+    estimators = {}
+    for r in results:
+        if r["estimator"] is not None:
+            estimators[(r["model"], r["kind"])] = (r["estimator"], r["history"])
+        elif keep_last and r["kind"] == "end-to-end" and r["fold"] == len(splits) - 1 and r.get("diverged"):
+            notes.append(f"no filter plots for {r['model']} end-to-end: its last fold diverged")
+    if penalty_groups == "group-column":
+        penalty_text = f"K-fold CV over the training part's groups ({group_column or 'groups'!r})"
+    elif policy.mode == "segment":
+        penalty_text = "K-fold CV over recordings (segments of one recording together)"
+    else:
+        penalty_text = "leave-one-out"
+    settings_dict = {
+        "command": command if command is not None else "sklearn_wavefront.compare(...)",
+        "versions": versions(),
+        "data": data_name,
+        "data_description": desc,
+        "n_recordings": int(len(y)),
+        "classes": [_py(c) for c in classes],
+        "sample_rate": int(sr),
+        "folds": int(folds),
+        "grouping": {"group_column": group_column, "n_groups": None if groups is None else int(len(np.unique(groups)))},
+        "grouping_text": grouping,
+        "domain_column": domain_column,
+        "balance": balance,
+        "random_state": random_state,
+        "length_policy": policy.as_dict(),
+        "models": sorted({m for m, _ in plan}, key=[m for m, _ in plan].index),
+        "kinds": sorted({k for _, k in plan}, key=KINDS.index),
+        "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+        "backend": backend, "device": device, "n_jobs": n_jobs,
+        "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
+        "penalty_groups": penalty_groups, "penalty_text": penalty_text,
+        "macc_positive_class": _py(classes[1]) if len(classes) == 2 else None,
+        "option_style": style,
+        "notes": notes,
+    }
+    rows_out = [{k: r.get(k) for k in ROW_KEYS} for r in results]
+    folds_out = [{"fold": i, "test": [int(j) for j in te]} for i, (_, te) in enumerate(splits)]
+    result = CompareResult(settings=settings_dict, rows=rows_out, summary=summary, confusion_matrices=matrices,
+                           folds=folds_out, best_baseline=best_baseline, estimators=estimators)
+    if output_dir is not None:
+        result.write(output_dir, plots=plots)
+        os.remove(partial_path)  # only now: whatever failed before this point left the measured folds on disk
+    return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TrainingDivergedError", "EmptyFilterWarning"]
+__all__ = ["TrainingDivergedError", "EmptyFilterWarning", "InputError"]
 
 
 class TrainingDivergedError(ValueError):
@@ -19,3 +19,11 @@ class TrainingDivergedError(ValueError):
 class EmptyFilterWarning(UserWarning):
     """A fixed filterbank has filters that pass nothing (e.g. mel bands narrower than the STFT bin
     spacing), so their features are constant for every input."""
+
+
+class InputError(ValueError):
+    """Bad data or options given to :func:`sklearn_wavefront.compare` or
+    :func:`sklearn_wavefront.training.train_model`: a missing file or column, too few recordings or
+    groups for the folds, an out-of-range value. The message is one sentence naming the parameter
+    (or file) and the value; the ``wavefront`` command prints it as one line and exits with code 2.
+    """

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["FilterbankDisplay", "plot_filter_evolution", "find_filterbank"]
+__all__ = ["FilterbankDisplay", "plot_filter_evolution", "find_filterbank", "filter_table", "write_filter_report"]
 
 
 def _pyplot():
@@ -289,3 +289,107 @@ def plot_filter_evolution(history, ax=None, *, log=True, key="center_frequencies
     ax.set_ylabel("centre frequency / f0 (Hz)")
     ax.set_title("filter frequencies during training")
     return ax
+
+
+# ------------------------------------------------------------------------------- a saved model's filters
+def filter_table(filterbank, initial_center_frequencies=None):
+    """The filters of a filterbank module as columns: ``(names, rows)``.
+
+    Every filterbank gives ``filter`` and its centre frequency (``f0_hz`` for comb channels,
+    ``center_hz`` otherwise); comb filterbanks add ``delay_samples`` and ``alpha``; band-pass FIR
+    filterbanks (IConNet, SincNet) ``low_hz``, ``high_hz``, ``bandwidth_hz``; gammatone
+    ``bandwidth_hz`` (the ``b`` of ``exp(-2 pi b t)``) and ``order``; mel/MFCC the edges of each
+    triangle. ``initial_center_frequencies`` (before training) adds an ``initial_...`` column.
+    """
+    with torch.no_grad():
+        cf = np.asarray(filterbank.center_frequencies(), dtype=np.float64)
+        cols = {}
+        comb = hasattr(filterbank, "delays")
+        cols["f0_hz" if comb else "center_hz"] = cf
+        if initial_center_frequencies is not None and len(initial_center_frequencies) == len(cf):
+            cols["initial_f0_hz" if comb else "initial_center_hz"] = np.asarray(initial_center_frequencies, float)
+        if comb:
+            cols["delay_samples"] = filterbank.delays().double().cpu().numpy()
+            cols["alpha"] = filterbank.alphas().double().cpu().numpy()
+        elif hasattr(filterbank, "bands"):
+            bands = np.asarray(filterbank.bands(), dtype=np.float64)
+            cols["low_hz"], cols["high_hz"] = bands[:, 0], bands[:, 1]
+            cols["bandwidth_hz"] = bands[:, 1] - bands[:, 0]
+        elif hasattr(filterbank, "orders"):
+            cols["bandwidth_hz"] = filterbank.bandwidth_hz().double().cpu().numpy()
+            cols["order"] = filterbank.orders().double().cpu().numpy()
+        elif hasattr(filterbank, "mel_matrix"):
+            from .filterbanks._scales import hz_to_mel, mel_to_hz
+
+            htk = bool(getattr(filterbank, "htk", False))
+            pts = mel_to_hz(np.linspace(hz_to_mel(filterbank.fmin, htk), hz_to_mel(filterbank.fmax, htk),
+                                        len(cf) + 2), htk)
+            cols["low_hz"], cols["high_hz"] = np.asarray(pts[:-2]), np.asarray(pts[2:])
+            cols["bandwidth_hz"] = cols["high_hz"] - cols["low_hz"]
+    names = ["filter", *cols]
+    rows = [[i, *(float(cols[c][i]) for c in cols)] for i in range(len(cf))]
+    return names, rows
+
+
+def write_filter_report(model, output_dir, plots=True):
+    """Write a saved model's filters: ``filters.csv`` (:func:`filter_table`), and with ``plots``
+    ``filters.png`` (magnitude responses, centre frequencies) and, when a per-epoch history was
+    recorded (end-to-end models), ``evolution.png``. What ``wavefront inspect`` writes.
+
+    Parameters
+    ----------
+    model : WavefrontModel
+    output_dir : str
+        An existing, writable folder.
+    plots : bool
+
+    Returns
+    -------
+    written : list of str
+        The paths written.
+    n_filters : int
+    notes : list of str
+        What was not written and why.
+    """
+    import csv
+    import os
+
+    fb = find_filterbank(model.estimator)
+    history = model.filter_history
+    initial = history[0] if history is not None and len(history) else model.settings.get("initial_center_frequencies")
+    names, rows = filter_table(fb, initial)
+    written, notes = [], []
+    csv_path = os.path.join(output_dir, "filters.csv")
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(names)
+        for row in rows:
+            w.writerow([row[0], *(f"{v:.6g}" for v in row[1:])])
+    written.append(csv_path)
+    if not plots:
+        return written, len(rows), notes
+    try:
+        plt = _pyplot()
+    except ImportError:
+        notes.append("matplotlib is not installed: no plots written (pip install matplotlib)")
+        return written, len(rows), notes
+    name = f"{model.settings.get('model', '')} ({model.settings.get('kind', '')})"
+    disp = FilterbankDisplay.from_estimator(model.estimator, name=name, max_filters=64)
+    path = os.path.join(output_dir, "filters.png")
+    disp.figure_.tight_layout()
+    disp.figure_.savefig(path, dpi=100)
+    plt.close(disp.figure_)
+    written.append(path)
+    if history is not None and len(history) > 1:
+        ax = plot_filter_evolution(history)
+        label = "f0" if names[1] == "f0_hz" else "centre frequencies"
+        ax.set_title(f"{name}: {label} during training")
+        path = os.path.join(output_dir, "evolution.png")
+        ax.figure.tight_layout()
+        ax.figure.savefig(path, dpi=100)
+        plt.close(ax.figure)
+        written.append(path)
+    elif model.settings.get("kind") == "learned":
+        notes.append("no per-epoch history: it is recorded for --kind end-to-end models "
+                     "(filters.csv compares the learned filters with the initial ones)")
+    return written, len(rows), notes

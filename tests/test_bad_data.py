@@ -412,7 +412,7 @@ def test_10_cli_names_the_lowest_sample_rate_a_front_end_needs(tmp_path, capsys)
         assert code == 2 and len(err.splitlines()) == 1
         assert f"--sample-rate {rate} is too low for the {front} front-end" in err and f"at least {low} Hz" in err
     # the rate named works
-    from sklearn_wavefront.cli import _frontend_builds
+    from sklearn_wavefront.recipes import frontend_builds as _frontend_builds
 
     assert _frontend_builds("comb", 101, 16) and not _frontend_builds("comb", 100, 16)
 

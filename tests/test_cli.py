@@ -219,7 +219,7 @@ def test_grouped_folds_need_enough_groups_per_class(tmp_path, capsys):
 
 
 def test_scores_survive_a_fold_without_a_class():
-    from sklearn_wavefront.cli import _scores
+    from sklearn_wavefront.comparison import fold_scores as _scores
 
     classes = np.array(["no", "yes"])
     for y_true, y_pred in [(["no", "no"], ["no", "no"]), (["yes", "yes"], ["yes", "no"]), (["no"], ["yes"])]:

@@ -188,7 +188,7 @@ def test_errors_are_one_line_exit_2(folder, models, tmp_path, capsys):
 
 
 def _table(front):
-    from sklearn_wavefront._cli_model import filter_table
+    from sklearn_wavefront.inspection import filter_table
 
     names, rows = filter_table(front.fit(np.zeros((2, 800))).filterbank_)
     return {n: np.array([r[i] for r in rows]) for i, n in enumerate(names)}

@@ -270,7 +270,7 @@ class TemporalConvHead(nn.Module):
         return self.linear(self.dropout(self.pool(h)))
 
 
-_BACKENDS = ("ffn", "conv", "temporal")
+from ..registry import BACKENDS as _BACKENDS  # noqa: E402  (one list of back-ends)
 
 
 class WaveformNet(nn.Module):

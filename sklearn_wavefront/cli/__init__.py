@@ -1,0 +1,54 @@
+"""The ``wavefront`` command (also ``python -m sklearn_wavefront``): one module per subcommand.
+
+* ``wavefront compare`` (:mod:`.compare`): :func:`sklearn_wavefront.compare` on a folder of
+  recordings described by a ``labels.csv`` or on built-in data; prints the table.
+* ``wavefront fit`` (:mod:`.fit`): :func:`sklearn_wavefront.training.train_model` on a folder;
+  saves the model.
+* ``wavefront predict`` (:mod:`.predict`): a CSV of labels and probabilities for audio files.
+* ``wavefront inspect`` (:mod:`.inspect`): a saved model's filters as plots and CSV.
+
+Each command parses its options, calls the library and prints; the shared parts (one-line errors
+and warnings, common options) are in :mod:`._common`. Building the parser imports neither torch nor
+scikit-learn: ``wavefront --help`` and ``--version`` start in a fraction of a second, and each
+command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .._version import __version__
+from . import compare, fit, inspect, predict
+from ._common import Parser, run_handler
+
+__all__ = ["main", "build_parser"]
+
+_COMMANDS = (compare, fit, predict, inspect)
+
+
+def build_parser() -> Parser:
+    """The ``wavefront`` argument parser with every subcommand."""
+    parser = Parser(prog="wavefront", description="Learnable, interpretable waveform front-ends for scikit-learn users.")
+    parser.add_argument("--version", action="version", version=f"wavefront (sklearn-wavefront) {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in _COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the ``wavefront`` command; returns the exit code (0 success, 2 bad input)."""
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and one-line option errors (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return run_handler(args.handler, args, argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

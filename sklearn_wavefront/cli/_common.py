@@ -1,0 +1,79 @@
+"""What every ``wavefront`` command shares: one-line errors, one-line warnings, common options.
+
+A command module parses, calls the library and prints. Bad input reaches the user as one line
+``wavefront: error: ...`` on stderr with exit code 2: the library's
+:class:`~sklearn_wavefront.exceptions.InputError` (whose messages name flags, as the commands call
+the library with ``option_style="cli"``), a :class:`CommandError` of the command layer itself
+(a bad output path), and a diverged training. Warnings are one line ``wavefront: warning: ...``.
+This module imports neither torch nor scikit-learn, so ``wavefront --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+__all__ = ["CommandError", "one_line", "Parser", "add_folder_options", "add_common_options", "run_handler"]
+
+
+class CommandError(Exception):
+    """A user error found by the command layer: reported as one line, exit code 2."""
+
+
+def one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``wavefront: error: ...`` and exit code 2 (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"wavefront: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+def add_folder_options(p, group_help):
+    """``--labels``, ``--path-column``, ``--label-column``, ``--group-column`` of a data folder."""
+    p.add_argument("--labels", default="labels.csv", help="labels CSV inside --data (default: %(default)s)")
+    p.add_argument("--path-column", default="path", help="CSV column of file paths (default: %(default)s)")
+    p.add_argument("--label-column", default="label", help="CSV column of labels (default: %(default)s)")
+    p.add_argument("--group-column", help=group_help)
+
+
+def add_common_options(p, device_help):
+    """``--random-state``, ``--device`` and ``--quiet``."""
+    p.add_argument("--random-state", type=int, default=0,
+                   help="seed of data, folds and training (default: %(default)s)")
+    p.add_argument("--device", default="auto", help=device_help)
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def progress_printer(args):
+    """A function printing a progress line on stderr, or nothing with ``--quiet``."""
+    quiet = getattr(args, "quiet", False)
+
+    def progress(msg):
+        if not quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    return progress
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"wavefront: warning: {one_line(message)}", file=sys.stderr, flush=True)
+
+
+def run_handler(handler, args, argv):
+    """Run a command's handler: its exit code, or 2 with one line for a user error."""
+    from ..exceptions import InputError, TrainingDivergedError
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning  # one line, never the source line of the warning
+        try:
+            return handler(args, argv)
+        except (CommandError, InputError) as exc:
+            print(f"wavefront: error: {one_line(exc)}", file=sys.stderr)
+            return 2
+        except TrainingDivergedError as exc:  # never a table or a model built on a NaN model
+            print(f"wavefront: error: {one_line(exc)} (see --lr)", file=sys.stderr)
+            return 2

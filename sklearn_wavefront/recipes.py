@@ -1,0 +1,252 @@
+"""Recipes: the estimator behind each (model, kind) pair, built one way for ``compare`` and ``fit``.
+
+A *recipe* is a front-end (or a baseline) and a *kind* (:data:`~sklearn_wavefront.registry.KINDS`):
+
+* ``"baseline"``: ``dummy`` (chance, :class:`~sklearn.dummy.DummyClassifier` with
+  ``strategy="stratified"``), ``mfcc+logreg`` (:func:`~sklearn_wavefront.baselines.make_mfcc_logreg`),
+  ``minirocket`` (:class:`~sklearn_wavefront.baselines.MiniRocketClassifier`, needs aeon);
+* ``"fixed"``: the front-end transformer with its initial filters -> ``StandardScaler`` ->
+  ``LogisticRegression`` (pipeline steps ``frontend``, ``scaler``, ``classifier``);
+* ``"temporal"``: the front-end with its initial filters and ``output="frames"`` ->
+  [:class:`~sklearn_wavefront.temporal.MiniRocketHead` (MiniRocket over the frames: the time
+  structure that the mean/std statistics of ``"fixed"`` pool away), concatenated with
+  :class:`~sklearn_wavefront.temporal.FrameStatistics` (each channel's mean and std over time: the
+  steady band levels that the zero-sum MiniRocket kernels barely see)] -> ``StandardScaler`` ->
+  :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV` with :data:`TEMPORAL_ALPHAS`
+  (steps ``frontend``, ``features`` (a ``FeatureUnion`` of ``minirocket`` and ``statistics``),
+  ``scaler``, ``ridge``);
+* ``"learned"``: the fixed pipeline, its front-end fitted with ``fit(X, y)`` and ``max_epochs > 0``
+  (only :data:`~sklearn_wavefront.registry.LEARNABLE` front-ends);
+* ``"end-to-end"``: :class:`~sklearn_wavefront.classifiers.WaveformClassifier`.
+
+:func:`make_estimator` builds every one of them from a :class:`Settings`; ``wavefront compare``
+(:func:`sklearn_wavefront.compare`) and ``wavefront fit`` (:func:`sklearn_wavefront.training.train_model`)
+both call it, so a model file holds the recipe that the comparison scored.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .registry import BASELINES, FRONTEND_CLASSES, FRONTENDS, KINDS, LEARNABLE
+
+__all__ = [
+    "TEMPORAL_ALPHAS",
+    "Settings",
+    "frontend_kwargs",
+    "frame_channels",
+    "make_estimator",
+    "frontend_builds",
+    "minimum_sample_rate",
+]
+
+#: ridge penalties tried (inside the training fold, leave-one-out or grouped K-fold) by the temporal rows, as by MiniRocket's
+TEMPORAL_ALPHAS = np.logspace(-3, 3, 10)
+
+
+@dataclass
+class Settings:
+    """Model settings shared by every recipe (the command line's options).
+
+    ``learning_rate`` is the learned front-ends' rate (``None``: each front-end's default); ``lr``
+    the end-to-end networks' peak rate. ``segment_seconds`` wraps the estimator in a
+    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (recording-level decisions).
+    """
+
+    sample_rate: int
+    n_filters: int = 16
+    epochs: int = 8
+    batch_size: int = 16
+    lr: float = 3e-3
+    learning_rate: float | None = None
+    backend: str = "temporal"
+    device: str = "auto"
+    random_state: int = 0
+    balance: str | None = None
+    minirocket_kernels: int = 10000
+    temporal_features: int = 5000
+    segment_seconds: float | None = None
+    early_stopping: bool = False
+    verbose: int = 0
+
+
+def frontend_kwargs(name, sr, n_filters):
+    """Per-front-end settings scaled to the sample rate: 10 ms hops, ~16 ms kernels, 25 ms windows.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.recipes import frontend_kwargs
+    >>> frontend_kwargs("iconnet", 8000, 16)
+    {'kernel_size': 129, 'stride': 80}
+    """
+    hop = max(1, round(0.010 * sr))
+    kernel = 2 * max(1, round(0.008 * sr)) + 1
+    if name in ("iconnet", "sinc"):
+        return {"kernel_size": kernel, "stride": hop}
+    if name == "gammatone":
+        return {"kernel_size": max(8, round(0.025 * sr))}
+    if name in ("mel", "mfcc"):
+        kw = {"n_fft": 2 ** math.ceil(math.log2(max(16, 0.032 * sr))), "hop_length": hop}
+        if name == "mfcc":
+            kw["n_mfcc"] = min(13, n_filters)
+        return kw
+    return {}
+
+
+def frame_channels(model, n_filters):
+    """Channels of front-end ``model``'s frames with ``n_filters`` filters (``mfcc``: its coefficients)."""
+    return frontend_kwargs(model, 8000, n_filters).get("n_mfcc", n_filters)
+
+
+def _frontend_class(model):
+    from . import frontends
+
+    return getattr(frontends, FRONTEND_CLASSES[model])
+
+
+def make_estimator(model, kind, settings, callbacks=None):
+    """The estimator of one recipe, wrapped in a ``SegmentedClassifier`` when ``settings`` segments.
+
+    Parameters
+    ----------
+    model : str
+        A baseline (:data:`~sklearn_wavefront.registry.BASELINES`) or a front-end
+        (:data:`~sklearn_wavefront.registry.FRONTENDS`).
+    kind : str
+        One of :data:`~sklearn_wavefront.registry.KINDS`.
+    settings : Settings
+    callbacks : list or None
+        skorch callbacks of an end-to-end recipe.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.recipes import Settings, make_estimator
+    >>> est = make_estimator("comb", "fixed", Settings(sample_rate=8000))
+    >>> [name for name, _ in est.steps]
+    ['frontend', 'scaler', 'classifier']
+    >>> est = make_estimator("mel", "temporal", Settings(sample_rate=8000))
+    >>> [name for name, _ in est.steps], est["frontend"].output
+    (['frontend', 'features', 'scaler', 'ridge'], 'frames')
+    >>> [name for name, _ in est["features"].transformer_list], est["features"]["minirocket"].n_features
+    (['minirocket', 'statistics'], 5000)
+    """
+    s = settings
+    if kind == "baseline":
+        if model == "dummy":
+            from sklearn.dummy import DummyClassifier
+
+            est = DummyClassifier(strategy="stratified", random_state=s.random_state)
+        elif model == "mfcc+logreg":
+            from .baselines import make_mfcc_logreg
+
+            est = make_mfcc_logreg(s.sample_rate)
+        elif model == "minirocket":
+            from .baselines import MiniRocketClassifier
+
+            est = MiniRocketClassifier(n_kernels=s.minirocket_kernels, random_state=s.random_state)
+        else:
+            raise ValueError(f"unknown baseline {model!r}; choose from {BASELINES}")
+    elif kind in ("fixed", "learned"):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        if model not in FRONTENDS:
+            raise ValueError(f"unknown front-end {model!r}; choose from {FRONTENDS}")
+        kw = dict(sample_rate=s.sample_rate, n_filters=s.n_filters, **frontend_kwargs(model, s.sample_rate, s.n_filters))
+        if kind == "learned":
+            if model not in LEARNABLE:
+                raise ValueError(f"the {model} front-end has no learnable filters (no 'learned' row)")
+            kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state, verbose=s.verbose)
+            if s.learning_rate is not None:
+                kw["learning_rate"] = s.learning_rate
+        est = Pipeline([("frontend", _frontend_class(model)(**kw)), ("scaler", StandardScaler()),
+                        ("classifier", LogisticRegression(max_iter=2000))])
+    elif kind == "temporal":
+        from sklearn.pipeline import FeatureUnion, Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from .baselines import SoftmaxRidgeClassifierCV
+        from .temporal import FrameStatistics, MiniRocketHead
+
+        if model not in FRONTENDS:
+            raise ValueError(f"unknown front-end {model!r} for a temporal row; choose from {FRONTENDS}")
+        front = _frontend_class(model)(sample_rate=s.sample_rate, n_filters=s.n_filters, output="frames",
+                                       **frontend_kwargs(model, s.sample_rate, s.n_filters))
+        head = MiniRocketHead(n_features=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
+                              device=s.device, random_state=s.random_state)
+        stats = FrameStatistics(n_channels=frame_channels(model, s.n_filters))
+        est = Pipeline([
+            ("frontend", front),
+            ("features", FeatureUnion([("minirocket", head), ("statistics", stats)])),
+            ("scaler", StandardScaler()),
+            ("ridge", SoftmaxRidgeClassifierCV(alphas=TEMPORAL_ALPHAS)),
+        ])
+    elif kind == "end-to-end":
+        from .classifiers import WaveformClassifier
+
+        if model not in FRONTENDS:
+            raise ValueError(f"unknown front-end {model!r}; choose from {FRONTENDS}")
+        est = WaveformClassifier(
+            frontend=model,
+            backend=s.backend,
+            frontend_kwargs=frontend_kwargs(model, s.sample_rate, s.n_filters),
+            sample_rate=s.sample_rate,
+            n_filters=s.n_filters,
+            max_epochs=s.epochs,
+            batch_size=s.batch_size,
+            lr=s.lr,
+            random_state=s.random_state,
+            device=s.device,
+            balance=s.balance,
+            callbacks=callbacks,
+            early_stopping=s.early_stopping,
+        )
+    else:
+        raise ValueError(f"unknown kind {kind!r}; choose from {KINDS}")
+    if s.segment_seconds is not None:
+        from .segmenting import SegmentedClassifier
+
+        est = SegmentedClassifier(est, segment_seconds=s.segment_seconds, sample_rate=s.sample_rate)
+    return est
+
+
+def frontend_builds(name, sr, n_filters) -> bool:
+    """Whether front-end ``name`` with the recipes' settings can be built at ``sr`` Hz.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.recipes import frontend_builds
+    >>> frontend_builds("comb", 101, 16), frontend_builds("comb", 100, 16)
+    (True, False)
+    """
+    from .networks.heads import WaveformNet
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            WaveformNet(name, n_classes=2, sample_rate=sr, n_filters=n_filters,
+                        frontend_kwargs=frontend_kwargs(name, sr, n_filters))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def minimum_sample_rate(name, n_filters, upper=192000):
+    """The lowest whole sample rate (Hz) at which ``name`` builds, by bisection (``None`` if none <= upper)."""
+    if not frontend_builds(name, upper, n_filters):
+        return None
+    lo, hi = 1, upper  # invariant: builds at hi; lo is a rate below every working one or untested
+    if frontend_builds(name, lo, n_filters):
+        return lo
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if frontend_builds(name, mid, n_filters):
+            hi = mid
+        else:
+            lo = mid
+    return hi

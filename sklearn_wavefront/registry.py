@@ -1,0 +1,42 @@
+"""The names every layer agrees on: baselines, front-ends, row kinds, back-ends.
+
+The command line (:mod:`sklearn_wavefront.cli`), :func:`sklearn_wavefront.compare`, the model
+recipes (:mod:`sklearn_wavefront.recipes`) and the benchmarks read these tuples instead of
+spelling the names again. The module imports nothing, so the command line can build its parser
+(``wavefront --help``) without importing torch or scikit-learn.
+"""
+
+__all__ = [
+    "BASELINES",
+    "FRONTENDS",
+    "LEARNABLE",
+    "KINDS",
+    "FRONTEND_KINDS",
+    "BACKENDS",
+    "FIT_KINDS",
+    "FRONTEND_CLASSES",
+]
+
+#: baseline rows of a comparison: chance, MFCC statistics + logistic regression, MiniRocket (aeon)
+BASELINES = ("dummy", "mfcc+logreg", "minirocket")
+#: front-ends, in table order
+FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
+#: front-ends whose filters learn (``fit(X, y)``); mel and MFCC are fixed
+LEARNABLE = ("comb", "iconnet", "sinc", "gammatone")
+#: kinds of a comparison row, in table order
+KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end")
+#: the kinds a front-end's rows can have
+FRONTEND_KINDS = KINDS[1:]
+#: back-ends of the end-to-end network (:class:`~sklearn_wavefront.networks.heads.WaveformNet`)
+BACKENDS = ("ffn", "conv", "temporal")
+#: the kinds ``wavefront fit`` trains
+FIT_KINDS = ("learned", "end-to-end")
+#: front-end name -> its transformer class in :mod:`sklearn_wavefront.frontends`
+FRONTEND_CLASSES = {
+    "comb": "CombFrontend",
+    "iconnet": "IConNetFrontend",
+    "sinc": "SincFrontend",
+    "gammatone": "GammatoneFrontend",
+    "mel": "MelFrontend",
+    "mfcc": "MFCCFrontend",
+}
