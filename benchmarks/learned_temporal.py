@@ -157,7 +157,7 @@ def main(argv=None):
                     est.fit(X[train], y[train])
                     pred = est.predict(X[test])
                 seconds.append(time.perf_counter() - t0)
-                scores.append(cmp._scores(y[test], pred, classes)["MAcc" if key == "macc" else "UA"])
+                scores.append(cmp.fold_scores(y[test], pred, classes)["MAcc" if key == "macc" else "UA"])
                 print(f"  {model} {label} fold {len(scores)}: {scores[-1]:.3f} ({seconds[-1]:.1f} s)", file=sys.stderr,
                       flush=True)
             ref = f" (run's own: {np.mean(own):.3f})" if label == "fixed" and own else ""

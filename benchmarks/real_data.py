@@ -307,7 +307,7 @@ def _rst(text):
 
 def rst_table(summary, two):
     """reStructuredText list-table of a summary (best row in bold)."""
-    header, body = cmp._table_cells(summary, two)
+    header, body = cmp.table_cells(summary, two)
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for i, cells in enumerate([header, *body]):
         if i and cells[-1] == "*":

@@ -89,6 +89,6 @@ for vname in args.variants.split(';'):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             est.fit(X[tr], y[tr])
-            ua = cmp._scores(y[va], est.predict(X[va]), np.unique(y))['UA']
-            tra = cmp._scores(y[tr], est.predict(X[tr]), np.unique(y))['UA']
+            ua = cmp.fold_scores(y[va], est.predict(X[va]), np.unique(y))['UA']
+            tra = cmp.fold_scores(y[tr], est.predict(X[tr]), np.unique(y))['UA']
         print(f'{vname:28s} {model:10s} inner-val UA {ua:.3f}  train UA {tra:.3f}  {time.time()-t:.0f}s', flush=True)

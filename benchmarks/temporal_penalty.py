@@ -36,7 +36,7 @@ from real_data import PRESETS  # noqa: E402
 
 from sklearn_wavefront import comparison as cmp  # noqa: E402
 from sklearn_wavefront import segmenting  # noqa: E402
-from sklearn_wavefront.cli import _folder_data, build_parser  # noqa: E402
+from sklearn_wavefront.recipes import groups_fit_parameter  # noqa: E402
 
 ROWS = [("minirocket", "baseline"), ("mel", "temporal"), ("gammatone", "temporal"), ("iconnet", "temporal")]
 
@@ -52,17 +52,17 @@ def run(name, labels_from, data_root, seed=0):
 
     preset = PRESETS[name]
     labels = os.path.abspath(os.path.join(labels_from, name, "labels.csv"))
-    argv = ["compare", "--data", os.path.join(data_root, name), "--labels", labels,
-            "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
-            "--folds", str(preset["folds"]), "--n-filters", str(preset["n_filters"]),
-            "--random-state", str(seed), *preset["extra"]]
-    args = build_parser().parse_args(argv)
-    recordings, y, groups, _, sr, desc = _folder_data(args)
-    X, policy = cmp.apply_length_policy(recordings, sr, max_duration=args.max_duration)
-    cv = (StratifiedKFold(args.folds, shuffle=True, random_state=seed) if groups is None
-          else StratifiedGroupKFold(args.folds, shuffle=True, random_state=seed))
+    bunch, labels_path = cmp.load_folder(os.path.join(data_root, name), labels=labels,
+                                         sample_rate=preset["sample_rate"])
+    group_column = preset["extra"][1] if preset["extra"][:1] == ["--group-column"] else None
+    groups = cmp.folder_column(bunch, group_column, "group_column", labels_path)
+    recordings, y, sr = list(bunch.data), np.asarray(bunch.target), int(bunch.sample_rate)
+    desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
+    X, policy = cmp.apply_length_policy(recordings, sr, max_duration=preset["max_duration"])
+    cv = (StratifiedKFold(preset["folds"], shuffle=True, random_state=seed) if groups is None
+          else StratifiedGroupKFold(preset["folds"], shuffle=True, random_state=seed))
     splits = list(cv.split(np.zeros(len(y)), y, groups))
-    settings = cmp.Settings(sample_rate=sr, n_filters=args.n_filters, device="cpu", random_state=seed,
+    settings = cmp.Settings(sample_rate=sr, n_filters=preset["n_filters"], device="cpu", random_state=seed,
                             segment_seconds=policy.segment_seconds if policy.mode == "segment" else None)
     print(f"{name}: {desc}; {policy.message}", file=sys.stderr)
     table = []
@@ -73,7 +73,7 @@ def run(name, labels_from, data_root, seed=0):
                 est = cmp.make_estimator(model, kind, settings)
                 fit_params = {}
                 if mode == "user" and groups is not None:
-                    fit_params[cmp._groups_key(est)] = np.asarray(groups)[train]
+                    fit_params[groups_fit_parameter(est)] = np.asarray(groups)[train]
                 t0 = time.perf_counter()
                 if mode == "loo":
                     with mock.patch.object(segmenting, "_groups_key", lambda estimator: None):

@@ -44,6 +44,7 @@ from .recipes import (
     frame_channels,
     frontend_builds,
     frontend_kwargs,
+    groups_fit_parameter,
     make_estimator,
     minimum_sample_rate,
 )
@@ -53,6 +54,10 @@ __all__ = [
     "compare",
     "CompareResult",
     "builtin_data",
+    "load_folder",
+    "folder_column",
+    "check_scale",
+    "aeon_status",
     "plan_rows",
     "run_rows",
     "summarize",
@@ -189,16 +194,6 @@ def fold_scores(y_true, y_pred, classes):
     return out
 
 
-def _groups_key(est):
-    """Fit-parameter name under which ``est`` (or the estimator a ``SegmentedClassifier`` wraps) takes groups."""
-    from .segmenting import SegmentedClassifier, _groups_key as inner_key
-
-    key = inner_key(est.estimator if isinstance(est, SegmentedClassifier) else est)
-    if key is None:
-        raise ValueError(f"{type(est).__name__} takes no groups in fit")
-    return key
-
-
 def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep, groups=None):
     """Fit one row on one fold; returns its scores, confusion matrix and (optionally) the estimator."""
     from sklearn.metrics import confusion_matrix
@@ -216,7 +211,7 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
     if groups is not None and (kind == "temporal" or model == "minirocket"):
         # the penalty is chosen by CV over the user's groups (SegmentedClassifier passes them on,
         # ahead of its recordings, under the inner estimator's own key)
-        fit_params[_groups_key(est)] = np.asarray(groups)[train]
+        fit_params[groups_fit_parameter(est)] = np.asarray(groups)[train]
     from .exceptions import TrainingDivergedError
 
     t0 = time.perf_counter()

@@ -40,6 +40,7 @@ __all__ = [
     "frontend_kwargs",
     "frame_channels",
     "make_estimator",
+    "groups_fit_parameter",
     "frontend_builds",
     "minimum_sample_rate",
 ]
@@ -213,6 +214,27 @@ def make_estimator(model, kind, settings, callbacks=None):
 
         est = SegmentedClassifier(est, segment_seconds=s.segment_seconds, sample_rate=s.sample_rate)
     return est
+
+
+def groups_fit_parameter(estimator):
+    """The ``fit`` parameter under which a recipe's estimator takes the group of each recording.
+
+    For a ``SegmentedClassifier`` that of the estimator it wraps (it passes the groups on, ahead of
+    its own recordings); for a pipeline the last step's (``ridge__groups``). Raises ``ValueError``
+    for an estimator that takes no groups.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.recipes import Settings, groups_fit_parameter, make_estimator
+    >>> groups_fit_parameter(make_estimator("mel", "temporal", Settings(sample_rate=8000)))
+    'ridge__groups'
+    """
+    from .segmenting import SegmentedClassifier, _groups_key
+
+    key = _groups_key(estimator.estimator if isinstance(estimator, SegmentedClassifier) else estimator)
+    if key is None:
+        raise ValueError(f"{type(estimator).__name__} takes no groups in fit")
+    return key
 
 
 def frontend_builds(name, sr, n_filters) -> bool:
