@@ -36,17 +36,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._options import option
-from .exceptions import InputError
+from .exceptions import InputError, Interrupted
 from .length_policy import LengthPolicy, apply_length_policy
 from .recipes import (
     TEMPORAL_ALPHAS,
     Settings,
+    check_random_state_option,
+    check_sample_rate,
     frame_channels,
-    frontend_builds,
     frontend_kwargs,
     groups_fit_parameter,
     make_estimator,
-    minimum_sample_rate,
 )
 from .registry import BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
 
@@ -216,8 +216,8 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
 
     t0 = time.perf_counter()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             est.fit(X[train], y[train], **fit_params)
             fit_seconds = time.perf_counter() - t0
             y_pred = est.predict(X[test])
@@ -226,8 +226,10 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         return {
             "model": model, "kind": kind, "fold": int(fold), "ua": None, "uf1": None, "macc": None,
             "fit_seconds": float(time.perf_counter() - t0), "confusion": None,
-            "estimator": None, "history": None, "diverged": str(exc) or type(exc).__name__,
+            "estimator": None, "history": None, "diverged": str(exc) or type(exc).__name__, "warnings": [],
         }
+    # said in the run's notes, once per distinct warning (a ConvergenceWarning is worth knowing)
+    seen = list(dict.fromkeys(f"{w.category.__name__}: {' '.join(str(w.message).split())}" for w in caught))
     s = fold_scores(y[test], y_pred, classes)
     return {
         "model": model,
@@ -241,6 +243,7 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         "estimator": est if keep else None,
         "history": history,
         "diverged": None,
+        "warnings": seen,
     }
 
 
@@ -518,22 +521,49 @@ def check_scale(recordings, paths):
             )
 
 
-def load_folder(root, *, labels="labels.csv", sample_rate=None, path_column="path", label_column="label"):
+#: the loader's advice in Python words -> in the command's words (``option_style="cli"``)
+_LOADER_ADVICE_AS_FLAGS = (
+    ("on_error='skip'", "--on-error skip"),
+    ("on_duplicate='first'", "--on-duplicate first"),
+    ("pass sample_rate=...", "pass --sample-rate HZ"),
+    ("pass the file's encoding as encoding=...", "pass the file's encoding as --encoding NAME"),
+    ("pass encoding=...", "pass --encoding NAME"),
+    ("pass encoding='utf-16'", "pass --encoding utf-16"),
+    ("encoding=", "--encoding "),
+)
+
+
+def _as_flags(text):
+    for python, flag in _LOADER_ADVICE_AS_FLAGS:
+        text = text.replace(python, flag)
+    return text
+
+
+def load_folder(root, *, labels="labels.csv", sample_rate=None, path_column="path", label_column="label",
+                on_error="raise", on_duplicate="raise", encoding=None, option_style="python"):
     """:func:`~sklearn_wavefront.datasets.load_audio_folder` with one-line :class:`InputError` s.
 
-    Returns ``(bunch, labels_path)``; what the loader warns about (a CSV read as cp1252 or latin-1)
-    stays a warning.
+    Returns ``(bunch, labels_path)``. What the loader warns about (a CSV read as cp1252 or latin-1,
+    files left out with ``on_error="skip"``) stays a warning. With ``option_style="cli"`` the
+    loader's advice names the command's flags (``--on-error skip``, ``--sample-rate``,
+    ``--encoding``) instead of Python parameters.
     """
     from .datasets import load_audio_folder
 
     if not os.path.isdir(root):
         raise InputError(f"data folder not found: {root}")
     labels_path = labels if os.path.isabs(labels) else os.path.join(root, labels)
-    try:
-        bunch = load_audio_folder(root, labels=labels, sample_rate=sample_rate, duration=None,
-                                  path_column=path_column, target_column=label_column)
-    except (OSError, ValueError) as exc:
-        raise InputError(_one_line(exc)) from exc
+    words = _as_flags if option_style == "cli" else (lambda text: text)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            bunch = load_audio_folder(root, labels=labels, sample_rate=sample_rate, duration=None,
+                                      path_column=path_column, target_column=label_column, on_error=on_error,
+                                      on_duplicate=on_duplicate, encoding=encoding)
+        except (OSError, ValueError) as exc:
+            raise InputError(words(_one_line(exc))) from exc
+    for w in caught:  # said again, in the caller's words
+        warnings.warn(words(_one_line(w.message)), w.category, stacklevel=2)
     return bunch, labels_path
 
 
@@ -574,21 +604,6 @@ def _check_folds(y, groups, folds, where, group_name, style):
                 )
 
 
-def _check_sample_rate_for(frontends, sr, n_filters, style):
-    """Reject a sample rate at which a chosen front-end cannot be built (its default frequency range
-    needs a higher Nyquist frequency), naming the lowest rate that works."""
-    for name in frontends:
-        if frontend_builds(name, sr, n_filters):
-            continue
-        low = minimum_sample_rate(name, n_filters)
-        hint = f"it needs at least {low} Hz" if low else "it cannot be built at any rate up to 192 kHz"
-        raise InputError(
-            f"{option('sample_rate', sr, style)} is too low for the {name} front-end with "
-            f"{option('n_filters', n_filters, style)}: {hint} (pass a higher {option('sample_rate', style=style)} "
-            f"or leave that front-end out with {option('models', style=style)})"
-        )
-
-
 def _check_options(p, style):
     """Reject out-of-range values before any data is read or any model trained."""
     import math
@@ -609,6 +624,7 @@ def _check_options(p, style):
         raise InputError(f"{option('noise', style=style)} must be a finite number >= 0, got {p['noise']:g}")
     if p["n_jobs"] == 0 or p["n_jobs"] < -1:
         raise InputError(f"{option('n_jobs', style=style)} must be >= 1 (or -1 for all cores), got {p['n_jobs']}")
+    check_random_state_option(p["random_state"], option_style=style)
     for name in ("minirocket_kernels", "temporal_features"):
         if p[name] < 84:
             raise InputError(f"{option(name, style=style)} must be >= 84, got {p[name]}")
@@ -663,6 +679,17 @@ def _save_plots(name, clf, history, outdir, notes):
         plt.close(ax.figure)
         written.append(path)
     return written
+
+
+def _warnings_by_row(results):
+    """``{(model, kind): [distinct warnings over its folds]}`` in row order (rows that warned)."""
+    out = {}
+    for r in results:
+        for w in r.get("warnings") or ():
+            said = out.setdefault((r["model"], r["kind"]), [])
+            if w not in said:
+                said.append(w)
+    return out
 
 
 def _diverged_by_row(results):
@@ -827,7 +854,7 @@ class CompareResult:
 # ------------------------------------------------------------------------------------------ compare
 def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             labels="labels.csv", path_column="path", label_column="label", group_column=None, domain_column=None,
-            models="all", kinds="baseline,fixed,temporal,learned", rows=None, folds=5,
+            on_error="raise", on_duplicate="raise", encoding=None, models="all", kinds="baseline,fixed,temporal,learned", rows=None, folds=5,
             duration=None, max_duration=10.0, n_filters=16, epochs=4, batch_size=16, lr=3e-3,
             backend="temporal", balance=None, penalty_groups="recordings", minirocket_kernels=10000,
             temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
@@ -849,6 +876,9 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         (``balance="class_domain"``). For a folder: ``group_column``, ``domain_column``.
     labels, path_column, label_column, group_column, domain_column : str
         The folder's labels CSV and its columns.
+    on_error, on_duplicate, encoding :
+        For a folder: skip unreadable files (``"skip"``, said in a warning) or stop (``"raise"``);
+        keep the first of repeated rows (``"first"``, said) or stop; the labels file's text encoding (``None``: UTF-8, else cp1252 or latin-1, said in a warning).
     models, kinds : str
         Comma-separated baselines and front-ends (:data:`~sklearn_wavefront.registry.BASELINES`,
         :data:`~sklearn_wavefront.registry.FRONTENDS`) and kinds
@@ -915,7 +945,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
                   n_classes=n_classes, sample_rate=sample_rate, duration=duration, max_duration=max_duration, lr=lr,
                   noise=noise, n_jobs=n_jobs, minirocket_kernels=minirocket_kernels,
                   temporal_features=temporal_features, backend=backend, balance=balance,
-                  penalty_groups=penalty_groups, device=device)
+                  penalty_groups=penalty_groups, device=device, random_state=random_state)
     if not callable(progress):
         quiet = not progress
 
@@ -954,7 +984,8 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         data_name = "built-in harmonic tones"
     elif isinstance(X, (str, os.PathLike)):
         bunch, labels_path = load_folder(X, labels=labels, sample_rate=sample_rate, path_column=path_column,
-                                         label_column=label_column)
+                                         label_column=label_column, on_error=on_error, on_duplicate=on_duplicate,
+                                         encoding=encoding, option_style=style)
         sr = int(bunch.sample_rate)
         check_scale(bunch.data, bunch.paths)
         recordings, y = list(bunch.data), np.asarray(bunch.target)
@@ -999,7 +1030,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         raise InputError(f"{option('balance', balance, style)} needs {option('domain_column', style=style)} "
                          "(the column naming each recording's domain)")
     _check_folds(y, groups, folds, where, group_name, style)
-    _check_sample_rate_for(sorted({m for m, _ in plan if m in FRONTENDS}), sr, n_filters, style)
+    check_sample_rate(sorted({m for m, _ in plan if m in FRONTENDS}), sr, n_filters, option_style=style)
     if not duration:
         _check_length(max_duration, sr, "max_duration", style)
     X, policy = apply_length_policy(recordings, sr, duration=duration, max_duration=max_duration, option_style=style)
@@ -1038,14 +1069,23 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     keep_last = bool(plots and output_dir is not None)
     partial_path = None if output_dir is None else os.path.join(output_dir, "results.partial.jsonl")
     partial = None if partial_path is None else open(partial_path, "w")
+    finished = []
     try:
         def save(r):  # each finished (row, fold) at once, so an interrupted run keeps what it measured
+            finished.append(r)
             if partial is not None:
                 partial.write(json.dumps({k: r[k] for k in (*ROW_KEYS[:-1], "confusion", "diverged")}) + "\n")
                 partial.flush()
 
         results = run_rows(plan, splits, settings, X, y, domains=domains, groups=penalty_by, n_jobs=n_jobs,
                            progress=progress, keep_last=keep_last, on_result=save)
+    except KeyboardInterrupt as exc:
+        total = len(plan) * len(splits)
+        if partial_path is None:
+            kept = f"the {len(finished)} of {total} (row, fold) results finished are lost (pass output_dir to keep them)"
+        else:
+            kept = f"the {len(finished)} of {total} (row, fold) results finished are kept in {partial_path}"
+        raise Interrupted(kept, kept=partial_path) from exc
     finally:
         if partial is not None:
             partial.close()
@@ -1061,6 +1101,10 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             f"{m} {k}: training diverged in {len(rs)} of {len(splits)} folds, so the row has no score "
             f"(first: {_one_line(rs[0]['diverged'])}); try a smaller {option('lr', style=style)}"
         )
+    for (m, k), said in _warnings_by_row(results).items():
+        n_folds = sum(1 for r in results if r["model"] == m and r["kind"] == k and r.get("warnings"))
+        shown = "; ".join(said[:2]) + (f" (and {len(said) - 2} more)" if len(said) > 2 else "")
+        notes.append(f"{m} {k}: warned while training in {n_folds} of {len(splits)} folds: {shown}")
     summary, best_baseline = summarize(results, plan, classes)
     matrices = confusion_matrices(results, plan, classes)
     estimators = {}

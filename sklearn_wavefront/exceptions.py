@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TrainingDivergedError", "EmptyFilterWarning", "InputError"]
+__all__ = ["TrainingDivergedError", "EmptyFilterWarning", "InputError", "Interrupted"]
 
 
 class TrainingDivergedError(ValueError):
@@ -27,3 +27,16 @@ class InputError(ValueError):
     groups for the folds, an out-of-range value. The message is one sentence naming the parameter
     (or file) and the value; the ``wavefront`` command prints it as one line and exits with code 2.
     """
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT), saying what it kept.
+
+    A :class:`KeyboardInterrupt`, so code that lets Ctrl-C through still does; the message says
+    where the finished part is (e.g. :func:`sklearn_wavefront.compare`'s ``results.partial.jsonl``)
+    and :attr:`kept` holds that path (``None`` when nothing was kept).
+    """
+
+    def __init__(self, message, kept=None):
+        super().__init__(message)
+        self.kept = kept

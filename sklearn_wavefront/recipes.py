@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._options import option
+from .exceptions import InputError
 from .registry import BASELINES, FRONTEND_CLASSES, FRONTENDS, KINDS, LEARNABLE
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "groups_fit_parameter",
     "frontend_builds",
     "minimum_sample_rate",
+    "check_sample_rate",
+    "check_random_state_option",
 ]
 
 #: ridge penalties tried (inside the training fold, leave-one-out or grouped K-fold) by the temporal rows, as by MiniRocket's
@@ -272,3 +276,31 @@ def minimum_sample_rate(name, n_filters, upper=192000):
         else:
             lo = mid
     return hi
+
+
+def check_sample_rate(frontends, sr, n_filters, option_style="python", chosen_by="models"):
+    """Reject a sample rate at which a chosen front-end cannot be built (its default frequency range
+    needs a higher Nyquist frequency), naming the lowest rate that works (an :class:`InputError`).
+    ``chosen_by`` names the parameter that chose the front-ends (``models``; ``model`` for one)."""
+    style = option_style
+    for name in frontends:
+        if frontend_builds(name, sr, n_filters):
+            continue
+        low = minimum_sample_rate(name, n_filters)
+        hint = f"it needs at least {low} Hz" if low else "it cannot be built at any rate up to 192 kHz"
+        raise InputError(
+            f"{option('sample_rate', sr, style)} is too low for the {name} front-end with "
+            f"{option('n_filters', n_filters, style)}: {hint} (pass a higher {option('sample_rate', style=style)} "
+            + (f"or leave that front-end out with {option('models', style=style)})" if chosen_by == "models"
+               else f"or choose another {option(chosen_by, style=style)})")
+        )
+
+
+def check_random_state_option(random_state, option_style="python"):
+    """A seed must be a whole number in [0, 2**32 - 1] (what numpy's generators take), or an
+    :class:`InputError` naming the parameter."""
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) or not (
+        0 <= random_state <= 2**32 - 1
+    ):
+        raise InputError(f"{option('random_state', style=option_style)} must be a whole number from 0 to "
+                         f"2**32 - 1, got {random_state!r}")

@@ -32,9 +32,18 @@ MIN_SEGMENT_SAMPLES = 16
 
 
 def check_training_options(*, model="iconnet", kind="learned", n_filters=16, batch_size=16, epochs=10, lr=None,
-                           segment_seconds=None, hop_seconds=None, device="auto", option_style="python"):
-    """Reject out-of-range options of :func:`train_model` before any data is read (an :class:`InputError`)."""
+                           segment_seconds=None, hop_seconds=None, device="auto", random_state=0,
+                           sample_rate=None, option_style="python"):
+    """Reject out-of-range options of :func:`train_model` before any data is read (an :class:`InputError`).
+
+    ``sample_rate`` (when known) is checked to be one at which ``model`` can be built.
+    """
+    from .recipes import check_random_state_option, check_sample_rate
+
     style = option_style
+    check_random_state_option(random_state, option_style=style)
+    if sample_rate is not None and (isinstance(sample_rate, bool) or sample_rate < 1):
+        raise InputError(f"{option('sample_rate', style=style)} must be a positive number of Hz, got {sample_rate}")
     if model not in FRONTENDS:
         raise InputError(f"{option('model', model, style)} is not a front-end; choose from {', '.join(FRONTENDS)}")
     if kind not in FIT_KINDS:
@@ -59,6 +68,8 @@ def check_training_options(*, model="iconnet", kind="learned", n_filters=16, bat
         check_device(device, name=option("device", style=style))
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if sample_rate is not None and model in FRONTENDS:
+        check_sample_rate([model], int(sample_rate), n_filters, option_style=style, chosen_by="model")
 
 
 def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=None, segment_seconds=None,
@@ -126,7 +137,8 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
 
     style = option_style
     check_training_options(model=model, kind=kind, n_filters=n_filters, batch_size=batch_size, epochs=epochs, lr=lr,
-                           segment_seconds=segment_seconds, hop_seconds=hop_seconds, device=device, option_style=style)
+                           segment_seconds=segment_seconds, hop_seconds=hop_seconds, device=device,
+                           random_state=random_state, sample_rate=sample_rate, option_style=style)
     say = progress if callable(progress) else (lambda msg: None)
     sr = int(sample_rate)
     y = np.asarray(y)
@@ -169,8 +181,8 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
         fit_params["groups"] = np.asarray(groups)  # the inner early-stopping split holds out whole groups
     # the front-ends' epoch lines (verbose) go to stdout; stdout is for results, so they join the
     # other progress lines on stderr
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("always")
         try:
             segmented.fit(X, y, **fit_params)
         except InputError:
@@ -181,6 +193,9 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
             if isinstance(exc, TrainingDivergedError):
                 raise
             raise InputError(f"training failed: {' '.join(str(exc).split())}") from exc
+    # said once each after training (not dropped, and not once per batch)
+    for text, category in dict.fromkeys((" ".join(str(w.message).split()), w.category) for w in caught):
+        warnings.warn(f"while training: {category.__name__}: {text}", category, stacklevel=2)
     inner = segmented.estimator_
     history = initial = None
     if kind == "end-to-end":

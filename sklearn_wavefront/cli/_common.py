@@ -38,6 +38,14 @@ def add_folder_options(p, group_help):
     p.add_argument("--path-column", default="path", help="CSV column of file paths (default: %(default)s)")
     p.add_argument("--label-column", default="label", help="CSV column of labels (default: %(default)s)")
     p.add_argument("--group-column", help=group_help)
+    p.add_argument("--on-error", default="raise", choices=["raise", "skip"],
+                   help="a listed audio file that cannot be used (missing, unreadable, empty, truncated, NaN): "
+                        "stop with its name, or leave it out and say which (default: %(default)s)")
+    p.add_argument("--on-duplicate", default="raise", choices=["raise", "first"],
+                   help="a file listed twice in the labels file: stop, or keep its first row and say so "
+                        "(default: %(default)s)")
+    p.add_argument("--encoding", help="text encoding of the labels file (default: UTF-8, else cp1252 or latin-1, "
+                                      "said in a warning)")
 
 
 def add_common_options(p, device_help):
@@ -65,7 +73,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def run_handler(handler, args, argv):
     """Run a command's handler: its exit code, or 2 with one line for a user error."""
-    from ..exceptions import InputError, TrainingDivergedError
+    from ..exceptions import InputError, Interrupted, TrainingDivergedError
 
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning  # one line, never the source line of the warning
@@ -77,3 +85,7 @@ def run_handler(handler, args, argv):
         except TrainingDivergedError as exc:  # never a table or a model built on a NaN model
             print(f"wavefront: error: {one_line(exc)} (see --lr)", file=sys.stderr)
             return 2
+        except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, exit 130 as shells do
+            said = one_line(exc) if isinstance(exc, Interrupted) else getattr(args, "on_interrupt", "")
+            print(f"wavefront: interrupted{': ' + said if said else ''}", file=sys.stderr, flush=True)
+            return 130

@@ -88,7 +88,7 @@ def add_parser(sub):
                    help="where results.json, results.csv and plots go (default: %(default)s)")
     p.add_argument("--no-plots", action="store_true", help="do not draw the filter plots")
     add_common_options(p, "torch device (default: %(default)s: CUDA if available)")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, on_interrupt="before any fold finished; nothing kept")
     return p
 
 
@@ -101,6 +101,7 @@ def run(args, argv, out=None):
     result = compare(
         args.data, sample_rate=args.sample_rate, labels=args.labels, path_column=args.path_column,
         label_column=args.label_column, group_column=args.group_column, domain_column=args.domain_column,
+        on_error=args.on_error, on_duplicate=args.on_duplicate, encoding=args.encoding,
         models=args.models, kinds=args.kinds, rows=args.rows, folds=args.folds, duration=args.duration,
         max_duration=args.max_duration, n_filters=args.n_filters, epochs=args.epochs, batch_size=args.batch_size,
         lr=args.lr, backend=args.backend, balance=None if args.balance == "none" else args.balance,

@@ -51,7 +51,7 @@ def add_parser(sub):
                    help="end-to-end: hold out 10%% of the recordings (or groups) and stop on their loss")
     p.add_argument("--output", metavar="MODEL", required=True, help="model file to write (e.g. model.joblib)")
     add_common_options(p, "torch device for end-to-end training (default: %(default)s)")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, on_interrupt="no model file written")
     return p
 
 
@@ -79,12 +79,15 @@ def run(args, argv, out=None):
         raise CommandError(f"--data {args.data}: folder not found")
     check_training_options(model=args.model, kind=args.kind, n_filters=args.n_filters, batch_size=args.batch_size,
                            epochs=args.epochs, lr=args.lr, segment_seconds=args.segment_seconds,
-                           hop_seconds=args.hop_seconds, device=args.device, option_style="cli")
+                           hop_seconds=args.hop_seconds, device=args.device, random_state=args.random_state,
+                           sample_rate=args.sample_rate, option_style="cli")
     _check_output(args.output)
     t0 = time.perf_counter()
     progress(f"wavefront fit: reading {args.data} ...")
     bunch, labels_path = load_folder(args.data, labels=args.labels, sample_rate=args.sample_rate,
-                                     path_column=args.path_column, label_column=args.label_column)
+                                     path_column=args.path_column, label_column=args.label_column,
+                                     on_error=args.on_error, on_duplicate=args.on_duplicate, encoding=args.encoding,
+                                     option_style="cli")
     groups = folder_column(bunch, args.group_column, "group_column", labels_path, args.path_column,
                            args.label_column, style="cli")
     X, y, sr = list(bunch.data), np.asarray(bunch.target), int(bunch.sample_rate)

@@ -26,7 +26,7 @@ def add_parser(sub):
     p.add_argument("model", metavar="MODEL", help="model file written by wavefront fit")
     p.add_argument("--output-dir", default="wavefront-inspect", help="(default: %(default)s)")
     p.add_argument("--no-plots", action="store_true", help="only the CSV")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, on_interrupt="the files written so far may be incomplete")
     return p
 
 
