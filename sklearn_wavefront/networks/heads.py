@@ -15,6 +15,8 @@ from torch import nn
 
 from .._validation import check_choice, check_positive_int
 
+from ..registry import BACKENDS, FRONTENDS
+
 __all__ = [
     "FRONTEND_NAMES",
     "make_filterbank",
@@ -26,8 +28,8 @@ __all__ = [
     "WaveformNet",
 ]
 
-#: Names accepted by :func:`make_filterbank` (and by ``WaveformClassifier(frontend=...)``).
-FRONTEND_NAMES = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
+#: Names accepted by :func:`make_filterbank` (and by ``WaveformClassifier(frontend=...)``): the registry's.
+FRONTEND_NAMES = FRONTENDS
 
 
 def _filterbank_class(name: str):
@@ -270,7 +272,7 @@ class TemporalConvHead(nn.Module):
         return self.linear(self.dropout(self.pool(h)))
 
 
-from ..registry import BACKENDS as _BACKENDS  # noqa: E402  (one list of back-ends)
+_BACKENDS = BACKENDS
 
 
 class WaveformNet(nn.Module):
