@@ -386,7 +386,7 @@ def parse(argv=None):
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
-    p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the README)")
+    p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the documentation)")
     p.add_argument("--also", action="append", default=[],
                    help="with --render-only: another --out folder whose run of the same set adds rows")
     p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")
