@@ -1,9 +1,9 @@
 """Torch intra-op threads on a machine busy with other work: the comb front-end's fit and transform.
 
 Backs the user guide's advice (*Scaling out*: one thread per process when the cores are shared) and the
-README's explanation of the slow learned-comb rows. The front-ends' CPU paths are many small tensor
-operations; with several intra-op threads each one waits for all of them, and a thread that another
-program holds makes every operation wait for the scheduler.
+explanation of the slow learned-comb rows in the documentation's *How well it works*. The front-ends'
+CPU paths are many small tensor operations; with several intra-op threads each one waits for all of
+them, and a thread that another program holds makes every operation wait for the scheduler.
 
 The script starts ``--busy`` processes that spin (default: one per core, standing in for the other
 jobs of a shared machine), then times ``CombFrontend.fit`` (learning, ``--epochs``) and ``transform``

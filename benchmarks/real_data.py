@@ -26,6 +26,20 @@ and the costly ones (learned comb and gammatone filters, end-to-end comb and mel
 
 Output: ``<out>/<set>.md`` (date, hardware, command, settings, the table) and ``<out>/<set>/``
 (``results.json``, ``results.csv``, the derived ``labels.csv``).
+
+Runs kept in ``benchmarks/results/`` (indexed in ``benchmarks/README.md``; the tables are in the
+documentation's *How well it works*):
+
+* ``main/``, ``fixed_rows/``, ``mel_end_to_end/``, ``comb_end_to_end/``, ``gammatone_learned/``
+  (2026-11-27, the ``ffn`` back-end): one set's rows split over five processes on the same recordings,
+  folds and seeds, merged by ``--render-only --also``; ``main/<set>.md`` is the merged table. The
+  ``main`` run was stopped once its rows were done: its per-fold scores are in ``main/<set>.log``; the
+  per-fold JSON lines that ``--render-only --also`` reads (``main/<set>/results.partial.jsonl``, with UF1
+  and confusion matrices) were removed with the other leftovers of interrupted runs and stay in the
+  history: ``git show 3159cf9:benchmarks/results/main/fsdd/results.partial.jsonl``.
+* ``default_kinds/``, ``temporal/``, ``temporal_large/``: the previous temporal recipe (MiniRocket
+  features alone, unscaled, penalty by leave-one-out over segments).
+* ``default_kinds_grouped/``, ``temporal_grouped/``, ``temporal_grouped_large/``: the current recipe.
 """
 
 from __future__ import annotations
@@ -372,7 +386,7 @@ def parse(argv=None):
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
-    p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the README)")
+    p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the documentation)")
     p.add_argument("--also", action="append", default=[],
                    help="with --render-only: another --out folder whose run of the same set adds rows")
     p.add_argument("--log", help="with --render-only of an unfinished run: its log (data description, length policy)")

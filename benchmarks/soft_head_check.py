@@ -1,4 +1,4 @@
-"""Do the filters move when learned through the soft-PPV head? (issue 10; README, previous recipe)
+"""Do the filters move when learned through the soft-PPV head? (issue 10; How well it works, previous recipe)
 
     python benchmarks/soft_head_check.py   # from the repository root; data in /work/shared/data
 

@@ -96,7 +96,8 @@ pascal_heart (normal vs abnormal, PASCAL A+B), the 80 recordings of ``real_data.
 (its derived ``labels.csv`` as ``--data-dir``: ``--group-column patient --sample-rate 4000 --duration 4.0
 --per-class 1000 --folds 4 --n-filters 16 --hop 40 --epochs 10``), StratifiedGroupKFold(4) on patient (the
 same folds as ``real_data.py``), every recording **cropped or zero-padded to 4 s** (``real_data.py``
-segments instead, so these numbers are not those of its table); 2026-11-27 18:32 UTC, machine nearly idle:
+segments instead, so these numbers are not those of its table); 2026-11-27 18:32 UTC, machine nearly idle;
+its log, every fold: ``benchmarks/results/through_head/pascal_heart.log``:
 
 | pipeline | UA | s / fold |
 |---|---|---|

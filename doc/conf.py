@@ -45,9 +45,22 @@ extensions = [
 
 exclude_patterns = ["_build", "_inventories", "**/*.ipynb", "sg_execution_times.rst"]
 templates_path = ["_templates"]
-html_theme = "alabaster"
-html_static_path = []
-html_theme_options = {"description": "Learnable, interpretable waveform front-ends for scikit-learn"}
+# The theme of scikit-learn and imbalanced-learn (the ``docs`` extra installs it).
+html_theme = "pydata_sphinx_theme"
+html_title = f"sklearn-wavefront {release}"
+html_static_path = ["_static"]  # _static/results/*.png: benchmarks/plot_results.py's figures
+html_css_files = ["custom.css"]
+html_theme_options = {
+    "logo": {"text": "sklearn-wavefront"},
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 6,
+    # the result tables of "How well it works" need the page's whole width: no right-hand sidebar there
+    "secondary_sidebar_items": {"**": ["page-toc"], "how_well_it_works": []},
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version", "theme-version"],
+}
+html_sidebars = {"how_well_it_works": []}
 default_role = "literal"
 
 # -- API reference ----------------------------------------------------------------------------------

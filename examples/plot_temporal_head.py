@@ -19,7 +19,7 @@ compares, on the same folds:
 
 On the real recordings of ``benchmarks/real_data.py`` (spoken digits, two heart-sound sets) the
 mel, mfcc and sinc temporal rows beat every baseline on spoken digits and PASCAL's heart sounds
-(iconnet on all but PASCAL's 80 recordings) and tie MiniRocket on Yaseen's; comb's do not; see the README's *How well it works*. The ridge is :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`, a
+(iconnet on all but PASCAL's 80 recordings) and tie MiniRocket on Yaseen's; comb's do not; see *How well it works* in the documentation. The ridge is :class:`~sklearn_wavefront.baselines.SoftmaxRidgeClassifierCV`, a
 ``RidgeClassifierCV`` with a ``predict_proba``, so that the same pipeline can decide recordings of
 any length inside a :class:`~sklearn_wavefront.SegmentedClassifier` (which passes each segment's
 recording as ``groups``, so that the penalty is chosen over whole recordings).
