@@ -1,4 +1,4 @@
-"""The README's Python example runs as written."""
+"""The README's Python examples run as written, in order, in one namespace."""
 
 import re
 from pathlib import Path
@@ -6,14 +6,22 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.rst"
 
 
-def test_readme_python_example_runs():
+def test_readme_python_examples_run(tmp_path, monkeypatch):
     text = README.read_text()
     blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
-    assert len(blocks) == 1, "the README should hold exactly one Python example"
-    code = "\n".join(line[4:] for line in blocks[0].splitlines())
+    assert len(blocks) == 2, "the README should hold two Python examples: estimators, then compare()"
+    monkeypatch.chdir(tmp_path)  # the second writes wavefront-output/
     namespace = {}
-    exec(compile(code, str(README), "exec"), namespace)
+    for block in blocks:
+        code = "\n".join(line[4:] for line in block.splitlines())
+        exec(compile(code, str(README), "exec"), namespace)
     search = namespace["search"]
     assert search.best_params_["module__n_filters"] in (16, 32)
     # four well-separated pitches: far above the 0.25 of guessing
     assert search.best_score_ > 0.5
+    result = namespace["result"]
+    assert [tuple(r) for r in result.table[["model", "kind"]].to_numpy()] == [
+        ("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("comb", "fixed"), ("comb", "temporal"),
+        ("mel", "fixed"), ("mel", "temporal")]
+    assert len(result.fold_scores) == 6 * 3
+    assert (tmp_path / "wavefront-output" / "results.json").is_file()

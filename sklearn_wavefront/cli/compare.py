@@ -54,7 +54,7 @@ def add_parser(sub):
                    help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
     p.add_argument("--kinds", default="baseline,fixed,temporal,learned",
                    help=f"comma-separated subset of {','.join(KINDS)}, or 'all' (default: %(default)s; the "
-                        "temporal rows are in the default because, on the README's real-data sets, mel frames -> "
+                        "temporal rows are in the default because, on the real-data sets of the docs' 'How well it works', mel frames -> "
                         "MiniRocket head beat the best baseline on spoken digits (+10 to +14 UA points) and PASCAL "
                         "heart sounds (+2.4 to +5.3) and tied MiniRocket on Yaseen's, at 0.4-10 s per fold; the "
                         "end-to-end rows need more epochs than fit in a few minutes: add them with "
