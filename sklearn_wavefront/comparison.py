@@ -319,8 +319,26 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
 
 
 # ---------------------------------------------------------------------------------------- summary
-def summarize(results, rows, classes):
-    """Mean and std over folds per row, the difference to the best baseline, the best row.
+def _fold_ua(results, model, kind, n_folds):
+    ua = np.full(n_folds, np.nan)
+    for r in results:
+        if r["model"] == model and r["kind"] == kind and r.get("ua") is not None:
+            ua[r["fold"]] = r["ua"]
+    return ua
+
+
+def summarize(results, rows, classes, test_train_ratio=None):
+    """Mean and std over folds per row, the paired difference to the best baseline and its verdict.
+
+    Parameters
+    ----------
+    results : list of dict
+        The per-(row, fold) results of :func:`run_rows`.
+    rows : list of (model, kind)
+    classes : array-like
+    test_train_ratio : float or None
+        ``n_test / n_train`` of the folds, for the corrected resampled t-test
+        (:mod:`sklearn_wavefront.verdict`); ``None``: ``1 / (K - 1)``.
 
     Returns
     -------
@@ -328,11 +346,18 @@ def summarize(results, rows, classes):
         Per row: ``model``, ``kind``, ``ua``, ``ua_std``, ``uf1``, ``uf1_std``, ``macc``,
         ``macc_std`` (``None`` unless two classes), ``fit_seconds``, ``fit_seconds_std``,
         ``n_folds``, ``n_diverged`` (folds whose training diverged: the row's scores are then
-        ``None``, never a mean over the folds that happened to train), ``delta_ua`` (mean UA minus
-        the best baseline's; ``None`` without baselines or scores), ``best`` (True for the highest
-        mean UA, the first one on a tie).
+        ``None``, never a mean over the folds that happened to train); ``delta_ua`` and
+        ``delta_ua_std`` (mean and std over folds of the row's UA minus the best baseline's on the
+        same fold; ``None`` without baselines or scores), ``p_value`` and ``verdict``
+        (``"better"``, ``"within noise"``, ``"worse"`` than the best baseline by the corrected
+        resampled t-test; ``"reference"`` for the best baseline itself), ``beats_every_baseline``
+        (better than each baseline beyond the noise) and ``best``: the highest mean UA among the
+        rows that beat every baseline (the first one on a tie; none when no row does; with no
+        baseline row at all, the highest mean UA).
     best_baseline : str or None
     """
+    from .verdict import paired_difference, verdict
+
     summary = []
     for m, k in rows:
         rs = [r for r in results if r["model"] == m and r["kind"] == k]
@@ -351,14 +376,32 @@ def summarize(results, rows, classes):
             else:
                 entry[key], entry[key + "_std"] = float(vals.mean()), float(vals.std())
         summary.append(entry)
+    n_folds = 1 + max((r["fold"] for r in results), default=-1)
+    ua = {(e["model"], e["kind"]): _fold_ua(results, e["model"], e["kind"], n_folds) for e in summary}
     scored = [e for e in summary if e["ua"] is not None]
     baselines = [e for e in scored if e["kind"] == "baseline"]
     best_baseline = max(baselines, key=lambda e: e["ua"]) if baselines else None
-    best_ua = max((e["ua"] for e in scored), default=None)
+
+    def against(e, base):
+        return paired_difference(ua[e["model"], e["kind"]], ua[base["model"], base["kind"]], test_train_ratio)
+
+    for e in summary:
+        e.update(delta_ua=None, delta_ua_std=None, p_value=None, verdict=None, beats_every_baseline=False)
+        if best_baseline is None or e["ua"] is None:
+            continue
+        if e is best_baseline:
+            e.update(delta_ua=0.0, delta_ua_std=0.0, verdict="reference")
+            continue
+        d = against(e, best_baseline)
+        e.update(delta_ua=d.mean, delta_ua_std=None if np.isnan(d.std) else d.std,
+                 p_value=None if np.isnan(d.p_value) else d.p_value, verdict=verdict(d))
+        e["beats_every_baseline"] = e["kind"] != "baseline" and all(
+            verdict(against(e, b)) == "better" for b in baselines)
+    candidates = [e for e in scored if e["beats_every_baseline"]] if baselines else scored
+    top = max((e["ua"] for e in candidates), default=None)
     marked = False
     for e in summary:
-        e["delta_ua"] = None if best_baseline is None or e["ua"] is None else e["ua"] - best_baseline["ua"]
-        e["best"] = (not marked) and e["ua"] is not None and e["ua"] == best_ua
+        e["best"] = (not marked) and e in candidates and e["ua"] == top
         marked = marked or e["best"]
     return summary, (None if best_baseline is None else best_baseline["model"])
 
@@ -392,7 +435,8 @@ def _pm(mean, std, digits=3):
 
 def table_cells(summary, two_classes):
     """The table's header and body as strings (the cells of :func:`format_table` and :func:`markdown_table`)."""
-    header = ["model", "kind", "UA", "UF1"] + (["MAcc"] if two_classes else []) + ["fit (s)", "ΔUA", "best"]
+    header = (["model", "kind", "UA", "UF1"] + (["MAcc"] if two_classes else [])
+              + ["fit (s)", "ΔUA (paired)", "p", "verdict", "best"])
     body = []
     for e in summary:
         if e.get("n_diverged"):
@@ -402,9 +446,17 @@ def table_cells(summary, two_classes):
             cells = [e["model"], e["kind"], _pm(e["ua"], e["ua_std"]), _pm(e["uf1"], e["uf1_std"])]
             if two_classes:
                 cells.append(_pm(e["macc"], e["macc_std"]))
-        cells += [_pm(e["fit_seconds"], e["fit_seconds_std"], 1),
-                  "n/a" if e["delta_ua"] is None else f"{e['delta_ua']:+.3f}",
-                  "*" if e["best"] else ""]
+        delta = e.get("delta_ua")
+        if delta is None:
+            delta_cell = "n/a"
+        elif e.get("verdict") == "reference":
+            delta_cell = "0"
+        else:
+            std = e.get("delta_ua_std")
+            delta_cell = f"{delta:+.3f}" + ("" if std is None else f" ± {std:.3f}")
+        p = e.get("p_value")
+        cells += [_pm(e["fit_seconds"], e["fit_seconds_std"], 1), delta_cell,
+                  "" if p is None else f"{p:.2f}", e.get("verdict") or "", "*" if e["best"] else ""]
         body.append(cells)
     return header, body
 
@@ -835,8 +887,13 @@ class CompareResult:
         if two:
             lines.append(f"MAcc: (sensitivity + specificity) / 2 with positive class {str(s['classes'][1])!r}")
         if self.best_baseline is not None:
-            lines.append(f"ΔUA: mean UA minus that of the best baseline ({self.best_baseline}); "
-                         "* marks the highest mean UA")
+            lines.append(f"ΔUA (paired): each fold's UA minus that of the best baseline ({self.best_baseline}) on the "
+                         "same fold, mean ± std over folds; p and verdict: corrected resampled t-test (Nadeau & "
+                         "Bengio, 2003), better / worse when two-sided p < 0.05, else within noise")
+            if any(e["best"] for e in self.summary):
+                lines.append("* marks the highest mean UA among the rows better than every baseline beyond the noise")
+            else:
+                lines.append("no row is better than every baseline beyond the noise over these folds: no * this time")
         else:
             lines.append("ΔUA: n/a (no baseline row); * marks the highest mean UA")
         lines.append(format_table(self.summary, two))
@@ -1105,7 +1162,8 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         n_folds = sum(1 for r in results if r["model"] == m and r["kind"] == k and r.get("warnings"))
         shown = "; ".join(said[:2]) + (f" (and {len(said) - 2} more)" if len(said) > 2 else "")
         notes.append(f"{m} {k}: warned while training in {n_folds} of {len(splits)} folds: {shown}")
-    summary, best_baseline = summarize(results, plan, classes)
+    ratio = float(np.mean([len(te) / len(tr) for tr, te in splits]))
+    summary, best_baseline = summarize(results, plan, classes, test_train_ratio=ratio)
     matrices = confusion_matrices(results, plan, classes)
     estimators = {}
     for r in results:
@@ -1139,7 +1197,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
         "backend": backend, "device": device, "n_jobs": n_jobs,
         "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
-        "penalty_groups": penalty_groups, "penalty_text": penalty_text,
+        "penalty_groups": penalty_groups, "penalty_text": penalty_text, "test_train_ratio": ratio,
         "macc_positive_class": _py(classes[1]) if len(classes) == 2 else None,
         "option_style": style,
         "notes": notes,

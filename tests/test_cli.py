@@ -30,7 +30,7 @@ def test_builtin_data_prints_table_and_writes_plots(tmp_path, capsys):
     assert code == 0, err
     lines = out.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "best"]
+    assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "(paired)", "p", "verdict", "best"]
     rows = {line.split()[0]: line for line in lines if line.split() and line.split()[0] in ("comb", "mel")}
     assert set(rows) == {"comb", "mel"}
     assert rows["comb"].count("±") == 4  # UA, UF1, MAcc, fit time

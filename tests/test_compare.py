@@ -26,15 +26,24 @@ def _run(capsys, *argv):
 
 
 def _table(out):
+    """The printed table: its header cells and its rows as lists of cells, cut at the columns the
+    rule under the header draws (cells such as "within noise" hold spaces)."""
     lines = out.splitlines()
     i = next(k for k, line in enumerate(lines) if line.startswith("model "))
-    header = lines[i]
+    spans, start = [], 0
+    for dashes in lines[i + 1].split("  "):
+        spans.append((start, start + len(dashes)))
+        start += len(dashes) + 2
+
+    def cells(line):
+        return [line[a:b].strip() for a, b in spans]
+
     rows = []
     for line in lines[i + 2:]:
         if not line.strip() or line.startswith("results:"):
             break
-        rows.append(line.split())
-    return header, rows
+        rows.append(cells(line))
+    return cells(lines[i]), rows
 
 
 def _json(path):
@@ -48,12 +57,13 @@ def test_table_and_results_schema(tmp_path, capsys):
                           "--output-dir", str(tmp_path))
     assert code == 0, err
     header, rows = _table(out)
-    assert header.split() == ["model", "kind", "UA", "UF1", "MAcc", "fit", "(s)", "ΔUA", "best"]
+    assert header == ["model", "kind", "UA", "UF1", "MAcc", "fit (s)", "ΔUA (paired)", "p", "verdict", "best"]
     assert [(r[0], r[1]) for r in rows] == [
         ("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("mel", "fixed"), ("mel", "temporal"), ("mel", "end-to-end")
     ]
-    assert sum(r[-1] == "*" for r in rows) == 1
-    assert "ΔUA: mean UA minus that of the best baseline" in out
+    assert sum(r[-1] == "*" for r in rows) <= 1
+    assert "ΔUA (paired): each fold's UA minus that of the best baseline" in out
+    assert "corrected resampled t-test (Nadeau & Bengio, 2003)" in out
     assert ("temporal rows: fixed filters' frames -> [MiniRocketHead (4956 features), per-channel mean and std] "
             "-> scaler -> ridge") in out
     assert "the ridge penalties (MiniRocket, temporal rows) are chosen by leave-one-out inside each training fold" in out
@@ -84,14 +94,32 @@ def test_table_and_results_schema(tmp_path, capsys):
     for cm in res["confusion_matrices"]:
         assert np.asarray(cm["matrix"]).sum() == 16 and len(cm["labels"]) == 2
 
-    # the table's UA column is the mean over the JSON's fold rows; ΔUA against the best baseline
+    # the table's UA column is the mean over the JSON's fold rows; ΔUA is the paired difference to
+    # the best baseline on the same folds, its p the corrected resampled t-test, recomputed here
+    from scipy import stats
+
     by_row = {(r[0], r[1]): r for r in rows}
-    means = {}
+    fold_ua = {}
     for (m, k) in by_row:
-        means[m, k] = np.mean([r["ua"] for r in res["rows"] if r["model"] == m and r["kind"] == k])
-        assert by_row[m, k][2] == f"{means[m, k]:.3f}"
-    best_base = max(means["dummy", "baseline"], means["mfcc+logreg", "baseline"])
-    assert by_row["mel", "fixed"][-2 if by_row["mel", "fixed"][-1] == "*" else -1] == f"{means['mel', 'fixed'] - best_base:+.3f}"
+        fold_ua[m, k] = np.array([r["ua"] for r in sorted(res["rows"], key=lambda r: r["fold"])
+                                  if r["model"] == m and r["kind"] == k])
+        assert by_row[m, k][2].split(" ± ")[0] == f"{fold_ua[m, k].mean():.3f}"
+    best = max([("dummy", "baseline"), ("mfcc+logreg", "baseline")], key=lambda key: fold_ua[key].mean())
+    assert by_row[best][6:9] == ["0", "", "reference"]
+    summary = {(e["model"], e["kind"]): e for e in res["summary"]}
+    for key in [("mel", "fixed"), ("mel", "temporal"), ("mel", "end-to-end")]:
+        d = fold_ua[key] - fold_ua[best]
+        if d.std() == 0:
+            continue  # no spread: the test says nothing either way, as the unit tests check
+        assert by_row[key][6] == f"{d.mean():+.3f} ± {d.std(ddof=1):.3f}"
+        t = d.mean() / np.sqrt((1 / 2 + 8 / 8) * d.var(ddof=1))  # 2 folds of 8 test, 8 training recordings
+        p = 2 * stats.t.sf(abs(t), df=1)
+        assert summary[key]["p_value"] == pytest.approx(p) and by_row[key][7] == f"{p:.2f}"
+        assert by_row[key][8] == ("within noise" if p >= 0.05 else "better" if d.mean() > 0 else "worse")
+    starred = [e for e in res["summary"] if e["best"]]
+    assert all(e["beats_every_baseline"] for e in starred)
+    if not starred:
+        assert "no row is better than every baseline beyond the noise over these folds" in out
 
     # CSV: the same rows
     with open(tmp_path / "results.csv") as f:
