@@ -4,13 +4,29 @@ A :class:`WavefrontModel` bundles a fitted recording-level estimator (usually a
 :class:`~sklearn_wavefront.segmenting.SegmentedClassifier`) with what is needed to use it on new
 files: the class list, the sample rate the recordings are resampled to, the segmentation policy,
 the settings it was trained with, and the versions of the packages that trained it.
-:func:`save_model` writes it with :mod:`joblib`; :func:`load_model` reads it back and checks it.
+:func:`save_model` writes it in one of two formats, chosen by the file name:
+
+``model.skops`` (safe, needs the optional ``skops`` package: ``pip install sklearn-wavefront[safe]``)
+    The model as plain data, no pickle: containers, numbers, strings and numeric arrays (the
+    torch parameters as arrays), written with :func:`skops.io.dump`. :func:`load_model` reads it
+    with :func:`skops.io.load` trusting no type beyond skops's defaults, refuses a file holding
+    any other type (naming it), and rebuilds the estimators from an allow-list of classes of this
+    package, scikit-learn, skorch and torch (:mod:`sklearn_wavefront._plainstate`): **loading it
+    runs no code chosen by the file's author**. Models holding something that has no plain form
+    (a function, a ``RandomState``, a class outside the allow-list) cannot be saved this way.
+
+any other name, e.g. ``model.joblib``
+    A compressed :mod:`joblib` pickle of the whole object: any model can be saved.
 
 .. warning::
 
-   **Loading a model runs code.** joblib files are pickles: unpickling can execute arbitrary
-   Python code chosen by whoever wrote the file. Only load model files you made yourself or
-   received from someone you trust, by a channel you trust.
+   **Loading a joblib model runs code.** joblib files are pickles: unpickling can execute arbitrary
+   Python code chosen by whoever wrote the file. Only load ``.joblib`` files you made yourself or
+   received from someone you trust, by a channel you trust; prefer ``.skops`` for models you share.
+
+On load (either format) the versions of sklearn_wavefront, scikit-learn, torch and skorch recorded
+in the file are compared with the installed ones; a :class:`ModelVersionWarning` names both when
+they differ. A file of a newer format than this code knows is refused with a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -18,13 +34,28 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 
 import numpy as np
 
-__all__ = ["WavefrontModel", "save_model", "load_model"]
+__all__ = ["WavefrontModel", "save_model", "load_model", "check_versions", "package_versions", "ModelVersionWarning",
+           "SAFE_EXTENSION"]
 
 #: Format of the saved file; bumped when the layout of :class:`WavefrontModel` changes.
 FORMAT_VERSION = 1
+
+#: The file extension that selects the safe (plain-data, skops) format.
+SAFE_EXTENSION = ".skops"
+
+#: Marks a skops file as a wavefront model (its top-level ``"format"`` entry).
+_SAFE_FORMAT_NAME = "sklearn_wavefront.WavefrontModel"
+
+#: Packages whose versions are compared on load (their changes can change predictions or break loading).
+CHECKED_VERSIONS = ("sklearn-wavefront", "scikit-learn", "torch", "skorch")
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file was saved with other versions of the packages that run it than the installed ones."""
 
 
 def package_versions() -> dict:
@@ -125,38 +156,98 @@ def _num(value):
 
 
 def save_model(model, path):
-    """Write a :class:`WavefrontModel` to ``path`` with :func:`joblib.dump` (compressed).
+    """Write a :class:`WavefrontModel` to ``path``; the format follows the file name.
 
-    The file is written to a temporary name in the same folder and renamed, so an interrupted
-    save never leaves a truncated model under ``path``.
+    ``*.skops``: the safe plain-data format (needs ``skops``; see the module docstring);
+    any other name: a compressed :func:`joblib.dump` pickle. The file is written to a temporary name
+    in the same folder and renamed, so an interrupted save never leaves a truncated model under
+    ``path``.
 
     Parameters
     ----------
     model : WavefrontModel
     path : str or path-like
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`WavefrontModel`.
+    ImportError
+        If ``path`` ends in ``.skops`` and skops is not installed.
+    ValueError
+        If ``path`` ends in ``.skops`` and the model holds something with no plain form (the message
+        names it; save it as ``.joblib`` instead).
     """
     import joblib
 
     if not isinstance(model, WavefrontModel):
         raise TypeError(f"save_model needs a WavefrontModel, got {type(model).__name__}")
     path = os.fspath(path)
+    safe = _is_safe_name(path)
+    if safe:
+        sio = _skops(path)
+        from ._plainstate import PlainStateError, to_plain
+
+        try:
+            plain = {
+                "format": _SAFE_FORMAT_NAME,
+                "format_version": FORMAT_VERSION,
+                "versions": to_plain(model.versions, "versions"),
+                "model": to_plain(model, "model"),
+            }
+        except PlainStateError as exc:
+            raise ValueError(
+                f"cannot save this model in the safe {SAFE_EXTENSION} format: {exc}. Save it as .joblib "
+                "instead (a pickle: only load it where you trust the file)"
+            ) from exc
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        joblib.dump(model, tmp, compress=3)
+        if safe:
+            import zipfile
+
+            sio.dump(plain, tmp, compression=zipfile.ZIP_DEFLATED)
+        else:
+            joblib.dump(model, tmp, compress=3)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
-def load_model(path):
+def _is_safe_name(path) -> bool:
+    return os.fspath(path).lower().endswith(SAFE_EXTENSION)
+
+
+def _skops(path):
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ImportError(
+            f"{path}: the safe {SAFE_EXTENSION} model format needs the skops package "
+            "(pip install skops, or pip install sklearn-wavefront[safe])"
+        ) from exc
+    return sio
+
+
+def _is_zip(path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def load_model(path, *, allow_pickle=True):
     """Read a model written by :func:`save_model` (or ``wavefront fit``).
 
-    .. warning:: This unpickles the file, which **runs code** from it: load only trusted files.
+    A ``.skops`` file (or any zip file, whatever its name) is read in the safe format: no code
+    from the file runs. Any other file is unpickled with joblib.
+
+    .. warning:: Unpickling a joblib file **runs code** from it: load only trusted files, or pass
+       ``allow_pickle=False`` to refuse them.
 
     Parameters
     ----------
     path : str or path-like
+    allow_pickle : bool, default=True
+        ``False`` refuses any file that is not in the safe format, before reading it.
 
     Returns
     -------
@@ -167,13 +258,37 @@ def load_model(path):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a joblib file, not a :class:`WavefrontModel`, or of a newer format.
-    """
-    import joblib
+        If the file is not a model file, holds a type the safe format does not allow (the message
+        names it), is a pickle while ``allow_pickle=False``, or is of a newer format than this code
+        reads.
 
+    Warns
+    -----
+    ModelVersionWarning
+        When the versions of sklearn_wavefront, scikit-learn, torch or skorch recorded in the file
+        differ from the installed ones (the message lists saved and installed versions).
+    """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file not found: {path}")
+    if _is_safe_name(path) or _is_zip(path):
+        model, versions, format_version = _load_safe(path)
+    else:
+        if not allow_pickle:
+            raise ValueError(
+                f"{path} is not a safe {SAFE_EXTENSION} model file but (presumably) a joblib pickle, and "
+                "loading a pickle runs code from the file; it was refused (allow_pickle=False)"
+            )
+        model = _load_joblib(path)
+        versions, format_version = getattr(model, "versions", None), getattr(model, "format_version", None)
+    _check_format_version(path, format_version)
+    check_versions(versions, path)
+    return model
+
+
+def _load_joblib(path):
+    import joblib
+
     try:
         model = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - pickle raises many kinds of error on a foreign file
@@ -182,10 +297,117 @@ def load_model(path):
         ) from exc
     if not isinstance(model, WavefrontModel):
         raise ValueError(f"{path} holds a {type(model).__name__}, not a model written by wavefront fit")
-    if getattr(model, "format_version", None) != FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has model format {getattr(model, 'format_version', None)!r}; this version of "
-            f"sklearn_wavefront reads format {FORMAT_VERSION}"
-        )
     return model
 
+
+def _load_safe(path):
+    sio = _skops(path)
+    from ._plainstate import PlainStateError, from_plain
+
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # noqa: BLE001 - a foreign or damaged zip fails in many ways
+        raise ValueError(f"{path} is not a {SAFE_EXTENSION} model file ({type(exc).__name__}: {exc})") from exc
+    untrusted = sorted(set(untrusted) | set(_types_beyond_plain(path)))
+    if untrusted:
+        raise ValueError(
+            f"{path} holds types that a safe wavefront model file never contains: {', '.join(untrusted)}; "
+            "it was not loaded (loading them could run code from the file)"
+        )
+    try:
+        plain = sio.load(path, trusted=[])
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"{path} is not a {SAFE_EXTENSION} model file ({type(exc).__name__}: {exc})") from exc
+    if type(plain) is not dict or plain.get("format") != _SAFE_FORMAT_NAME:
+        raise ValueError(f"{path} is a skops file but not a model written by wavefront fit")
+    format_version = plain.get("format_version")
+    _check_format_version(path, format_version)  # before rebuilding anything of a newer layout
+    try:
+        versions = from_plain(plain.get("versions"), "versions")
+        model = from_plain(plain.get("model"), "model")
+    except PlainStateError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    if not isinstance(model, WavefrontModel):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a model written by wavefront fit")
+    return model, versions, format_version
+
+
+#: The only (module, class) pairs a safe model file's skops schema may name: plain containers,
+#: JSON values and numeric numpy arrays (skops reads those with ``numpy.load(allow_pickle=False)``).
+_PLAIN_SCHEMA_TYPES = {
+    ("builtins", "dict"), ("builtins", "list"), ("builtins", "tuple"), ("builtins", "str"), ("builtins", "int"),
+    ("builtins", "float"), ("builtins", "bool"), ("builtins", "NoneType"), ("numpy", "ndarray"),
+}
+
+
+def _types_beyond_plain(path):
+    """Types named in the skops schema that are not plain (stricter than skops's default trust,
+    which also admits scikit-learn estimators and numpy/scipy functions)."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            schema = json.loads(z.read("schema.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path} is not a {SAFE_EXTENSION} model file ({type(exc).__name__}: {exc})") from exc
+    found, stack = set(), [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__module__" in node and "__class__" in node:
+                pair = (str(node["__module__"]), str(node["__class__"]))
+                if pair not in _PLAIN_SCHEMA_TYPES:
+                    found.add(".".join(pair))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _check_format_version(path, format_version):
+    if isinstance(format_version, bool) or not isinstance(format_version, int):
+        raise ValueError(f"{path} records no valid model format version ({format_version!r}); it is not a "
+                         "model written by wavefront fit")
+    if format_version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has model format {format_version}, newer than the format {FORMAT_VERSION} this version "
+            "of sklearn_wavefront reads; upgrade sklearn_wavefront to load it"
+        )
+    if format_version < 1:
+        raise ValueError(f"{path} has model format {format_version}; this version of sklearn_wavefront reads "
+                         f"format {FORMAT_VERSION}")
+
+
+def check_versions(saved, path="the model"):
+    """Warn (:class:`ModelVersionWarning`) when the package versions in ``saved`` differ from the
+    installed ones, for the packages in :data:`CHECKED_VERSIONS`; return the differences as
+    ``{package: (saved, installed)}``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_wavefront.persistence import check_versions, package_versions
+    >>> check_versions(package_versions())
+    {}
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     diff = check_versions({**package_versions(), "torch": "0.1.0"}, "m.skops")
+    >>> sorted(diff), "torch 0.1.0" in str(w[0].message)
+    (['torch'], True)
+    """
+    if not isinstance(saved, dict):
+        saved = {}
+    installed = package_versions()
+    diff = {name: (saved.get(name), installed.get(name)) for name in CHECKED_VERSIONS
+            if saved.get(name) != installed.get(name)}
+    if diff:
+        was = ", ".join(f"{n} {s if s is not None else '(unknown)'}" for n, (s, _) in diff.items())
+        now = ", ".join(f"{n} {i if i is not None else '(not installed)'}" for n, (_, i) in diff.items())
+        warnings.warn(
+            f"{path} was saved with {was}; installed here: {now}. The model may predict differently or fail; "
+            "install the saved versions, or train it again (wavefront fit) with these",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+    return diff
