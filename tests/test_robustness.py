@@ -281,3 +281,126 @@ def test_safe_format_without_skops_says_how_to_install(wavefront_models, tmp_pat
     monkeypatch.setitem(sys.modules, "skops.io", None)
     with pytest.raises(ImportError, match=r"needs the skops package \(pip install skops"):
         save_model(wavefront_models[0]["learned"], tmp_path / "m.skops")
+
+
+# -- 3./4. non-regular, broken and loud audio files -------------------------------------------------
+@pytest.fixture
+def no_hang():
+    """Fail (instead of hanging the suite) if the test blocks for more than 20 s."""
+    import signal
+
+    if not hasattr(signal, "SIGALRM"):
+        pytest.skip("needs SIGALRM")
+
+    def timeout(signum, frame):
+        raise TimeoutError("blocked: the file was opened as if it were a regular file")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _folder_with(tmp_path, name, make):
+    import soundfile as sf
+
+    sf.write(tmp_path / "ok.wav", np.zeros(800, dtype=np.float32) + 0.1, RATE)
+    make(tmp_path / name)
+    (tmp_path / "labels.csv").write_text(f"path,label\nok.wav,a\n{name},b\n")
+    return tmp_path
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_in_the_folder_is_refused_without_blocking(tmp_path, no_hang):
+    import os
+
+    from sklearn_wavefront.datasets import AudioFileError, load_audio_folder, read_audio
+
+    root = _folder_with(tmp_path, "pipe.wav", os.mkfifo)
+    with pytest.raises(ValueError, match=r"audio file \S*pipe\.wav .*is not a regular file \(a named pipe \(FIFO\)\)"):
+        load_audio_folder(root)
+    with pytest.raises(AudioFileError, match=r"pipe\.wav is not a regular file") as info:
+        read_audio(root / "pipe.wav")
+    assert info.value.path == str(root / "pipe.wav")
+    with pytest.warns(UserWarning, match=r"left out 1 of 2 files.*pipe\.wav: is not a regular file"):
+        bunch = load_audio_folder(root, on_error="skip")
+    assert [p for p, _ in bunch.skipped] == [str(root / "pipe.wav")]
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/urandom"), reason="needs /dev/urandom")
+def test_a_device_file_is_refused_without_reading_it(tmp_path, no_hang):
+    import os
+
+    from sklearn_wavefront.datasets import AudioFileError, load_audio_folder, read_audio
+
+    with pytest.raises(AudioFileError, match=r"/dev/urandom is not a regular file \(a character device\)"):
+        read_audio("/dev/urandom")
+    root = _folder_with(tmp_path, "noise.wav", lambda p: os.symlink("/dev/urandom", p))
+    with pytest.raises(ValueError, match=r"noise\.wav .*not a regular file \(a character device\)"):
+        load_audio_folder(root)
+
+
+def test_a_broken_symlink_and_a_folder_are_named_as_such(tmp_path):
+    import os
+
+    from sklearn_wavefront.datasets import load_audio_folder, read_audio
+
+    root = _folder_with(tmp_path, "gone.wav", lambda p: os.symlink(tmp_path / "nowhere.wav", p))
+    with pytest.raises(ValueError, match=r"gone\.wav .*is a broken symbolic link \(to \S*nowhere\.wav"):
+        load_audio_folder(root)
+    (tmp_path / "dir.wav").mkdir()
+    with pytest.raises(ValueError, match=r"dir\.wav is not a regular file \(a folder\)"):
+        read_audio(tmp_path / "dir.wav")
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.wav: file not found"):
+        read_audio(tmp_path / "nowhere.wav")
+
+
+def test_a_fifo_labels_file_is_refused(tmp_path, no_hang):
+    import os
+
+    from sklearn_wavefront.datasets import load_audio_folder
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs os.mkfifo")
+    os.mkfifo(tmp_path / "labels.csv")
+    with pytest.raises(ValueError, match=r"labels\.csv is not a regular file \(a named pipe"):
+        load_audio_folder(tmp_path)
+
+
+def test_a_loud_file_is_named_by_its_path(tmp_path):
+    import soundfile as sf
+
+    from sklearn_wavefront.datasets import AudioFileError, load_audio_folder, read_audio
+
+    def loud(path):
+        x = np.zeros(800, dtype=np.float32)
+        x[400] = 3e10
+        sf.write(path, x, RATE, subtype="FLOAT")
+
+    root = _folder_with(tmp_path, "loud.wav", loud)
+    with pytest.raises(ValueError, match=r"audio file \S*loud\.wav .*magnitude up to 3e\+10 .*first at 0\.05 s"):
+        load_audio_folder(root)
+    with pytest.raises(AudioFileError, match=r"loud\.wav holds samples of magnitude up to 3e\+10"):
+        read_audio(root / "loud.wav")
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"not audio at all", "unreadable"),
+    (None, "holds no samples"),
+    ("nan", "contains 1 NaN or infinite sample"),
+])
+def test_read_audio_names_the_file_for_every_problem(tmp_path, content, reason):
+    import soundfile as sf
+
+    from sklearn_wavefront.datasets import AudioFileError, read_audio
+
+    path = tmp_path / "x.wav"
+    if content is None:
+        sf.write(path, np.zeros(0, dtype=np.float32), RATE)
+    elif content == "nan":
+        sf.write(path, np.array([0.0, np.nan, 0.0], dtype=np.float32), RATE, subtype="FLOAT")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(AudioFileError, match=rf"audio file {re.escape(str(path))} {reason}"):
+        read_audio(path)
