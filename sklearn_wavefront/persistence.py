@@ -39,7 +39,7 @@ import warnings
 import numpy as np
 
 __all__ = ["WavefrontModel", "save_model", "load_model", "check_versions", "package_versions", "ModelVersionWarning",
-           "SAFE_EXTENSION"]
+           "SAFE_EXTENSION", "input_coverage", "SILENCE_THRESHOLD", "MAX_PADDING_FRACTION", "MIN_CONTENT_FRACTION"]
 
 #: Format of the saved file; bumped when the layout of :class:`WavefrontModel` changes.
 FORMAT_VERSION = 1
@@ -411,3 +411,106 @@ def check_versions(saved, path="the model"):
             stacklevel=3,
         )
     return diff
+
+
+# ------------------------------------------------------------------------------ near-empty inputs
+#: A sample counts as silence when its magnitude is at most this (-80 dBFS for audio in [-1, 1],
+#: as :func:`~sklearn_wavefront.datasets.read_audio` returns it; below 16-bit PCM's smallest step, 3e-5, x 3).
+SILENCE_THRESHOLD = 1e-4
+#: A recording is flagged when more than this fraction of the model's input is padding ...
+MAX_PADDING_FRACTION = 0.9
+#: ... or when less than this fraction of the model's input is sound (not silence, not zero padding).
+MIN_CONTENT_FRACTION = 0.1
+
+
+def input_coverage(model, recordings, *, silence_threshold=SILENCE_THRESHOLD,
+                   max_padding=MAX_PADDING_FRACTION, min_content=MIN_CONTENT_FRACTION):
+    """How much of the model's input each recording actually fills: flags near-empty recordings.
+
+    A :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` pads a recording shorter than one
+    segment up to the segment length, so a 1-sample file, a 10 ms click or an all-zero file still
+    gets confident-looking probabilities (p = 0.99999) computed almost entirely from zeros. This
+    says, per recording, what fraction of the model's input (all its segments, exactly as
+    ``predict_proba`` builds them) is padding and what fraction is sound, and flags the recordings
+    whose output means little.
+
+    Parameters
+    ----------
+    model : WavefrontModel or fitted SegmentedClassifier
+        Another estimator is taken to see each recording as it is (no padding).
+    recordings : list of 1-D array-like
+        At the model's sample rate (as for ``model.predict_proba``).
+    silence_threshold : float, default=SILENCE_THRESHOLD (1e-4)
+        Samples of magnitude at most this count as silence.
+    max_padding, min_content : float, default=0.9, 0.1
+        The flag rule: a recording is flagged when ``padding_fraction > max_padding`` or
+        ``content_fraction < min_content`` (an all-zero or all-silent recording has
+        ``content_fraction == 0``). These are the thresholds ``wavefront predict`` should use.
+
+    Returns
+    -------
+    coverage : :class:`~sklearn.utils.Bunch`
+        ``n_samples`` (int array: the recording's samples), ``input_samples`` (int array: samples of
+        the model's input, all segments together), ``padding_fraction`` (float array: the share of
+        the input that is not the recording's own samples: zeros, or repeats with ``pad="wrap"``),
+        ``content_fraction`` (float array: the share of the input above ``silence_threshold``;
+        zero padding counts as silence), ``flagged`` (bool array) and ``reasons`` (list of str:
+        why a recording is flagged, ``""`` when it is not).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_wavefront.segmenting import SegmentedClassifier
+    >>> from sklearn_wavefront.persistence import WavefrontModel, input_coverage
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = [rng.normal(size=800) * 0.1 for _ in range(4)], [0, 1, 0, 1]
+    >>> seg = SegmentedClassifier(DummyClassifier(), segment_seconds=0.1, sample_rate=8000).fit(X, y)
+    >>> model = WavefrontModel(seg, sample_rate=8000)
+    >>> cov = input_coverage(model, [X[0], X[0][:1], np.zeros(800)])
+    >>> cov.padding_fraction.round(4).tolist(), cov.content_fraction.round(4).tolist()
+    ([0.0, 0.9988, 0.0], [1.0, 0.0012, 0.0])
+    >>> cov.flagged.tolist()
+    [False, True, True]
+    >>> cov.reasons[2]
+    'all 800 samples are silence (|x| <= 0.0001)'
+    """
+    from sklearn.utils import Bunch
+
+    from .segmenting import _as_recordings, segment_signals
+
+    estimator = model.estimator if isinstance(model, WavefrontModel) else model
+    recordings = _as_recordings(recordings)
+    seg_len = getattr(estimator, "segment_length_", None)
+    hop = getattr(estimator, "hop_length_", None)
+    pad = getattr(estimator, "pad", "constant")
+    n = len(recordings)
+    n_samples = np.array([len(r) for r in recordings], dtype=np.int64)
+    input_samples = np.zeros(n, dtype=np.int64)
+    padding = np.zeros(n)
+    content = np.zeros(n)
+    for i, rec in enumerate(recordings):
+        loud = (np.abs(np.asarray(rec, dtype=np.float64)) > silence_threshold).astype(np.float64)
+        if seg_len is None:
+            input_samples[i], content[i] = len(rec), loud.mean()
+            continue
+        # the segments predict_proba builds, of a mask of the recording's own samples and of its sound
+        own, _ = segment_signals([np.ones(len(rec))], seg_len, hop, pad="constant")
+        sound, _ = segment_signals([loud], seg_len, hop, pad=pad)
+        input_samples[i] = own.size
+        padding[i] = 1.0 - own.mean()
+        content[i] = sound.mean()
+    flagged = (padding > max_padding) | (content < min_content)
+    reasons = []
+    for i in range(n):
+        why = []
+        if content[i] == 0 and not np.any(np.abs(recordings[i]) > silence_threshold):
+            why.append(f"all {n_samples[i]} samples are silence (|x| <= {silence_threshold:g})")
+        elif content[i] < min_content:
+            why.append(f"only {100 * content[i]:.3g} % of the model's input is sound (|x| > {silence_threshold:g})")
+        if padding[i] > max_padding:
+            why.append(f"{n_samples[i]} samples padded to {input_samples[i]}: {100 * padding[i]:.3g} % of the "
+                       "model's input is padding")
+        reasons.append("; ".join(why) if flagged[i] else "")
+    return Bunch(n_samples=n_samples, input_samples=input_samples, padding_fraction=padding,
+                 content_fraction=content, flagged=flagged, reasons=reasons)

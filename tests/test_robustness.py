@@ -404,3 +404,34 @@ def test_read_audio_names_the_file_for_every_problem(tmp_path, content, reason):
         path.write_bytes(content)
     with pytest.raises(AudioFileError, match=rf"audio file {re.escape(str(path))} {reason}"):
         read_audio(path)
+
+
+# -- 5. near-empty recordings -----------------------------------------------------------------------
+def test_input_coverage_flags_one_sample_short_and_all_zero_recordings(wavefront_models):
+    from sklearn_wavefront.persistence import input_coverage
+
+    models, X = wavefront_models
+    model = models["end-to-end"]  # segments of 0.05 s = 400 samples
+    recordings = [X[0], X[0][:1], X[0][:20], np.zeros(800, dtype=np.float32), X[0][:200]]
+    cov = input_coverage(model, recordings)
+    assert cov.flagged.tolist() == [False, True, True, True, False]
+    np.testing.assert_allclose(cov.padding_fraction, [0, 399 / 400, 380 / 400, 0, 0.5])
+    assert cov.content_fraction[3] == 0 and cov.content_fraction[0] > 0.99
+    assert cov.input_samples.tolist() == [800, 400, 400, 800, 400]
+    assert "1 samples padded to 400: 99.8 % of the model's input is padding" in cov.reasons[1]
+    assert cov.reasons[3] == "all 800 samples are silence (|x| <= 0.0001)" and cov.reasons[0] == ""
+    assert np.all(np.isfinite(model.predict_proba(recordings)))  # the model answers all the same: hence the flag
+
+
+def test_input_coverage_counts_wrapped_repeats_as_padding():
+    from sklearn.dummy import DummyClassifier
+
+    from sklearn_wavefront.persistence import input_coverage
+    from sklearn_wavefront.segmenting import SegmentedClassifier
+
+    X, y = _recordings(4)
+    seg = SegmentedClassifier(DummyClassifier(), segment_seconds=0.2, sample_rate=RATE, pad="wrap").fit(X, y)
+    ten_ms = X[0][: int(0.01 * RATE)]
+    cov = input_coverage(seg, [ten_ms])
+    assert cov.flagged.tolist() == [True] and cov.content_fraction[0] > 0.99  # repeats are sound, yet padding
+    np.testing.assert_allclose(cov.padding_fraction, [1 - 80 / 1600])
