@@ -435,3 +435,71 @@ def test_input_coverage_counts_wrapped_repeats_as_padding():
     cov = input_coverage(seg, [ten_ms])
     assert cov.flagged.tolist() == [True] and cov.content_fraction[0] > 0.99  # repeats are sound, yet padding
     np.testing.assert_allclose(cov.padding_fraction, [1 - 80 / 1600])
+
+
+# -- 6. spreadsheet-safe CSV and atomic writes ------------------------------------------------------
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", "-0.5.wav",
+                                  "=HYPERLINK(\"http://evil\")", "\uff1d1+1"])
+def test_formula_cells_are_escaped(cell):
+    from sklearn_wavefront._csv import escape_cell
+
+    assert escape_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["rec1.wav", "a=b", "sub/-x.wav", "", 0.25, -0.5, 3, None])
+def test_other_cells_and_numbers_are_left_alone(cell):
+    from sklearn_wavefront._csv import escape_cell
+
+    assert escape_cell(cell) == cell
+
+
+def test_safe_csv_writer_escapes_names_not_numbers():
+    import csv
+    import io
+
+    from sklearn_wavefront._csv import safe_csv_writer
+
+    buffer = io.StringIO()
+    safe_csv_writer(buffer, lineterminator="\n").writerow(["=cmd|' /C calc'!A0.wav", "-yes", -0.5, 0.25])
+    assert next(csv.reader(io.StringIO(buffer.getvalue()))) == ["'=cmd|' /C calc'!A0.wav", "'-yes", "-0.5", "0.25"]
+
+
+def test_atomic_write_replaces_whole_or_not_at_all(tmp_path):
+    import os
+
+    from sklearn_wavefront._csv import atomic_write
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    with pytest.raises(RuntimeError, match="disk full"):
+        with atomic_write(target, newline="") as f:
+            f.write("half of the new")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    with atomic_write(target, newline="") as f:
+        f.write("new\n")
+    assert target.read_text() == "new\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    assert os.stat(target).st_mode & 0o777 == 0o640  # keeps the replaced file's permissions
+    with atomic_write(tmp_path / "b.bin", "wb") as f:
+        f.write(b"\x00\x01")
+    assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
+
+
+def test_atomic_write_refuses_to_overwrite_an_input(tmp_path):
+    import os
+
+    from sklearn_wavefront._csv import atomic_write
+
+    audio = tmp_path / "x.wav"
+    audio.write_bytes(b"RIFF audio")
+    os.link(audio, tmp_path / "hard.csv")
+    (tmp_path / "sub").mkdir()
+    for target in (audio, tmp_path / "sub" / ".." / "x.wav", tmp_path / "hard.csv"):
+        with pytest.raises(ValueError, match=r"refusing to write .*: it is the input file .*x\.wav"):
+            with atomic_write(target, protect=[tmp_path / "sub", audio]) as f:
+                f.write("path,label\n")
+    assert audio.read_bytes() == b"RIFF audio"
+    with pytest.raises(ValueError, match="it is a folder"):
+        with atomic_write(tmp_path / "sub"):
+            pass
