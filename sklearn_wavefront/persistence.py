@@ -160,8 +160,8 @@ def save_model(model, path):
 
     ``*.skops``: the safe plain-data format (needs ``skops``; see the module docstring);
     any other name: a compressed :func:`joblib.dump` pickle. The file is written to a temporary name
-    in the same folder and renamed, so an interrupted save never leaves a truncated model under
-    ``path``.
+    in the same folder, synced and renamed (:func:`~sklearn_wavefront._csv.atomic_write`), so an
+    interrupted save never leaves a truncated model under ``path``.
 
     Parameters
     ----------
@@ -200,18 +200,15 @@ def save_model(model, path):
                 f"cannot save this model in the safe {SAFE_EXTENSION} format: {exc}. Save it as .joblib "
                 "instead (a pickle: only load it where you trust the file)"
             ) from exc
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
+    from ._csv import atomic_write
+
+    with atomic_write(path, "wb") as f:  # never a truncated model under `path`, even on Ctrl-C
         if safe:
             import zipfile
 
-            sio.dump(plain, tmp, compression=zipfile.ZIP_DEFLATED)
+            sio.dump(plain, f, compression=zipfile.ZIP_DEFLATED)
         else:
-            joblib.dump(model, tmp, compress=3)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            joblib.dump(model, f, compress=3)
 
 
 def _is_safe_name(path) -> bool:
