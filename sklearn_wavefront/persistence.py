@@ -255,7 +255,8 @@ def load_model(path, *, allow_pickle=True):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not a model file, holds a type the safe format does not allow (the message
+        If the path is not a regular file (a folder, a named pipe, a device: refused before it is
+        opened), the file is not a model file, holds a type the safe format does not allow (the message
         names it), is a pickle while ``allow_pickle=False``, or is of a newer format than this code
         reads.
 
@@ -267,6 +268,8 @@ def load_model(path, *, allow_pickle=True):
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
+        if os.path.exists(path):  # a folder, a named pipe (opening it would block), a device
+            raise ValueError(f"model file {path} is not a regular file")
         raise FileNotFoundError(f"model file not found: {path}")
     if _is_safe_name(path) or _is_zip(path):
         model, versions, format_version = _load_safe(path)

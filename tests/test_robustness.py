@@ -503,3 +503,15 @@ def test_atomic_write_refuses_to_overwrite_an_input(tmp_path):
     with pytest.raises(ValueError, match="it is a folder"):
         with atomic_write(tmp_path / "sub"):
             pass
+
+
+def test_load_model_refuses_a_fifo_without_blocking(tmp_path, no_hang):
+    import os
+
+    from sklearn_wavefront.persistence import load_model
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs os.mkfifo")
+    os.mkfifo(tmp_path / "m.joblib")
+    with pytest.raises(ValueError, match=r"m\.joblib is not a regular file"):
+        load_model(tmp_path / "m.joblib")
