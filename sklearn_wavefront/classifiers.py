@@ -69,6 +69,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
+from ._interrupt import ReraiseInterruptMixin
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
 from ._validation import check_device, check_equal_lengths, check_sample_scale, nonfinite_parameters
 from .exceptions import TrainingDivergedError
@@ -207,8 +208,12 @@ class FiniteTrainingGuard(Callback):
         )
 
 
-class _WaveformNetBase(DoubleBalancedMixin, NeuralNetClassifier):
-    """Shared machinery; see the module docstring and :class:`WaveformClassifier`."""
+class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClassifier):
+    """Shared machinery; see the module docstring and :class:`WaveformClassifier`.
+
+    An interrupted training (``KeyboardInterrupt``) raises from ``fit``/``partial_fit`` instead of
+    returning a half-trained net (:class:`~sklearn_wavefront._interrupt.ReraiseInterruptMixin`).
+    """
 
     # ``groups`` (for the inner early-stopping split) is not requested by default, so
     # ``cross_validate(..., params={"groups": g})`` under metadata routing hands the groups to the

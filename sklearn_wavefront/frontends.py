@@ -461,8 +461,9 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
             self.classes_ = encoder.classes_
             try:
                 self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
-            except TrainingDivergedError:
-                self._forget_fit()  # no filters of an earlier fit beside this fit's labels: unfitted
+            except (TrainingDivergedError, KeyboardInterrupt):
+                # no filters of an earlier fit beside this fit's labels, no half-learned filters: unfitted
+                self._forget_fit()
                 raise
         fb.eval()
         for p in fb.parameters():

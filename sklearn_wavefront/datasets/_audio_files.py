@@ -1,10 +1,10 @@
-"""Audio files one by one, as ``wavefront predict`` reads them: find them in folders, read one with a reason on failure."""
+"""The audio files among paths given on a command line: files as given, folders searched (``wavefront predict``)."""
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["audio_extensions", "find_audio_files", "read_recording"]
+__all__ = ["audio_extensions", "find_audio_files"]
 
 
 def audio_extensions():
@@ -17,6 +17,10 @@ def audio_extensions():
 
 def find_audio_files(paths):
     """The audio files among ``paths``: files as given, folders searched recursively in sorted order.
+
+    In a folder, every entry whose name ends like an audio file counts, regular or not (a named pipe
+    called ``x.wav`` is listed, and :func:`~sklearn_wavefront.datasets.read_audio` then refuses it
+    with a reason instead of blocking on it).
 
     Raises
     ------
@@ -34,23 +38,11 @@ def find_audio_files(paths):
             if not found:
                 raise FileNotFoundError(f"folder {p} holds no audio file ({', '.join(sorted(exts))})")
             files += found
-        elif os.path.isfile(p):
+        elif os.path.lexists(p):
+            # a file, or something that is no regular file (a named pipe, a device, a broken symbolic
+            # link): kept, so that the reader names it and says why (read_audio refuses the
+            # non-regular ones before opening them, so nothing blocks)
             files.append(p)
         else:
             raise FileNotFoundError(f"no such file or folder: {p}")
     return files
-
-
-def read_recording(path, sample_rate):
-    """Mono float32 samples of the audio file ``path``, resampled to ``sample_rate`` Hz.
-
-    The training loader's checks (unreadable, empty, truncated, NaN/inf) apply; a failure is a
-    ``ValueError`` that names the file and the reason.
-    """
-    from ._folder import _read_one, _SkipFile
-
-    try:
-        x, _ = _read_one(path, sample_rate)
-    except _SkipFile as exc:
-        raise ValueError(f"audio file {path} {exc}") from exc
-    return x

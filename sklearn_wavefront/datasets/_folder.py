@@ -6,6 +6,7 @@ import csv
 import io
 import numbers
 import os
+import stat
 import struct
 import warnings
 from fractions import Fraction
@@ -16,7 +17,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 from sklearn.utils import Bunch
 
-__all__ = ["load_audio_folder"]
+__all__ = ["load_audio_folder", "read_audio", "AudioFileError"]
 
 _RESERVED = {"data", "target", "sample_rate", "paths", "lengths", "original_sample_rates", "columns",
              "skipped", "DESCR"}
@@ -24,6 +25,81 @@ _RESERVED = {"data", "target", "sample_rate", "paths", "lengths", "original_samp
 
 class _SkipFile(Exception):
     """A file that could not be used; carries the reason."""
+
+
+class AudioFileError(ValueError):
+    """An audio file that cannot be used as a recording; the message names the file and says why.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    reason : str
+        Why, without the file name (e.g. ``"is not a regular file (a named pipe)"``).
+    """
+
+    def __init__(self, path, reason):
+        super().__init__(f"audio file {path} {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode):
+    """``None`` for a regular file, else what the file is (for the message)."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in _FILE_KINDS:
+        if test(mode):
+            return what
+    return "a special file"
+
+
+def _check_regular(path):
+    """Raise :class:`_SkipFile` unless ``path`` is (a link to) an existing regular file, without opening it.
+
+    A named pipe would block ``open`` until something writes to it (forever, for a stray FIFO
+    called ``x.wav``), and a device such as ``/dev/urandom`` never ends.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise _SkipFile(f"is a broken symbolic link (to {os.readlink(path)}, which does not exist)") from None
+        raise _SkipFile("file not found") from None
+    except OSError as exc:
+        raise _SkipFile(f"cannot be examined ({exc.strerror or exc})") from exc
+    what = _not_regular(st.st_mode)
+    if what is not None:
+        raise _SkipFile(f"is not a regular file ({what}); only regular audio files can be read")
+
+
+def _open_regular(path):
+    """Open ``path`` for reading, race-free: opened without blocking (a FIFO swapped in after
+    :func:`_check_regular` cannot hang the open) and checked again on the open descriptor."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _SkipFile(f"cannot be opened ({exc.strerror or exc})") from exc
+    try:
+        what = _not_regular(os.fstat(fd).st_mode)
+        if what is not None:
+            raise _SkipFile(f"is not a regular file ({what}); only regular audio files can be read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _check_rate(sample_rate):
@@ -56,23 +132,24 @@ def resample(x, orig_rate, target_rate):
     return resample_poly(np.asarray(x, dtype=np.float64), ratio.numerator, ratio.denominator).astype(np.float32)
 
 
-def _declared_frames(path):
+def _declared_frames(f):
     """``(declared, present)`` sample frames of an uncompressed WAV, RF64 or AIFF file, else ``None``.
 
-    libsndfile reads such a file whose sample data is shorter than its header says without a word,
-    and even reports the shorter length as the file's: only the header itself tells. Streaming
-    writers that leave the size open (0, or 0xFFFFFFFF without an RF64 ``ds64`` chunk) give ``None``.
+    ``f`` is the open binary file (read from its start). libsndfile reads such a file whose sample
+    data is shorter than its header says without a word, and even reports the shorter length as the
+    file's: only the header itself tells. Streaming writers that leave the size open (0, or
+    0xFFFFFFFF without an RF64 ``ds64`` chunk) give ``None``.
     """
     try:
-        with open(path, "rb") as f:
-            total = os.fstat(f.fileno()).st_size
-            head = f.read(12)
-            if len(head) < 12:
-                return None
-            if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
-                return _riff_frames(f, total, "<" if head[:4] != b"RIFX" else ">")
-            if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-                return _aiff_frames(f, total, compressed=head[8:12] == b"AIFC")
+        f.seek(0)
+        total = os.fstat(f.fileno()).st_size
+        head = f.read(12)
+        if len(head) < 12:
+            return None
+        if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+            return _riff_frames(f, total, "<" if head[:4] != b"RIFX" else ">")
+        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            return _aiff_frames(f, total, compressed=head[8:12] == b"AIFC")
     except (OSError, struct.error):
         return None
     return None
@@ -142,15 +219,17 @@ def _aiff_frames(f, total, compressed):
 
 def _read_one(path, sample_rate):
     """Mono float32 samples of ``path`` (channels averaged), resampled; raise _SkipFile on trouble."""
-    if not os.path.exists(path):
-        raise _SkipFile("file not found")
-    try:
-        x, rate = sf.read(path, dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
-        raise _SkipFile(f"unreadable ({type(exc).__name__}: {exc})") from exc
-    if x.shape[0] == 0:
-        raise _SkipFile("holds no samples")
-    frames = _declared_frames(path)
+    from .._validation import MAX_ABS_SAMPLE
+
+    _check_regular(path)
+    with _open_regular(path) as f:
+        try:
+            x, rate = sf.read(f, dtype="float32", always_2d=True)
+        except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
+            raise _SkipFile(f"unreadable ({type(exc).__name__}: {_without_handle(exc)})") from exc
+        if x.shape[0] == 0:
+            raise _SkipFile("holds no samples")
+        frames = _declared_frames(f)
     if frames is not None and frames[1] < frames[0]:
         raise _SkipFile(
             f"is truncated: its header declares {frames[0]} sample frames but only {frames[1]} are present"
@@ -160,10 +239,77 @@ def _read_one(path, sample_rate):
         raise _SkipFile(
             f"contains {bad.size} NaN or infinite sample(s) (the first at {bad[0] / rate:.4g} s, frame {bad[0]})"
         )
+    peak = float(np.abs(x).max())
+    if peak > MAX_ABS_SAMPLE:
+        loud = np.flatnonzero((np.abs(x) > MAX_ABS_SAMPLE).any(axis=1))
+        raise _SkipFile(
+            f"holds samples of magnitude up to {peak:.3g} ({loud.size} frame(s) beyond {MAX_ABS_SAMPLE:.0e}, the "
+            f"first at {loud[0] / rate:.4g} s), which overflow the float32 envelopes and gradients; scale it "
+            "down (audio is usually within [-1, 1])"
+        )
     x = x.mean(axis=1)
     if sample_rate is not None:
         x = resample(x, rate, sample_rate)
     return x, int(rate)
+
+
+def _without_handle(exc):
+    """soundfile's message, with the file object's repr (``<_io.BufferedReader name=...>``) shortened."""
+    return str(exc).replace("<_io.BufferedReader name=", "<").replace("<_io.FileIO name=", "<")
+
+
+def read_audio(path, sample_rate=None):
+    """Read one audio file as the folder loader does, or raise an error naming the file.
+
+    The checks of :func:`load_audio_folder`, for one file at a time (``wavefront predict`` reads
+    its inputs with it): the file must be an existing regular file (a named pipe, a device, a
+    folder or a broken symbolic link is refused *before* it is opened, so nothing blocks), readable
+    by soundfile, non-empty, no shorter than its WAV/AIFF header declares, and hold only finite
+    samples of magnitude at most :data:`~sklearn_wavefront._validation.MAX_ABS_SAMPLE`.
+
+    Parameters
+    ----------
+    path : str or path-like
+    sample_rate : int or None, default=None
+        Resample to this rate (see :func:`resample`); ``None`` keeps the file's rate.
+
+    Returns
+    -------
+    x : ndarray of shape (n_samples,), float32
+        Mono samples (channels averaged).
+    rate : int
+        The file's own sample rate in Hz (before resampling).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist (the message names it).
+    AudioFileError
+        (a ``ValueError``) for any other problem; the message is ``"audio file <path> <reason>"``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, soundfile as sf
+    >>> from sklearn_wavefront.datasets import read_audio
+    >>> folder = tempfile.mkdtemp()
+    >>> sf.write(os.path.join(folder, "a.wav"), np.zeros(800), 8000)
+    >>> x, rate = read_audio(os.path.join(folder, "a.wav"), sample_rate=4000)
+    >>> x.shape, rate
+    ((400,), 8000)
+    >>> os.mkfifo(os.path.join(folder, "pipe.wav"))
+    >>> read_audio(os.path.join(folder, "pipe.wav"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sklearn_wavefront.datasets._folder.AudioFileError: audio file .../pipe.wav is not a regular file (a named pipe (FIFO)); ...
+    """
+    sample_rate = _check_rate(sample_rate)
+    try:
+        return _read_one(os.fspath(path), sample_rate)
+    except _SkipFile as exc:
+        if str(exc) == "file not found":
+            raise FileNotFoundError(f"audio file {path}: file not found") from None
+        raise AudioFileError(path, str(exc)) from exc.__cause__
 
 
 def _read_files(paths, *, sample_rate, duration, on_error, listed_in):
@@ -384,8 +530,11 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
         Names of the CSV columns with the file paths and the labels.
     on_error : {"raise", "skip"}, default="raise"
         A missing file raises ``FileNotFoundError``; an unreadable or empty one, a WAV file shorter
-        than its header declares (truncated), and one holding NaN or infinite samples raise
-        ``ValueError``; each message names the file. With ``"skip"`` such files are left out, a
+        than its header declares (truncated), one holding NaN or infinite samples or samples beyond
+        ``MAX_ABS_SAMPLE`` (1e10) in magnitude, a broken symbolic link, and anything that is not a
+        regular file (a named pipe, a device, a folder: refused before it is opened, so nothing
+        blocks) raise ``ValueError``; each message names the file (:func:`read_audio` applies the
+        same checks to one file). With ``"skip"`` such files are left out, a
         warning says how many, and the Bunch's ``skipped`` lists ``(path, reason)`` pairs.
     on_duplicate : {"raise", "first"}, default="raise"
         A file listed on more than one row (same path after resolving ``..`` and links) raises
@@ -434,6 +583,11 @@ def load_audio_folder(root, labels="labels.csv", sample_rate=None, duration=None
     root = Path(root)
     labels_path = Path(labels) if Path(labels).is_absolute() else root / labels
     if not labels_path.is_file():
+        try:
+            _check_regular(labels_path)
+        except _SkipFile as exc:
+            if str(exc) != "file not found":  # a FIFO, a device, a folder, a broken link: say so
+                raise ValueError(f"labels file {labels_path} {exc}") from None
         raise FileNotFoundError(f"labels file not found: {labels_path} (labels={str(labels)!r}, root={str(root)!r})")
     if on_duplicate not in ("raise", "first"):
         raise ValueError(f"on_duplicate must be 'raise' or 'first', got on_duplicate={on_duplicate!r}")
