@@ -56,6 +56,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 
+from ._dtypes import numpy_dtype
 from ._random import global_rng_untouched, make_generator, reset_parameters
 from ._validation import check_device, check_equal_lengths, check_sample_scale, nonfinite_parameters
 from .exceptions import TrainingDivergedError
@@ -109,7 +110,6 @@ def _check_float(name, value):
 # transform computes in float32 by default: 2-6x faster than float64, and the filters (kernels, delays,
 # mel matrices) are still evaluated in float64 from the fitted parameters and rounded once.
 _PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
-_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 def _is_recording_list(X) -> bool:
@@ -207,7 +207,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         with torch.no_grad():
             for start in range(0, X.shape[0], step):
                 # np.array copies into a fresh C-ordered array (torch rejects negative strides)
-                chunk = torch.from_numpy(np.array(X[start : start + step], dtype=_NUMPY_DTYPES[dtype]))
+                chunk = torch.from_numpy(np.array(X[start : start + step], dtype=numpy_dtype(dtype)))
                 out.append(fn(chunk).double().cpu().numpy())
         return np.concatenate(out, axis=0)
 
