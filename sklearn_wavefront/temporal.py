@@ -537,6 +537,13 @@ class MiniRocketHead(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         error together with an ``n_kernels`` other than the default)."""
         return renamed_parameter(self, "n_features", "n_kernels", 10000, removed_in="0.3")
 
+    def __setstate__(self, state):
+        """Unpickle; a head saved before the rename (``n_features`` and no ``n_kernels``) gets its count
+        as ``n_kernels``, so ``get_params``, ``clone`` and a refit work without the deprecated alias."""
+        if "n_kernels" not in state:
+            state = {**state, "n_kernels": state.get("n_features", 10000), "n_features": "deprecated"}
+        super().__setstate__(state)
+
     def _device(self) -> torch.device:
         return check_device(self.device)
 

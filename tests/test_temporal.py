@@ -229,6 +229,25 @@ def test_n_features_is_a_deprecated_alias_of_n_kernels():
     assert MiniRocketHead().get_params()["n_features"] == "deprecated"
 
 
+def test_head_pickled_before_the_rename_loads_with_n_kernels():
+    import pickle
+
+    from sklearn.base import clone
+
+    X = _series()
+    head = MiniRocketHead(n_kernels=168, random_state=0).fit(X)
+    state = head.__getstate__()
+    state["n_features"] = state.pop("n_kernels")  # what an earlier version pickled
+    old = MiniRocketHead.__new__(MiniRocketHead)
+    old.__setstate__(state)
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.get_params()["n_kernels"] == 168 and loaded.get_params()["n_features"] == "deprecated"
+    np.testing.assert_array_equal(loaded.transform(X), head.transform(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refitting the loaded head needs no deprecated alias
+        np.testing.assert_array_equal(clone(loaded).fit(X).transform(X), head.transform(X))
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message when CUDA is absent")
 def test_cuda_absent_is_a_clear_error():
     with pytest.raises(ValueError, match="CUDA is not available"):
