@@ -200,7 +200,7 @@ class ThroughHead(TransformerMixin, BaseEstimator):
         y_t = torch.as_tensor(codes)
         with torch.no_grad():
             Z0 = torch.cat([fb(front._pad(X_t[i : i + 64])) for i in range(0, len(X_t), 64)])
-        head = MiniRocketHead(n_features=self.n_features, random_state=self.random_state).fit(Z0.numpy())
+        head = MiniRocketHead(n_kernels=self.n_features, random_state=self.random_state).fit(Z0.numpy())
         module = head.module_
         with torch.no_grad():
             F0 = torch.cat([module(Z0[i : i + 64], temperature=self.temperature) for i in range(0, len(Z0), 64)])
@@ -251,7 +251,7 @@ def build_rows(sr, n_filters, hop, epochs, n_features):
     }
 
     def head():
-        return MiniRocketHead(n_features=n_features, n_channels=n_filters, random_state=0)
+        return MiniRocketHead(n_kernels=n_features, n_channels=n_filters, random_state=0)
 
     def ridge():
         return RidgeClassifierCV(alphas=ALPHAS)
@@ -333,7 +333,7 @@ def speed(X, sr, n_filters, hop, n_features, repeats):
 
     F = MelFrontend(sample_rate=sr, n_filters=n_filters, n_fft=256, hop_length=hop, output="frames").fit_transform(X)
     F3 = np.ascontiguousarray(F.reshape(len(X), n_filters, -1), dtype=np.float32)
-    ours = lambda: MiniRocketHead(n_features=n_features, n_channels=n_filters, random_state=0).fit(F3).transform(F3)
+    ours = lambda: MiniRocketHead(n_kernels=n_features, n_channels=n_filters, random_state=0).fit(F3).transform(F3)
     theirs = lambda: MiniRocket(n_kernels=n_features, random_state=0).fit(F3).transform(F3)
     theirs()
     ours()

@@ -72,7 +72,7 @@ pipelines = {
     "mel frames\n-> [MiniRocketHead, mean/std] -> ridge": Pipeline([
         ("frontend", MelFrontend(**mel, output="frames")),
         ("features", FeatureUnion([
-            ("minirocket", MiniRocketHead(n_features=840, n_channels=16, random_state=0)),
+            ("minirocket", MiniRocketHead(n_kernels=840, n_channels=16, random_state=0)),
             ("statistics", FrameStatistics(n_channels=16)),
         ])),
         ("scaler", StandardScaler()),

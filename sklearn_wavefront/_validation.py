@@ -3,14 +3,33 @@
 Every check raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
 parameter and the offending value, so that a user reading a traceback from deep inside a
 ``GridSearchCV`` knows which argument to fix.
+
+**Estimator parameters** are validated in ``fit`` (scikit-learn's convention), in two steps, by
+:func:`validate_estimator_params`:
+
+1. scikit-learn's own validation of the class's ``_parameter_constraints`` (types, ranges, options:
+   ``Interval``, ``StrOptions``, ...), which raises
+   :class:`~sklearn.utils._param_validation.InvalidParameterError` (a ``ValueError`` and a
+   ``TypeError``) naming the parameter, the estimator and the value: "The 'n_filters' parameter of
+   CombFrontend must be an int in the range [1, inf). Got 0 instead.";
+2. the estimator's ``_check_params()``, the one hook for what constraints cannot express (rules
+   between parameters, the elements of a sequence, the devices of this machine), written with the
+   small ``check_*`` functions of this module.
+
+:class:`ValidatedParamsMixin` gives scikit-learn estimators both steps through scikit-learn's own
+hook (``_validate_params``, which ``sklearn.base._fit_context`` calls); the skorch classifiers, which
+are no scikit-learn ``BaseEstimator``, call :func:`validate_estimator_params` from ``fit``. The torch
+modules (filterbanks, operators) keep the plain ``check_*`` functions: they are no estimators.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 __all__ = [
     "check_positive_int",
@@ -19,11 +38,113 @@ __all__ = [
     "check_frequency_range",
     "check_open_unit_interval",
     "check_choice",
+    "check_distinct_choices",
+    "check_segment_lengths",
+    "check_estimator_method",
+    "renamed_parameter",
     "check_waveform",
     "check_finite_samples",
     "check_device",
     "nonfinite_parameters",
+    "validate_estimator_params",
+    "ValidatedParamsMixin",
 ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Estimator parameters: scikit-learn's constraints, then the estimator's _check_params
+# ------------------------------------------------------------------------------------------------
+
+
+def validate_estimator_params(estimator) -> None:
+    """Validate ``estimator``'s parameters: its ``_parameter_constraints`` through scikit-learn, then
+    its ``_check_params()`` (see the module docstring)."""
+    params = estimator.get_params(deep=False)
+    validate_parameter_constraints(estimator._parameter_constraints, params, caller_name=type(estimator).__name__)
+    estimator._check_params()
+
+
+class ValidatedParamsMixin:
+    """scikit-learn's parameter validation followed by ``_check_params``, for scikit-learn estimators.
+
+    Put it before ``BaseEstimator`` in the bases, declare ``_parameter_constraints`` and decorate
+    ``fit`` with ``sklearn.base._fit_context``, which calls ``_validate_params`` (unless scikit-learn's
+    ``skip_parameter_validation`` is set, e.g. inside an estimator that validated its own).
+    """
+
+    def _validate_params(self):
+        validate_estimator_params(self)
+
+    def _check_params(self):
+        """Checks ``_parameter_constraints`` cannot express (between parameters, about this machine); none here."""
+
+
+def check_distinct_choices(name: str, value, choices) -> tuple:
+    """``value`` (one name, or a sequence of them) as a tuple of distinct names from ``choices``, or raise."""
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not values or any(v not in choices for v in values) or len(set(values)) != len(values):
+        raise ValueError(
+            f"{name} must be a non-empty sequence of distinct names from {list(choices)}, got {name}={value!r}"
+        )
+    return values
+
+
+def check_segment_lengths(segment_seconds, hop_seconds, sample_rate) -> tuple[int, int]:
+    """Segment and hop in samples, ``round(seconds * sample_rate)``: each at least one sample, and the
+    hop no longer than the segment (samples between segments would be dropped). ``hop_seconds=None``
+    is the segment (no overlap)."""
+    seg = int(round(segment_seconds * sample_rate))
+    if seg < 1:
+        raise ValueError(
+            f"segment_seconds={segment_seconds!r} at sample_rate={sample_rate!r} gives a segment of 0 samples"
+        )
+    hop = seg if hop_seconds is None else int(round(hop_seconds * sample_rate))
+    if hop < 1:
+        raise ValueError(f"hop_seconds={hop_seconds!r} at sample_rate={sample_rate!r} gives a hop of 0 samples")
+    if hop > seg:
+        raise ValueError(
+            f"hop_seconds={hop_seconds!r} is longer than segment_seconds={segment_seconds!r}: "
+            "the samples between segments would be dropped"
+        )
+    return seg, hop
+
+
+def check_estimator_method(estimator, method: str, needed_by: str, instead: str) -> None:
+    """Raise unless ``estimator`` has ``method``; ``needed_by`` names the setting that needs it,
+    ``instead`` the setting that does not."""
+    if not hasattr(estimator, method):
+        raise ValueError(
+            f"{needed_by} needs an estimator with {method}; {type(estimator).__name__} has none (use {instead})"
+        )
+
+
+def renamed_parameter(estimator, old: str, new: str, default, *, removed_in: str):
+    """The value of parameter ``new`` of ``estimator``, honouring its deprecated alias ``old``.
+
+    scikit-learn's pattern for a renamed parameter: ``old`` defaults to ``"deprecated"``; passing it
+    warns (``FutureWarning`` naming ``new``) and its value is used; passing it together with a ``new``
+    other than its ``default`` is an error (the two would disagree).
+    """
+    old_value, new_value = getattr(estimator, old), getattr(estimator, new)
+    if isinstance(old_value, str) and old_value == "deprecated":
+        return new_value
+    cls = type(estimator).__name__
+    if not (new_value is default or new_value == default):
+        raise ValueError(
+            f"{cls} got both {new}={new_value!r} and its deprecated alias {old}={old_value!r}: pass {new} only"
+        )
+    warnings.warn(
+        f"{cls}'s parameter {old!r} was renamed {new!r} and will be removed in {removed_in}: "
+        f"pass {new}={old_value!r} instead",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return old_value
+
+
+# ------------------------------------------------------------------------------------------------
+# Plain checks (torch modules, operators, and the rules constraints cannot express)
+# ------------------------------------------------------------------------------------------------
 
 
 def check_positive_int(name: str, value, *, minimum: int = 1) -> int:

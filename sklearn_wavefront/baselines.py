@@ -20,13 +20,16 @@ passes each segment's recording as its group; the temporal rows of ``wavefront c
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.linear_model import RidgeClassifierCV
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import ValidatedParamsMixin
 
 __all__ = ["MFCCStatistics", "MiniRocketClassifier", "SoftmaxRidgeClassifierCV", "aeon_version", "delta",
            "make_mfcc_logreg"]
@@ -42,6 +45,10 @@ def aeon_version():
         return None
 
 
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+
+
+@validate_params({"C": ["array-like"], "width": [_POSITIVE_INT]}, prefer_skip_nested_validation=True)
 def delta(C, width=2):
     """Regression deltas along the last axis (frames).
 
@@ -68,8 +75,6 @@ def delta(C, width=2):
     [0.5, 0.8, 1.0, 1.0, 0.8, 0.5]
     """
     width = int(width)
-    if width < 1:
-        raise ValueError(f"width must be an integer >= 1, got width={width!r}")
     C = np.asarray(C, dtype=float)
     pad = [(0, 0)] * (C.ndim - 1) + [(width, width)]
     P = np.pad(C, pad, mode="edge")
@@ -78,7 +83,7 @@ def delta(C, width=2):
     return num / (2 * sum(k * k for k in range(1, width + 1)))
 
 
-class MFCCStatistics(TransformerMixin, BaseEstimator):
+class MFCCStatistics(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
     """MFCCs, their deltas and delta-deltas, summarised by mean and std over frames.
 
     The MFCC frames come from :class:`~sklearn_wavefront.MFCCFrontend` (``output="frames"``);
@@ -117,6 +122,15 @@ class MFCCStatistics(TransformerMixin, BaseEstimator):
     (3, 120)
     """
 
+    _parameter_constraints: dict = {
+        "sample_rate": [Interval(Real, 0, None, closed="neither")],
+        "n_mfcc": [_POSITIVE_INT],  # <= n_filters: checked by the MFCC filterbank
+        "n_filters": [_POSITIVE_INT],
+        "n_fft": [Interval(Integral, 2, None, closed="left"), None],
+        "hop_length": [_POSITIVE_INT, None],
+        "delta_width": [_POSITIVE_INT],
+    }
+
     def __init__(self, sample_rate=16000, n_mfcc=20, n_filters=40, n_fft=None, hop_length=None, delta_width=2):
         self.sample_rate = sample_rate
         self.n_mfcc = n_mfcc
@@ -125,6 +139,7 @@ class MFCCStatistics(TransformerMixin, BaseEstimator):
         self.hop_length = hop_length
         self.delta_width = delta_width
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Build the MFCC front-end for waveforms like ``X``."""
         from .frontends import MFCCFrontend
@@ -181,7 +196,7 @@ def _import_minirocket():
     return MiniRocket
 
 
-class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
+class MiniRocketClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     """aeon's MiniRocket on the raw waveform, then ``StandardScaler`` and ``RidgeClassifierCV``.
 
     The ridge penalty is chosen among ``alphas`` on the training data only (never on test data): by
@@ -224,6 +239,14 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
     1.0
     """
 
+    _parameter_constraints: dict = {
+        "n_kernels": [_POSITIVE_INT],
+        "max_dilations_per_kernel": [_POSITIVE_INT],
+        "alphas": ["array-like", None],  # each > 0: checked by the ridge
+        "random_state": ["random_state"],
+        "n_jobs": [Integral],
+    }
+
     def __init__(self, n_kernels=10000, max_dilations_per_kernel=32, alphas=None, random_state=None, n_jobs=1):
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
@@ -235,6 +258,7 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
     def _as_3d(X):
         return np.ascontiguousarray(X, dtype=np.float64)[:, None, :]
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, groups=None):
         """Fit MiniRocket's biases on ``X``, then the scaler and the ridge on its features.
 
@@ -256,8 +280,6 @@ class MiniRocketClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.preprocessing import StandardScaler
 
         MiniRocket = _import_minirocket()
-        if isinstance(self.n_kernels, bool) or not isinstance(self.n_kernels, numbers.Integral) or self.n_kernels < 1:
-            raise ValueError(f"n_kernels must be an integer >= 1, got n_kernels={self.n_kernels!r}")
         X, y = validate_data(self, X, y, dtype=np.float64)
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
@@ -360,6 +382,8 @@ class SoftmaxRidgeClassifierCV(RidgeClassifierCV):
     100.0
     """
 
+    # validates RidgeClassifierCV's constraints on every path (the grouped one does not call super().fit)
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, groups=None, **params):
         """Fit the ridge; with ``groups``, choose the penalty by grouped K-fold CV (class docstring).
 

@@ -43,9 +43,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import numbers
 import warnings
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -65,13 +65,20 @@ from skorch.utils import is_dataset
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
 from ._interrupt import ReraiseInterruptMixin
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
-from ._validation import check_device, check_equal_lengths, check_sample_scale, nonfinite_parameters
+from ._validation import (
+    check_device,
+    check_equal_lengths,
+    check_sample_scale,
+    nonfinite_parameters,
+    validate_estimator_params,
+)
 from .exceptions import TrainingDivergedError
 from .networks.combnet import CombNet
 from .networks.heads import WaveformNet
@@ -221,6 +228,26 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
     __metadata_request__fit = {"groups": False}
     __metadata_request__partial_fit = {"groups": False}
 
+    # Validated by scikit-learn at the start of fit and partial_fit (validate_estimator_params: skorch's
+    # NeuralNet is no BaseEstimator, and its own _validate_params checks argument names, not values).
+    # skorch's other parameters (module, criterion, optimizer, callbacks, iterator_*, ...) are skorch's to check.
+    _parameter_constraints: dict = {
+        "sample_rate": [Interval(Real, 0, None, closed="neither")],
+        "n_filters": [Interval(Integral, 1, None, closed="left"), None],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],  # -1: skorch's "all"
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device, None],  # None: skorch's "leave the module where it is"
+        "verbose": ["verbose"],
+        "balance": [StrOptions({"class", "class_domain"}), None],
+        "balance_epoch": [StrOptions({"max", "min"}), Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         module,
@@ -329,32 +356,17 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
         callbacks.append(("print_log", PrintLog()))
         return callbacks
 
-    def _validate_own_params(self):
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise ValueError(f"early_stopping must be True or False, got early_stopping={self.early_stopping!r}")
-        vf = self.validation_fraction
-        if isinstance(vf, bool) or not isinstance(vf, numbers.Real) or not 0 < vf < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1), got validation_fraction={vf!r}")
-        if isinstance(self.patience, bool) or not isinstance(self.patience, numbers.Integral) or self.patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got patience={self.patience!r}")
-        gc = self.gradient_clip
-        if gc is not None and (isinstance(gc, bool) or not isinstance(gc, numbers.Real) or not gc > 0):
-            raise ValueError(f"gradient_clip must be a number > 0 or None, got gradient_clip={gc!r}")
-        if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, numbers.Integral) or self.max_epochs < 0:
-            raise ValueError(f"max_epochs must be an integer >= 0, got max_epochs={self.max_epochs!r}")
-        self._check_device_available()
-
-    def _check_device_available(self):
+    def _check_params(self):
+        """What the constraints cannot say: the device exists on this machine."""
         requested = self.__dict__.get("_device_requested_", "cpu")
-        if requested is None:  # skorch's "leave the module where it is"
-            return
-        check_device(requested)
+        if requested is not None:  # None: skorch's "leave the module where it is"
+            check_device(requested)
 
     def _seed(self):
         """A torch seed from ``random_state`` (``None`` when unseeded)."""
         if self.random_state is None:
             return None
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, bool):
+        if isinstance(self.random_state, Integral) and not isinstance(self.random_state, bool):
             return int(self.random_state) % (2**32)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
@@ -529,7 +541,7 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
         -------
         self : object
         """
-        self._validate_own_params()
+        validate_estimator_params(self)
         X, y = self._validate_Xy(X, y, reset=True)
         y_enc = self._encode_labels(y, refit=True)
         self._check_two_classes(np.unique(y))  # fit needs two classes in y, whatever `classes` announces
@@ -562,7 +574,7 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
                 raise ValueError("groups or sample_weight was passed twice (to fit and to partial_fit)")
             super().partial_fit(X, y, classes=classes, domains=domains, **fit_params)
             return self
-        self._validate_own_params()
+        validate_estimator_params(self)
         first = not getattr(self, "initialized_", False)
         X, y = self._validate_Xy(X, y, reset=first)
         y = self._encode_labels(y, refit=first)
@@ -843,6 +855,13 @@ class WaveformClassifier(_WaveformNetBase):
     ['cat', 'dog']
     """
 
+    _parameter_constraints: dict = {
+        **_WaveformNetBase._parameter_constraints,
+        "frontend": [str, type],  # a name or a filterbank class: the module checks which
+        "backend": [StrOptions({"ffn", "conv", "temporal"})],
+        "frontend_kwargs": [dict, None],
+    }
+
     def __init__(self, frontend="iconnet", backend="ffn", frontend_kwargs=None, **kwargs):
         kwargs.setdefault("module", WaveformNet)
         super().__init__(**kwargs)
@@ -933,6 +952,11 @@ class IConNetClassifier(_WaveformNetBase):
     >>> clf.predict(X[:2]).shape
     (2,)
     """
+
+    _parameter_constraints: dict = {
+        **_WaveformNetBase._parameter_constraints,
+        "variant": [StrOptions({"BW", "B", "W", "fixed"})],
+    }
 
     def __init__(self, module=IConNet, variant="BW", **kwargs):
         super().__init__(module, **kwargs)

@@ -44,20 +44,29 @@ with a ``ValueError`` that says how to rescale.
 from __future__ import annotations
 
 import copy
-import numbers
 import time
+from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from torch import nn
 
+from ._dtypes import numpy_dtype
 from ._random import global_rng_untouched, make_generator, reset_parameters
-from ._validation import check_device, check_equal_lengths, check_sample_scale, nonfinite_parameters
+from ._validation import (
+    ValidatedParamsMixin,
+    check_device,
+    check_distinct_choices,
+    check_equal_lengths,
+    check_sample_scale,
+    nonfinite_parameters,
+)
 from .exceptions import TrainingDivergedError
 
 __all__ = [
@@ -94,22 +103,9 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
-
-
-def _check_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {name}={value!r}")
-    return float(value)
-
-
 # transform computes in float32 by default: 2-6x faster than float64, and the filters (kernels, delays,
 # mel matrices) are still evaluated in float64 from the fitted parameters and rounded once.
 _PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
-_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 def _is_recording_list(X) -> bool:
@@ -122,16 +118,42 @@ def _is_ragged(X) -> bool:
     return _is_recording_list(X) and len({len(r) for r in X}) > 1
 
 
-class _BaseFrontend(TransformerMixin, BaseEstimator):
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+_POSITIVE_REAL = Interval(Real, 0, None, closed="neither")  # finite and > 0 (inf and NaN fall outside)
+
+
+class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
     """Shared machinery of the front-end transformers (see the module docstring for the rules).
 
     Subclasses define ``_name`` (feature-name prefix), ``_filterbank_class()`` and
-    ``_filterbank_kwargs()``, and may extend ``_set_learned_attributes``.
+    ``_filterbank_kwargs()``, extend ``_parameter_constraints`` with their filterbank's parameters,
+    and may extend ``_set_learned_attributes``. ``fit`` validates the parameters (scikit-learn's
+    constraints, then ``_check_params``); what the filterbank alone can judge (``fmin < fmax <=
+    sample_rate / 2``, an odd ``kernel_size``, ...) is checked by the filterbank module it builds.
     """
 
     _name = "frontend"
     _frequency_label = ""  # e.g. "f0_" for comb channels
     _cepstral = False  # outputs are cepstral coefficients, not bands (no frequency in the names)
+
+    _parameter_constraints: dict = {
+        "sample_rate": [_POSITIVE_REAL],
+        "n_filters": [_POSITIVE_INT],
+        "fmin": [_POSITIVE_REAL],
+        "fmax": [_POSITIVE_REAL, None],
+        "statistics": [StrOptions(set(_STATISTICS)), "array-like"],
+        "output": [StrOptions(set(_OUTPUTS))],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [_POSITIVE_REAL],
+        "learning_head": [StrOptions(set(_LEARNING_HEADS))],
+        "batch_size": [_POSITIVE_INT],
+        "precision": [StrOptions(set(_PRECISIONS))],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+    #: parameters ``transform`` reads (a ``set_params`` after ``fit`` may change them): checked there too
+    _transform_params = ("precision", "device")
 
     # -- to implement -------------------------------------------------------------------------------
     def _filterbank_class(self):  # pragma: no cover - abstract
@@ -141,30 +163,19 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     # -- validation -------------------------------------------------------------------------------
-    def _validate_params(self):
-        stats = self.statistics
-        if isinstance(stats, str):
-            stats = (stats,)
-        stats = tuple(stats)
-        if not stats or any(s not in _STATISTICS for s in stats) or len(set(stats)) != len(stats):
-            raise ValueError(
-                f"statistics must be a non-empty sequence of distinct names from {list(_STATISTICS)}, "
-                f"got statistics={self.statistics!r}"
-            )
-        if self.output not in _OUTPUTS:
-            raise ValueError(f"output must be one of {list(_OUTPUTS)}, got output={self.output!r}")
-        _check_int("max_epochs", self.max_epochs, 0)
-        _check_int("batch_size", self.batch_size, 1)
-        _check_float("learning_rate", self.learning_rate)
-        if self.learning_head not in _LEARNING_HEADS:
-            raise ValueError(
-                f"learning_head must be one of {list(_LEARNING_HEADS)}, got learning_head={self.learning_head!r}"
-            )
-        if not isinstance(self.verbose, numbers.Integral) or self.verbose < 0:
-            raise ValueError(f"verbose must be an integer >= 0 (or a bool), got verbose={self.verbose!r}")
-        self._transform_dtype()  # validates precision
-        self._transform_device()  # validates device (fails early when CUDA is missing)
-        return stats
+    def _check_params(self):
+        check_distinct_choices("statistics", self.statistics, _STATISTICS)
+        self._transform_device()  # a device this machine has (fails early when CUDA is missing)
+
+    def _check_transform_params(self):
+        """The parameters ``transform`` reads, validated as ``fit`` does (they may have been set since)."""
+        names = self._transform_params
+        validate_parameter_constraints(
+            {k: self._parameter_constraints[k] for k in names},
+            {k: getattr(self, k) for k in names},
+            caller_name=type(self).__name__,
+        )
+        self._transform_device()
 
     def _make_filterbank(self) -> nn.Module:
         return self._filterbank_class()(**self._filterbank_kwargs())
@@ -207,13 +218,11 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         with torch.no_grad():
             for start in range(0, X.shape[0], step):
                 # np.array copies into a fresh C-ordered array (torch rejects negative strides)
-                chunk = torch.from_numpy(np.array(X[start : start + step], dtype=_NUMPY_DTYPES[dtype]))
+                chunk = torch.from_numpy(np.array(X[start : start + step], dtype=numpy_dtype(dtype)))
                 out.append(fn(chunk).double().cpu().numpy())
         return np.concatenate(out, axis=0)
 
     def _transform_dtype(self) -> torch.dtype:
-        if self.precision not in _PRECISIONS:
-            raise ValueError(f"precision must be one of {list(_PRECISIONS)}, got precision={self.precision!r}")
         return _PRECISIONS[self.precision]
 
     def _transform_device(self) -> torch.device:
@@ -395,6 +404,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         )
 
     # -- scikit-learn API ---------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Build the filterbank; with ``y`` and ``max_epochs > 0``, also learn its parameters.
 
@@ -419,7 +429,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        stats = self._validate_params()
+        stats = (self.statistics,) if isinstance(self.statistics, str) else tuple(self.statistics)
         self.__dict__.pop("classes_", None)  # a refit without labels learns no classes
         learn = y is not None and self.max_epochs > 0
         if learn:  # the filters learn from mini-batches of one length
@@ -522,6 +532,7 @@ class _BaseFrontend(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n_recordings, n_features_out)
         """
         check_is_fitted(self, "filterbank_")
+        self._check_transform_params()
         if _is_ragged(X) or (self.output == "statistics" and _is_recording_list(X)):
             # a list of recordings: one row each, whatever their lengths (also one recording, or
             # several of one length other than fit's); arrays keep scikit-learn's fixed width
@@ -699,6 +710,15 @@ class CombFrontend(_BaseFrontend):
 
     _name = "comb"
     _frequency_label = "f0_"
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "alpha": [Interval(Real, -1, 1, closed="neither")],
+        "learn_alpha": ["boolean"],
+        "window_length": [_POSITIVE_INT, None],
+        "hop_length": [_POSITIVE_INT, None],
+        "inference": [StrOptions({"fir", "iir"})],
+    }
+    _transform_params = (*_BaseFrontend._transform_params, "inference")
 
     def __init__(
         self,
@@ -759,14 +779,7 @@ class CombFrontend(_BaseFrontend):
             hop_length=self.hop_length,
         )
 
-    def _validate_params(self):
-        if self.inference not in ("fir", "iir"):
-            raise ValueError(f"inference must be 'fir' or 'iir', got inference={self.inference!r}")
-        return super()._validate_params()
-
     def _transform_module(self, fb, x):
-        if self.inference not in ("fir", "iir"):
-            raise ValueError(f"inference must be 'fir' or 'iir', got inference={self.inference!r}")
         return fb.forward_iir(x) if self.inference == "iir" else fb(x)
 
     def _transform_chunk(self, fb) -> int:
@@ -831,6 +844,14 @@ class IConNetFrontend(_BaseFrontend):
     """
 
     _name = "iconnet"
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "kernel_size": [Interval(Integral, 3, None, closed="left")],  # odd: checked by the filterbank
+        "stride": [_POSITIVE_INT],
+        "window": [StrOptions({"hann", "hamming", "blackman"}), "array-like"],
+        "learn_bands": ["boolean"],
+        "learn_windows": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -939,6 +960,13 @@ class SincFrontend(_BaseFrontend):
     """
 
     _name = "sinc"
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "kernel_size": [Interval(Integral, 3, None, closed="left")],  # odd: checked by the filterbank
+        "stride": [_POSITIVE_INT],
+        "min_low_hz": [Interval(Real, 0, None, closed="left")],
+        "min_band_hz": [_POSITIVE_REAL],
+    }
 
     def __init__(
         self,
@@ -1045,6 +1073,12 @@ class GammatoneFrontend(_BaseFrontend):
     """
 
     _name = "gammatone"
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "kernel_size": [_POSITIVE_INT],
+        "window_seconds": [_POSITIVE_REAL],
+        "hop_seconds": [_POSITIVE_REAL],
+    }
 
     def __init__(
         self,
@@ -1143,6 +1177,12 @@ class MelFrontend(_BaseFrontend):
     """
 
     _name = "mel"
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "fmin": [Interval(Real, 0, None, closed="left")],  # the lowest mel band may start at DC
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [_POSITIVE_INT],
+    }
 
     def __init__(
         self,
@@ -1240,6 +1280,13 @@ class MFCCFrontend(_BaseFrontend):
 
     _name = "mfcc"
     _cepstral = True
+    _parameter_constraints: dict = {
+        **_BaseFrontend._parameter_constraints,
+        "n_mfcc": [_POSITIVE_INT],  # <= n_filters: checked by the filterbank
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "n_fft": [Interval(Integral, 2, None, closed="left")],
+        "hop_length": [_POSITIVE_INT],
+    }
 
     def __init__(
         self,

@@ -8,18 +8,21 @@ scikit-learn model: it is an imbalanced-learn sampler (``fit_resample``), so it 
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 from imblearn.base import BaseSampler  # imported first: it registers fit_resample with metadata routing
+from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._validation import ValidatedParamsMixin
 from .sampling import _cells, _encode
 
 __all__ = ["DoubleBalancedResampler"]
 
 
-class DoubleBalancedResampler(BaseSampler):
+class DoubleBalancedResampler(ValidatedParamsMixin, BaseSampler):
     """Resample a data set so that every observed (class, domain) cell has the same size.
 
     The cells are the (class, domain) pairs that occur in ``y`` and ``domains`` (without
@@ -81,21 +84,17 @@ class DoubleBalancedResampler(BaseSampler):
     _sampling_type = "bypass"
     # a pipeline calls fit_resample, never fit: domains routed there only (set_fit_resample_request)
     __metadata_request__fit = {"domains": False}
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {
+        "strategy": [StrOptions({"over", "under"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, strategy="over", random_state=None):
         super().__init__(sampling_strategy="auto")
         self.strategy = strategy
         self.random_state = random_state
 
-    def _check_strategy(self):
-        s = self.strategy
-        if s in ("over", "under"):
-            return s
-        if isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1:
-            return int(s)
-        raise ValueError(f"strategy must be 'over', 'under' or a positive int, got strategy={s!r}")
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y, domains=None):
         """Resample ``X`` and ``y`` to equal (class, domain) cells.
 
@@ -113,13 +112,14 @@ class DoubleBalancedResampler(BaseSampler):
         """
         return self._fit_resample(X, y, domains=domains)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, domains=None):
         """Compute the cells (no resampling is returned; use :meth:`fit_resample`)."""
         self._fit_resample(X, y, domains=domains)
         return self
 
     def _fit_resample(self, X, y, domains=None):
-        strategy = self._check_strategy()
+        strategy = self.strategy
         y = np.asarray(y)
         n = len(y)
         if y.ndim != 1:

@@ -11,10 +11,11 @@ all count recordings, never segments.
 from __future__ import annotations
 
 import inspect
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -24,7 +25,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import MAX_ABS_SAMPLE
+from ._validation import MAX_ABS_SAMPLE, ValidatedParamsMixin, check_estimator_method, check_segment_lengths
 
 __all__ = ["SegmentedClassifier", "segment_signals"]
 
@@ -70,6 +71,17 @@ def _as_recordings(X):
     return out
 
 
+_PADS = StrOptions({"constant", "wrap"})
+
+
+@validate_params(
+    {
+        "segment_length": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left"), None],
+        "pad": [_PADS],
+    },
+    prefer_skip_nested_validation=True,
+)
 def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
     """Cut recordings of any length into segments of ``segment_length`` samples.
 
@@ -113,15 +125,13 @@ def segment_signals(X, segment_length, hop_length=None, *, pad="constant"):
     >>> rec
     array([0, 0, 0, 1])
     """
-    segment_length = _check_int("segment_length", segment_length)
-    hop_length = segment_length if hop_length is None else _check_int("hop_length", hop_length)
+    segment_length = int(segment_length)
+    hop_length = segment_length if hop_length is None else int(hop_length)
     if hop_length > segment_length:
         raise ValueError(
             f"hop_length={hop_length} is longer than segment_length={segment_length}: the samples "
             "between segments would be dropped; use hop_length <= segment_length"
         )
-    if pad not in ("constant", "wrap"):
-        raise ValueError(f"pad must be 'constant' or 'wrap', got pad={pad!r}")
     recordings = _as_recordings(X)
     if all(np.issubdtype(r.dtype, np.floating) for r in recordings):
         dtype = np.result_type(*[r.dtype for r in recordings], np.float32)
@@ -175,13 +185,7 @@ def _groups_key(estimator):
     return None
 
 
-def _check_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer number of samples, got {name}={value!r}")
-    return int(value)
-
-
-class SegmentedClassifier(ClassifierMixin, BaseEstimator):
+class SegmentedClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     """Train a classifier on fixed-length segments; predict whole recordings.
 
     ``fit`` cuts every recording into segments (:func:`segment_signals`), gives each segment the
@@ -268,6 +272,15 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
     (100, [0, 1, 0, 1])
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "segment_seconds": [Interval(Real, 0, None, closed="neither")],
+        "hop_seconds": [Interval(Real, 0, None, closed="neither"), None],
+        "sample_rate": [Interval(Real, 0, None, closed="neither")],
+        "aggregate": [StrOptions({"mean_proba", "majority"})],
+        "pad": [_PADS],
+    }
+
     def __init__(self, estimator, segment_seconds, hop_seconds=None, sample_rate=16000,
                  aggregate="mean_proba", pad="constant"):
         self.estimator = estimator
@@ -279,40 +292,17 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
 
     # -- validation ------------------------------------------------------------------------------
     def _lengths(self):
-        for name in ("segment_seconds", "sample_rate") + (("hop_seconds",) if self.hop_seconds is not None else ()):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
-        seg = int(round(self.segment_seconds * self.sample_rate))
-        if seg < 1:
-            raise ValueError(
-                f"segment_seconds={self.segment_seconds!r} at sample_rate={self.sample_rate!r} "
-                "gives a segment of 0 samples"
-            )
-        hop = seg if self.hop_seconds is None else int(round(self.hop_seconds * self.sample_rate))
-        if hop < 1:
-            raise ValueError(
-                f"hop_seconds={self.hop_seconds!r} at sample_rate={self.sample_rate!r} gives a hop of 0 samples"
-            )
-        if hop > seg:
-            raise ValueError(
-                f"hop_seconds={self.hop_seconds!r} is longer than segment_seconds={self.segment_seconds!r}: "
-                "the samples between segments would be dropped"
-            )
-        return seg, hop
+        """Segment and hop in samples (each >= 1, hop <= segment)."""
+        return check_segment_lengths(self.segment_seconds, self.hop_seconds, self.sample_rate)
 
     def _check_params(self):
-        if self.aggregate not in ("mean_proba", "majority"):
-            raise ValueError(f"aggregate must be 'mean_proba' or 'majority', got aggregate={self.aggregate!r}")
-        if self.pad not in ("constant", "wrap"):
-            raise ValueError(f"pad must be 'constant' or 'wrap', got pad={self.pad!r}")
-        if self.aggregate == "mean_proba" and not hasattr(self.estimator, "predict_proba"):
-            raise ValueError(
-                f"aggregate='mean_proba' needs an estimator with predict_proba; "
-                f"{type(self.estimator).__name__} has none (use aggregate='majority')"
-            )
+        self._lengths()
+        if self.aggregate == "mean_proba":
+            check_estimator_method(self.estimator, "predict_proba", "aggregate='mean_proba'", "aggregate='majority'")
 
     # -- fit -------------------------------------------------------------------------------------
+    # not prefer_skip_nested_validation: the inner estimator's parameters are the user's, unvalidated
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
         """Fit the inner estimator on the segments of the recordings ``X``.
 
@@ -330,7 +320,6 @@ class SegmentedClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : SegmentedClassifier
         """
-        self._check_params()
         seg_len, hop = self._lengths()
         recordings = _as_recordings(X)
         y = np.asarray(y)

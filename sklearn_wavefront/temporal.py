@@ -19,7 +19,7 @@ zero-padded at the end to 9 frames, the kernel length).
 * *Kernels.* 84 kernels of length 9: weight ``-1`` everywhere except ``2`` at three of the nine
   positions, one kernel per 3-subset of ``{0, ..., 8}`` in lexicographic order (``kernel_indices_``).
   The weights sum to zero, so a kernel ignores a constant offset of its input.
-* *Dilations.* ``per_kernel = n_features // 84`` features per kernel (the transform returns
+* *Dilations.* ``per_kernel = n_kernels // 84`` features per kernel (the transform returns
   ``84 * per_kernel`` features); ``m = min(per_kernel, max_dilations_per_kernel)`` exponents evenly
   spaced on ``[0, log2((L - 1) / 8)]`` (``[0, 0]`` when ``L < 9``); dilations ``floor(2 ** e)``,
   duplicates merged (``dilations_``). A dilation that appeared ``c`` times gets
@@ -67,17 +67,18 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ._validation import check_device
+from ._validation import ValidatedParamsMixin, check_device, renamed_parameter
 
 __all__ = ["FrameStatistics", "MiniRocketHead", "MiniRocketModule", "minirocket_kernel_indices"]
 
@@ -163,7 +164,7 @@ class MiniRocketModule(nn.Module):
     >>> import numpy as np, torch
     >>> from sklearn_wavefront.temporal import MiniRocketHead
     >>> X = np.random.default_rng(0).normal(size=(5, 2, 30))
-    >>> head = MiniRocketHead(n_features=168, random_state=0).fit(X)
+    >>> head = MiniRocketHead(n_kernels=168, random_state=0).fit(X)
     >>> z = head.module_(torch.tensor(X, dtype=torch.float32))
     >>> z.shape, bool(np.allclose(z.numpy(), head.transform(X)))
     (torch.Size([5, 168]), True)
@@ -252,12 +253,7 @@ class MiniRocketModule(nn.Module):
         return torch.cat(out, dim=1)
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
+_N_CHANNELS = [Interval(Integral, 1, None, closed="left"), None]
 
 
 def _is_3d(X) -> bool:
@@ -310,7 +306,7 @@ def _check_input_features(est, input_features):
         )
 
 
-class FrameStatistics(TransformerMixin, BaseEstimator):
+class FrameStatistics(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
     """Mean and standard deviation over time of each channel of multichannel frames.
 
     Takes the input :class:`MiniRocketHead` takes (the flattened frames of a front-end's
@@ -353,14 +349,15 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
     ['mean_c0', 'mean_c1', 'std_c0', 'std_c1']
     """
 
+    _parameter_constraints: dict = {"n_channels": _N_CHANNELS}
+
     def __init__(self, n_channels=None):
         self.n_channels = n_channels
 
     def _series(self, X, reset):
-        if reset and self.n_channels is not None:
-            _check_int("n_channels", self.n_channels, 1)
         return _validated_series(self, X, reset, dtype=(np.float64, np.float32))
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Record the number of channels and frames of ``X``.
 
@@ -412,7 +409,7 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
-class MiniRocketHead(TransformerMixin, BaseEstimator):
+class MiniRocketHead(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
     """MiniRocket features of multichannel frames: random dilated convolutions + PPV pooling.
 
     The transform of Dempster et al. (2021), described exactly in :mod:`sklearn_wavefront.temporal`,
@@ -421,8 +418,9 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_features : int, default=10000
-        Requested number of features; the transform returns ``84 * (n_features // 84)`` (at least 84).
+    n_kernels : int, default=10000
+        Requested number of features (aeon's ``MiniRocket`` calls it ``n_kernels`` too); the transform
+        returns ``84 * (n_kernels // 84)`` (at least 84).
     max_dilations_per_kernel : int, default=32
         Most dilations per kernel.
     n_channels : int or None, default=None
@@ -437,6 +435,10 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         Where to compute (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"``: CUDA when available).
     random_state : int, RandomState instance or None, default=None
         Draws the channels of each kernel and the series that give the biases.
+    n_features : int, default="deprecated"
+        Deprecated alias of ``n_kernels`` (its name before aeon's was adopted): passing it warns
+        (``FutureWarning``) and its value is used; passing it with an ``n_kernels`` other than the
+        default is an error. It will be removed in 0.3.
 
     Attributes
     ----------
@@ -490,7 +492,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
     ...               for i in range(20)])
     >>> y = np.arange(20) % 2
     >>> front = MelFrontend(sample_rate=8000, n_filters=16, n_fft=256, hop_length=128, output="frames")
-    >>> head = MiniRocketHead(n_features=840, n_channels=16, random_state=0)
+    >>> head = MiniRocketHead(n_kernels=840, n_channels=16, random_state=0)
     >>> pipe = make_pipeline(front, head, RidgeClassifierCV()).fit(X, y)
     >>> pipe[:2].transform(X).shape
     (20, 840)
@@ -498,30 +500,49 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
     1.0
     """
 
+    _parameter_constraints: dict = {
+        "n_kernels": [Interval(Integral, 84, None, closed="left")],
+        "max_dilations_per_kernel": [Interval(Integral, 1, None, closed="left")],
+        "n_channels": _N_CHANNELS,
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "n_features": [Interval(Integral, 84, None, closed="left"), Hidden(StrOptions({"deprecated"}))],
+    }
+
     def __init__(
         self,
-        n_features=10000,
+        n_kernels=10000,
         max_dilations_per_kernel=32,
         n_channels=None,
         batch_size=64,
         device="cpu",
         random_state=None,
+        n_features="deprecated",
     ):
-        self.n_features = n_features
+        self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
         self.n_channels = n_channels
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
+        self.n_features = n_features
 
     # -- validation -------------------------------------------------------------------------------
-    def _validate_params(self):
-        _check_int("n_features", self.n_features, 84)
-        _check_int("max_dilations_per_kernel", self.max_dilations_per_kernel, 1)
-        _check_int("batch_size", self.batch_size, 1)
-        if self.n_channels is not None:
-            _check_int("n_channels", self.n_channels, 1)
-        return self._device()
+    def _check_params(self):
+        self._device()  # a device this machine has
+
+    def _n_kernels(self) -> int:
+        """``n_kernels``, or the deprecated ``n_features`` when that was passed (FutureWarning; an
+        error together with an ``n_kernels`` other than the default)."""
+        return renamed_parameter(self, "n_features", "n_kernels", 10000, removed_in="0.3")
+
+    def __setstate__(self, state):
+        """Unpickle; a head saved before the rename (``n_features`` and no ``n_kernels``) gets its count
+        as ``n_kernels``, so ``get_params``, ``clone`` and a refit work without the deprecated alias."""
+        if "n_kernels" not in state:
+            state = {**state, "n_kernels": state.get("n_features", 10000), "n_features": "deprecated"}
+        super().__setstate__(state)
 
     def _device(self) -> torch.device:
         return check_device(self.device)
@@ -534,6 +555,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         return series
 
     # -- scikit-learn API ---------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Draw the channels of each kernel and fit the biases on ``X``.
 
@@ -549,11 +571,11 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        device = self._validate_params()
+        per_kernel = self._n_kernels() // 84
+        device = self._device()
         series = self._series(X, reset=True)
         n, C, L = series.shape
         rng = check_random_state(self.random_state)
-        per_kernel = self.n_features // 84
         dilations, n_per = _dilations(L, per_kernel, self.max_dilations_per_kernel)
         n_dil = len(dilations)
         max_ch = min(C, KERNEL_LENGTH)
@@ -605,7 +627,7 @@ class MiniRocketHead(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_recordings, 84 * (n_features // 84)), float32
+        features : ndarray of shape (n_recordings, 84 * (n_kernels // 84)), float32
             Proportions in ``[0, 1]``, in the order of the module docstring.
         """
         check_is_fitted(self, "module_")

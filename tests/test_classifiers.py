@@ -222,9 +222,14 @@ def test_cross_validate_routes_domains_per_fold_to_our_classifier():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"validation_fraction": 1.5, "early_stopping": True}, "validation_fraction=1.5"),
-        ({"patience": 0}, "patience=0"),
-        ({"gradient_clip": -1.0}, "gradient_clip=-1.0"),
+        # scikit-learn's InvalidParameterError: "The 'patience' parameter of CombNetClassifier must be ... Got 0 instead."
+        ({"validation_fraction": 1.5, "early_stopping": True},
+         r"'validation_fraction' parameter of CombNetClassifier .*Got 1.5 instead"),
+        ({"patience": 0}, r"'patience' parameter of CombNetClassifier .*Got 0 instead"),
+        ({"gradient_clip": -1.0}, r"'gradient_clip' parameter of CombNetClassifier .*Got -1.0 instead"),
+        ({"early_stopping": "yes"}, r"'early_stopping' parameter of CombNetClassifier .*Got 'yes' instead"),
+        ({"max_epochs": -1}, r"'max_epochs' parameter of CombNetClassifier .*Got -1 instead"),
+        ({"balance": "domain"}, r"'balance' parameter of CombNetClassifier .*Got 'domain' instead"),
         ({"module__fmax": 5000.0}, "fmax"),
     ],
 )

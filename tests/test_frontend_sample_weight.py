@@ -105,7 +105,7 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     assert all("loss " in line and line.endswith(" s") for line in lines)
     CombFrontend(sample_rate=SR, n_filters=4, max_epochs=2, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
-    with pytest.raises(ValueError, match="verbose must be"):
+    with pytest.raises(ValueError, match=r"'verbose' parameter of CombFrontend .*Got -1 instead"):
         CombFrontend(verbose=-1).fit(X)
 
 

@@ -166,14 +166,17 @@ def test_pickle_round_trip():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"statistics": ("mean", "median")}, "statistics"),
-        ({"statistics": ()}, "statistics"),
-        ({"output": "image"}, "output='image'"),
-        ({"max_epochs": -1}, "max_epochs=-1"),
-        ({"batch_size": 0}, "batch_size=0"),
-        ({"learning_rate": 0.0}, "learning_rate=0.0"),
+        ({"statistics": ("mean", "median")}, r"statistics=\('mean', 'median'\)"),
+        ({"statistics": ()}, r"statistics=\(\)"),
+        # scikit-learn's InvalidParameterError: "The 'output' parameter of CombFrontend must be ... Got 'image' instead."
+        ({"output": "image"}, r"'output' parameter of CombFrontend .*Got 'image' instead"),
+        ({"max_epochs": -1}, r"'max_epochs' parameter of CombFrontend .*Got -1 instead"),
+        ({"batch_size": 0}, r"'batch_size' parameter of CombFrontend .*Got 0 instead"),
+        ({"learning_rate": 0.0}, r"'learning_rate' parameter of CombFrontend .*Got 0.0 instead"),
+        ({"learning_rate": float("inf")}, r"'learning_rate' parameter of CombFrontend .*Got inf instead"),
         ({"fmax": 3000.0}, "fmax"),
-        ({"n_filters": 0}, "n_filters"),
+        ({"n_filters": 0}, r"'n_filters' parameter of CombFrontend must be an int in the range \[1, inf\)\. Got 0 instead"),
+        ({"alpha": 1.0}, r"'alpha' parameter of CombFrontend .*Got 1.0 instead"),
     ],
 )
 def test_bad_parameters_name_themselves(params, match):

@@ -102,7 +102,7 @@ def test_comb_iir_envelope_rejects_bad_parameters(kwargs, match):
 
 
 def test_numba_backend_requested_without_numba_raises(monkeypatch):
-    monkeypatch.setattr(iir_module, "_NUMBA", False)
+    monkeypatch.setattr(iir_module._numba_kernels, "module", False)
     assert not iir_module.numba_available()
     with pytest.raises(ImportError, match=r"sklearn-wavefront\[fast\]"):
         comb_iir(torch.randn(1, 10), [3], backend="numba")
@@ -172,7 +172,7 @@ def test_comb_iir_overflow_is_an_error_not_infinite_output(backend, monkeypatch)
         with pytest.raises(ValueError, match="overflows torch.float32"):
             comb_iir_envelope(x, [10], 0.9, window=100, stride=50, envelope=envelope, backend=backend)
     if backend == "torch":
-        monkeypatch.setattr(iir_module, "_NUMBA", False)  # the stream then runs the torch kernel too
+        monkeypatch.setattr(iir_module._numba_kernels, "module", False)  # the stream then runs the torch kernel too
     with pytest.raises(ValueError, match="overflows torch.float32"):
         CombIIRStream([10], 0.9).process(x)
     assert torch.isfinite(comb_iir(x.double(), [10], 0.9, backend=backend)).all()  # float64 holds it

@@ -106,8 +106,8 @@ def test_clone_and_params():
 @pytest.mark.parametrize(
     "kwargs, fit_kw, match",
     [
-        ({"strategy": "both"}, {}, "strategy must be"),
-        ({"strategy": 0}, {}, "strategy must be"),
+        ({"strategy": "both"}, {}, r"'strategy' parameter of DoubleBalancedResampler .*Got 'both' instead"),
+        ({"strategy": 0}, {}, r"'strategy' parameter of DoubleBalancedResampler .*Got 0 instead"),
         ({}, {"domains": np.zeros(3)}, "one domain per sample"),
     ],
 )

@@ -64,9 +64,10 @@ def test_segment_signals_accepts_2d_array_and_ints():
 @pytest.mark.parametrize(
     "X, kwargs, match",
     [
-        ([np.ones(4)], {"segment_length": 0}, "segment_length"),
-        ([np.ones(4)], {"segment_length": 2, "hop_length": 1.5}, "hop_length"),
-        ([np.ones(4)], {"segment_length": 2, "pad": "reflect"}, "pad"),
+        # scikit-learn's InvalidParameterError: "The 'segment_length' parameter of segment_signals must be ..."
+        ([np.ones(4)], {"segment_length": 0}, r"'segment_length' parameter of segment_signals .*Got 0 instead"),
+        ([np.ones(4)], {"segment_length": 2, "hop_length": 1.5}, r"'hop_length' parameter of segment_signals .*Got 1.5"),
+        ([np.ones(4)], {"segment_length": 2, "pad": "reflect"}, r"'pad' parameter of segment_signals .*Got 'reflect'"),
         ([np.ones((2, 2))], {"segment_length": 2}, "recording 0 of X must be 1-D"),
         ([np.ones(3), np.ones(0)], {"segment_length": 2}, "recording 1 of X is empty"),
         ([np.array([1.0, np.nan])], {"segment_length": 2}, "NaN"),
@@ -163,11 +164,12 @@ def test_short_recordings_predicted():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"segment_seconds": 0}, "segment_seconds"),
-        ({"segment_seconds": 0.0001}, "0 samples"),
-        ({"hop_seconds": -1.0}, "hop_seconds"),
-        ({"aggregate": "median"}, "aggregate"),
-        ({"pad": "edge"}, "pad"),
+        ({"segment_seconds": 0}, r"'segment_seconds' parameter of SegmentedClassifier .*Got 0 instead"),
+        ({"segment_seconds": 0.0001}, r"segment_seconds=0.0001 at sample_rate=1 gives a segment of 0 samples"),
+        ({"hop_seconds": -1.0}, r"'hop_seconds' parameter of SegmentedClassifier .*Got -1.0 instead"),
+        ({"aggregate": "median"}, r"'aggregate' parameter of SegmentedClassifier .*Got 'median' instead"),
+        ({"pad": "edge"}, r"'pad' parameter of SegmentedClassifier .*Got 'edge' instead"),
+        ({"estimator": "logreg"}, r"'estimator' parameter of SegmentedClassifier .*Got 'logreg' instead"),
     ],
 )
 def test_parameter_errors(params, match):

@@ -1,6 +1,7 @@
 """MiniRocketHead: estimator checks, the written shape rules, a float64 re-derivation, aeon agreement."""
 
 import math
+import warnings
 from itertools import combinations
 
 import numpy as np
@@ -15,7 +16,7 @@ from sklearn_wavefront import MelFrontend, MiniRocketHead
 from sklearn_wavefront.temporal import FrameStatistics, MiniRocketModule, minirocket_kernel_indices
 
 
-@parametrize_with_checks([MiniRocketHead(n_features=168, random_state=0), FrameStatistics()])
+@parametrize_with_checks([MiniRocketHead(n_kernels=168, random_state=0), FrameStatistics()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -28,7 +29,7 @@ def _series(n=12, c=3, t=40, seed=0):
 def test_kernels_are_the_84_three_subsets():
     idx = minirocket_kernel_indices()
     assert [tuple(r) for r in idx] == list(combinations(range(9), 3))
-    head = MiniRocketHead(n_features=84, random_state=0).fit(_series())
+    head = MiniRocketHead(n_kernels=84, random_state=0).fit(_series())
     np.testing.assert_array_equal(head.kernel_indices_, idx)
 
 
@@ -46,7 +47,7 @@ def test_kernels_are_the_84_three_subsets():
 )
 def test_dilations_follow_the_rule(length, n_features, max_dil, dilations, per_dilation):
     X = _series(n=6, c=2, t=length)
-    head = MiniRocketHead(n_features=n_features, max_dilations_per_kernel=max_dil, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=n_features, max_dilations_per_kernel=max_dil, random_state=0).fit(X)
     np.testing.assert_array_equal(head.dilations_, dilations)
     np.testing.assert_array_equal(head.n_features_per_dilation_, per_dilation)
     Z = head.transform(X)
@@ -69,25 +70,25 @@ def test_default_shapes_and_largest_dilation(length):
 
 
 def test_channel_counts_follow_the_rule():
-    head = MiniRocketHead(n_features=84 * 20, random_state=0).fit(_series(n=5, c=16, t=64))
+    head = MiniRocketHead(n_kernels=84 * 20, random_state=0).fit(_series(n=5, c=16, t=64))
     counts = head.channel_masks_.sum(-1)
     # floor(2 ** u), u ~ U(0, log2(min(16, 9) + 1)): from 1 to 9 channels, 1 the most frequent
     assert counts.min() == 1 and counts.max() <= 9
     assert set(np.unique(head.channel_masks_)) == {0.0, 1.0}
-    head1 = MiniRocketHead(n_features=84 * 4, random_state=0).fit(_series(n=5, c=1, t=64))
+    head1 = MiniRocketHead(n_kernels=84 * 4, random_state=0).fit(_series(n=5, c=1, t=64))
     assert (head1.channel_masks_ == 1).all()
 
 
 def test_quantiles_low_discrepancy():
-    head = MiniRocketHead(n_features=168, random_state=0).fit(_series())
+    head = MiniRocketHead(n_kernels=168, random_state=0).fit(_series())
     i = np.arange(1, 169)
     np.testing.assert_allclose(head.quantiles_, (i * (1 + 5**0.5) / 2) % 1)
 
 
 def test_flattened_frames_equal_three_d_input():
     X = _series(n=7, c=4, t=30)
-    a = MiniRocketHead(n_features=336, random_state=3).fit(X)
-    b = MiniRocketHead(n_features=336, n_channels=4, random_state=3).fit(X.reshape(7, -1))
+    a = MiniRocketHead(n_kernels=336, random_state=3).fit(X)
+    b = MiniRocketHead(n_kernels=336, n_channels=4, random_state=3).fit(X.reshape(7, -1))
     np.testing.assert_array_equal(a.transform(X), b.transform(X.reshape(7, -1)))
     np.testing.assert_array_equal(a.transform(X), a.transform(X.reshape(7, -1)))
     assert (a.n_channels_, a.n_frames_, a.n_features_in_) == (4, 30, 120)
@@ -100,23 +101,23 @@ def test_frontend_frames_layout():
     front = MelFrontend(sample_rate=8000, n_filters=8, n_fft=128, hop_length=64, output="frames").fit(X)
     F = front.transform(X)
     Z3 = F.reshape(6, 8, front.n_frames_)
-    head = MiniRocketHead(n_features=168, n_channels=8, random_state=0).fit(F)
+    head = MiniRocketHead(n_kernels=168, n_channels=8, random_state=0).fit(F)
     np.testing.assert_array_equal(head.transform(F), head.transform(Z3))
     assert head.n_frames_ == front.n_frames_
 
 
 def test_batch_size_does_not_change_features():
     X = _series(n=10, c=3, t=50)
-    a = MiniRocketHead(n_features=336, batch_size=256, random_state=0).fit(X).transform(X)
-    b = MiniRocketHead(n_features=336, batch_size=3, random_state=0).fit(X).transform(X)
+    a = MiniRocketHead(n_kernels=336, batch_size=256, random_state=0).fit(X).transform(X)
+    b = MiniRocketHead(n_kernels=336, batch_size=3, random_state=0).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)
 
 
 def test_deterministic_with_random_state_and_different_across_seeds():
     X = _series(n=10, c=5, t=50)
-    a = MiniRocketHead(n_features=336, random_state=1).fit(X)
-    b = MiniRocketHead(n_features=336, random_state=1).fit(X)
-    c = MiniRocketHead(n_features=336, random_state=2).fit(X)
+    a = MiniRocketHead(n_kernels=336, random_state=1).fit(X)
+    b = MiniRocketHead(n_kernels=336, random_state=1).fit(X)
+    c = MiniRocketHead(n_kernels=336, random_state=2).fit(X)
     np.testing.assert_array_equal(a.transform(X), b.transform(X))
     np.testing.assert_array_equal(a.channel_masks_, b.channel_masks_)
     assert not np.array_equal(a.channel_masks_, c.channel_masks_)
@@ -150,7 +151,7 @@ def _column(head, i, k, j):
 def test_features_equal_float64_rederivation():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(8, 3, 61)).cumsum(-1)  # random walks: few near-ties
-    head = MiniRocketHead(n_features=84 * 12, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=84 * 12, random_state=0).fit(X)
     Z = head.transform(X)
     picks = [(i, k, j) for i in range(len(head.dilations_)) for k in (0, 1, 40, 83) for j in range(head.n_features_per_dilation_[i])]
     assert len(picks) >= 40
@@ -168,7 +169,7 @@ def test_features_equal_float64_rederivation():
 def test_biases_are_quantiles_of_the_bias_series():
     rng = np.random.default_rng(6)
     X = rng.normal(size=(9, 2, 45)).cumsum(-1)
-    head = MiniRocketHead(n_features=84 * 6, random_state=4).fit(X)
+    head = MiniRocketHead(n_kernels=84 * 6, random_state=4).fit(X)
     for i in range(len(head.dilations_)):
         for k in (0, 7, 50, 83):
             e = head.bias_examples_[i, k]
@@ -183,7 +184,7 @@ def test_biases_are_quantiles_of_the_bias_series():
 
 def test_kernels_ignore_a_constant_offset():
     X = _series(n=6, c=2, t=40)
-    head = MiniRocketHead(n_features=336, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=336, random_state=0).fit(X)
     # valid (unpadded) kernels see no padding: weights sum to zero, so an offset changes nothing there
     Z0, Z1 = head.transform(X), head.transform(X + 3.0)
     valid = np.concatenate(
@@ -199,16 +200,52 @@ def test_kernels_ignore_a_constant_offset():
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_features": 83}, "n_features must be an integer >= 84"),
-        ({"max_dilations_per_kernel": 0}, "max_dilations_per_kernel"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"n_channels": 0}, "n_channels"),
-        ({"device": "gpu0"}, "device="),
+        ({"n_kernels": 83}, r"'n_kernels' parameter of MiniRocketHead must be an int in the range \[84, inf\)\. Got 83"),
+        ({"n_features": 83}, r"'n_features' parameter of MiniRocketHead must be an int in the range \[84, inf\)\. Got 83"),
+        ({"max_dilations_per_kernel": 0}, r"'max_dilations_per_kernel' parameter of MiniRocketHead .*Got 0 instead"),
+        ({"batch_size": 0}, r"'batch_size' parameter of MiniRocketHead .*Got 0 instead"),
+        ({"n_channels": 0}, r"'n_channels' parameter of MiniRocketHead .*Got 0 instead"),
+        ({"device": "gpu0"}, "device='gpu0'"),
     ],
 )
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         MiniRocketHead(**params).fit(_series())
+
+
+def test_n_features_is_a_deprecated_alias_of_n_kernels():
+    """aeon's name is n_kernels; the old n_features still works, warns, and cannot disagree with it."""
+    X = _series()
+    ref = MiniRocketHead(n_kernels=168, random_state=0).fit(X).transform(X)
+    with pytest.warns(FutureWarning, match=r"'n_features' was renamed 'n_kernels'.*n_kernels=168"):
+        old = MiniRocketHead(n_features=168, random_state=0).fit(X)
+    assert old.transform(X).shape == (X.shape[0], 168)  # the alias's value is used, not the default 10000
+    np.testing.assert_array_equal(old.transform(X), ref)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new name alone: no warning
+        MiniRocketHead(n_kernels=168, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"both n_kernels=168 and its deprecated alias n_features=252"):
+        MiniRocketHead(n_kernels=168, n_features=252).fit(X)
+    assert MiniRocketHead().get_params()["n_features"] == "deprecated"
+
+
+def test_head_pickled_before_the_rename_loads_with_n_kernels():
+    import pickle
+
+    from sklearn.base import clone
+
+    X = _series()
+    head = MiniRocketHead(n_kernels=168, random_state=0).fit(X)
+    state = head.__getstate__()
+    state["n_features"] = state.pop("n_kernels")  # what an earlier version pickled
+    old = MiniRocketHead.__new__(MiniRocketHead)
+    old.__setstate__(state)
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.get_params()["n_kernels"] == 168 and loaded.get_params()["n_features"] == "deprecated"
+    np.testing.assert_array_equal(loaded.transform(X), head.transform(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refitting the loaded head needs no deprecated alias
+        np.testing.assert_array_equal(clone(loaded).fit(X).transform(X), head.transform(X))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message when CUDA is absent")
@@ -223,7 +260,7 @@ def test_shape_mismatches_are_explained():
         MiniRocketHead(n_channels=4).fit(X)
     with pytest.raises(ValueError, match="not a multiple of n_channels=7"):
         MiniRocketHead(n_channels=7).fit(X.reshape(5, -1))
-    head = MiniRocketHead(n_features=84, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=84, random_state=0).fit(X)
     with pytest.raises(ValueError, match="n_channels_"):
         head.transform(_series(n=2, c=2, t=20))
     with pytest.raises(ValueError, match="21 frames"):
@@ -233,7 +270,7 @@ def test_shape_mismatches_are_explained():
 def test_pipeline_and_pandas_output():
     pd = pytest.importorskip("pandas")
     X = _series(n=8, c=2, t=30).reshape(8, -1)
-    head = MiniRocketHead(n_features=168, n_channels=2, random_state=0).set_output(transform="pandas")
+    head = MiniRocketHead(n_kernels=168, n_channels=2, random_state=0).set_output(transform="pandas")
     out = head.fit_transform(X)
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == list(head.get_feature_names_out())
@@ -243,7 +280,7 @@ def test_pipeline_and_pandas_output():
 # -- the differentiable relaxation ----------------------------------------------------------------------
 def test_soft_ppv_tends_to_ppv():
     X = np.random.default_rng(2).normal(size=(6, 2, 40)).cumsum(-1)
-    head = MiniRocketHead(n_features=336, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=336, random_state=0).fit(X)
     x = torch.tensor(X, dtype=torch.float64)
     m = head.module_.double()
     hard = m(x).numpy()
@@ -256,7 +293,7 @@ def test_soft_ppv_tends_to_ppv():
 
 def test_soft_ppv_gradcheck():
     X = np.random.default_rng(3).normal(size=(2, 2, 20))
-    head = MiniRocketHead(n_features=84, random_state=0).fit(X)
+    head = MiniRocketHead(n_kernels=84, random_state=0).fit(X)
     m = head.module_.double()
     x = torch.tensor(X, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda v: m(v, temperature=0.5), (x,), eps=1e-6, atol=1e-5)
@@ -264,7 +301,7 @@ def test_soft_ppv_gradcheck():
 
 
 def test_module_rejects_wrong_shapes():
-    head = MiniRocketHead(n_features=84, random_state=0).fit(_series(n=4, c=2, t=20))
+    head = MiniRocketHead(n_kernels=84, random_state=0).fit(_series(n=4, c=2, t=20))
     assert isinstance(head.module_, MiniRocketModule)
     with pytest.raises(ValueError, match=r"\(batch, 2, 20\)"):
         head.module_(torch.zeros(1, 3, 20))
@@ -296,7 +333,7 @@ def test_accuracy_agrees_with_aeon_minirocket():
     ours, theirs = [], []
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X[:, 0, 0], y):
         for make, acc in (
-            (lambda: MiniRocketHead(n_features=2016, random_state=0), ours),
+            (lambda: MiniRocketHead(n_kernels=2016, random_state=0), ours),
             (lambda: aeon_conv.MiniRocket(n_kernels=2016, random_state=0), theirs),
         ):
             pipe = make_pipeline(make(), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
@@ -319,7 +356,7 @@ def test_docstring_examples_run():
 
 def test_bias_convolution_is_the_diagonal_of_the_full_one():
     X = _series(n=84, c=3, t=30, seed=9)
-    head = MiniRocketHead(n_features=168, random_state=0).fit(X[:5])
+    head = MiniRocketHead(n_kernels=168, random_state=0).fit(X[:5])
     x = torch.tensor(X, dtype=torch.float32)
     for i in range(len(head.dilations_)):
         full = head.module_.convolve(x, i)  # (84 series, 84 kernels, L)
@@ -330,8 +367,8 @@ def test_bias_convolution_is_the_diagonal_of_the_full_one():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_features_equal_the_cpu_features():
     X = _series(n=10, c=4, t=64)
-    cpu = MiniRocketHead(n_features=168, random_state=0).fit(X)
-    gpu = MiniRocketHead(n_features=168, random_state=0, device="cuda").fit(X)
+    cpu = MiniRocketHead(n_kernels=168, random_state=0).fit(X)
+    gpu = MiniRocketHead(n_kernels=168, random_state=0, device="cuda").fit(X)
     # the biases are quantiles of convolution outputs: equal up to float32 rounding on either device
     for b_gpu, b_cpu in zip(gpu.biases_, cpu.biases_, strict=True):
         np.testing.assert_allclose(b_gpu, b_cpu, rtol=1e-4, atol=1e-5)
@@ -375,7 +412,7 @@ def test_frame_statistics_shapes_names_and_errors():
         FrameStatistics(n_channels=7).fit(X.reshape(5, -1))
     with pytest.raises(ValueError, match="3 channels .* n_channels=4"):
         FrameStatistics(n_channels=4).fit(X)
-    with pytest.raises(ValueError, match="n_channels must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"'n_channels' parameter of FrameStatistics .*Got 0 instead"):
         FrameStatistics(n_channels=0).fit(X)
     with pytest.raises(ValueError, match="n_channels_"):
         st.transform(_series(n=2, c=2, t=30))

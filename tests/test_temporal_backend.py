@@ -135,7 +135,7 @@ def test_temporal_learning_head_moves_filters_deterministically():
 
 
 def test_learning_head_is_validated():
-    with pytest.raises(ValueError, match="learning_head='conv'"):
+    with pytest.raises(ValueError, match=r"'learning_head' parameter of GammatoneFrontend .*Got 'conv' instead"):
         GammatoneFrontend(sample_rate=4000, n_filters=4, kernel_size=64, learning_head="conv").fit(np.zeros((2, 400)))
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import torch
 
+from .._dtypes import compute_dtype
 from ..exceptions import EmptyFilterWarning
 from .._validation import check_choice, check_frequency_range, check_positive_float, check_positive_int, check_waveform
 from ._base import COMPRESSIONS, Filterbank, compress
@@ -172,7 +173,7 @@ class MelFilterbank(Filterbank):
             min_length=1 if self.center else self.n_fft,
             min_length_reason="" if self.center else f"one frame of n_fft={self.n_fft} samples with center=False",
         )
-        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype  # no half-precision FFT on CPU
+        compute = compute_dtype(x.dtype)  # no half-precision FFT on CPU
         spec = torch.stft(
             x.to(compute),
             n_fft=self.n_fft,

@@ -1,6 +1,6 @@
 r"""Triton kernels for the comb training operator and its fused envelope (DESIGN §3.1, §4).
 
-This module is private. :mod:`sklearn_wavefront.ops.comb` registers :class:`TritonCombBackend` for
+This module is private. :mod:`sklearn_wavefront.ops` (its ``__init__``) registers :class:`TritonCombBackend` for
 ``"cuda"`` tensors when CUDA is available and ``triton`` imports, so the four custom operators
 ``sklearn_wavefront::comb_filter`` / ``comb_filter_backward`` / ``comb_envelope`` /
 ``comb_envelope_backward`` launch the kernels below on the GPU and run plain torch everywhere else.
@@ -9,7 +9,7 @@ Private entry points (documented, used by the tests and the GPU benchmark)
 --------------------------------------------------------------------------
 ``run_triton_comb_filter``, ``run_triton_comb_filter_backward``, ``run_triton_comb_envelope`` and
 ``run_triton_comb_envelope_backward`` take the arguments of the ``_..._torch`` reference kernels of
-:mod:`sklearn_wavefront.ops.comb` (plus optional block sizes) and launch the Triton kernels on the
+:mod:`sklearn_wavefront.ops._comb_torch` (plus optional block sizes) and launch the Triton kernels on the
 given tensors, whatever their device. On a CPU-only machine they run under the Triton interpreter::
 
     TRITON_INTERPRET=1 python -c "import torch; from sklearn_wavefront.ops._triton_comb import run_triton_comb_filter; \
@@ -76,6 +76,14 @@ import torch
 import triton
 import triton.language as tl
 from torch import Tensor
+
+from ._comb_torch import (
+    _comb_envelope_backward_torch,
+    _comb_envelope_torch,
+    _comb_filter_backward_torch,
+    _comb_filter_torch,
+    frames_for_pad,
+)
 
 __all__ = [
     "TritonCombBackend",
@@ -577,7 +585,6 @@ def run_triton_comb_envelope(
     x = x.contiguous()
     batch, n = x.shape
     n_filters = delay.shape[0]
-    from .comb import frames_for_pad  # lazy: ops/comb.py imports this module on CUDA
 
     n_frames = frames_for_pad(n, window, stride, pad)
     z = torch.empty((batch, n_filters, n_frames), dtype=x.dtype, device=x.device)
@@ -640,7 +647,6 @@ def run_triton_comb_envelope_backward(
     grad_z = grad_z.contiguous()
     batch, n = x.shape
     n_filters = delay.shape[0]
-    from .comb import frames_for_pad  # lazy: ops/comb.py imports this module on CUDA
 
     n_frames = frames_for_pad(n, window, stride, pad)
     if tuple(grad_z.shape) != (batch, n_filters, n_frames):
@@ -683,12 +689,13 @@ def run_triton_comb_envelope_backward(
 
 
 # --------------------------------------------------------------------------------------------
-# Backend object for ops/comb.py's dispatch
+# Backend object for the dispatch of ops/comb.py's custom operators
 # --------------------------------------------------------------------------------------------
 
 
 class TritonCombBackend:
-    """The kernel methods :func:`sklearn_wavefront.ops.comb.register_backend` expects, on Triton.
+    """The kernel methods :func:`sklearn_wavefront.ops.comb.register_backend` expects, on Triton
+    (registered for ``"cuda"`` by :mod:`sklearn_wavefront.ops`).
 
     float64 inputs go to the plain-torch reference kernels (the Triton kernels accumulate in
     float32); float32, float16 and bfloat16 run the Triton kernels. The backward methods take
@@ -702,22 +709,16 @@ class TritonCombBackend:
 
     def comb_filter(self, x, delay, alpha, n_echoes):
         if self._torch_path(x):
-            from .comb import _comb_filter_torch
-
             return _comb_filter_torch(x, delay, alpha, n_echoes)
         return run_triton_comb_filter(x, delay, alpha, n_echoes)
 
     def comb_filter_backward(self, grad, x, delay, alpha, n_echoes, need_grad_x=True):
         if self._torch_path(x):
-            from .comb import _comb_filter_backward_torch
-
             return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes, need_grad_x)
         return run_triton_comb_filter_backward(grad, x, delay, alpha, n_echoes, need_grad_x)
 
     def comb_envelope(self, x, delay, alpha, n_echoes, window, stride, mode, pad):
         if self._torch_path(x):
-            from .comb import _comb_envelope_torch
-
             return _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad)
         return run_triton_comb_envelope(x, delay, alpha, n_echoes, window, stride, mode, pad)
 
@@ -725,18 +726,9 @@ class TritonCombBackend:
         self, grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x=True
     ):
         if self._torch_path(x):
-            from .comb import _comb_envelope_backward_torch
-
             return _comb_envelope_backward_torch(
                 grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
             )
         return run_triton_comb_envelope_backward(
             grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
         )
-
-
-def register_cuda_backend() -> None:
-    """Route CUDA tensors of the comb custom operators to :class:`TritonCombBackend`."""
-    from .comb import register_backend
-
-    register_backend("cuda", TritonCombBackend())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .._dtypes import compute_dtype
+
 __all__ = ["fft_conv1d_valid"]
 
 
@@ -35,7 +37,7 @@ def fft_conv1d_valid(x: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     n_fft = _next_fast_length(n + k - 1)
     # Half precision is transformed in float32: CPU FFTs reject it, and cuFFT takes it only for
     # power-of-two lengths (and would lose accuracy over long sums).
-    compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+    compute = compute_dtype(x.dtype)
     spec = torch.fft.rfft(x.to(compute), n_fft)[:, None, :] * torch.fft.rfft(kernels.to(compute), n_fft)[None, :, :]
     full = torch.fft.irfft(spec, n_fft)
     return full[..., k - 1 : n].to(x.dtype)

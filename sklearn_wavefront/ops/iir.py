@@ -38,6 +38,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._dtypes import numpy_dtype
 from .._validation import (
     check_choice,
     check_finite_samples,
@@ -45,24 +46,14 @@ from .._validation import (
     check_positive_int,
     check_waveform,
 )
+from ._comb_torch import _envelope_pool_torch, envelope_padding, frames_for_pad
+from ._lazy import OptionalKernels
 
 __all__ = ["comb_iir", "comb_iir_envelope", "CombIIRStream", "numba_available"]
 
 _BACKENDS = ("auto", "numba", "torch")
-_NUMBA = None  # the kernels module once imported, False when numba is missing
-
-
-def _numba_kernels():
-    """The compiled kernels, or ``None`` when numba is not installed (imported once, lazily)."""
-    global _NUMBA
-    if _NUMBA is None:
-        try:
-            from . import _iir_numba
-        except ImportError:
-            _NUMBA = False
-        else:
-            _NUMBA = _iir_numba
-    return _NUMBA or None
+#: :mod:`._iir_numba`, imported on first use; ``None`` when numba is not installed
+_numba_kernels = OptionalKernels("._iir_numba")
 
 
 def numba_available() -> bool:
@@ -142,16 +133,13 @@ def _iir_one(x: Tensor, k: int, a: float) -> Tensor:
     return z.view(batch, total)[:, :n]
 
 
-_NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
-
-
 def _gains(alphas, dtype) -> np.ndarray:
     """The gains in the kernels' dtype; one that rounds to +-1 there would make the filter unstable.
 
     ``dtype``: a numpy dtype, or a torch dtype (bfloat16, which numpy lacks, is checked in float32:
     its gains round to 1 sooner, so ``|alpha| < 1 - 2**-8`` is the caller's responsibility there).
     """
-    dtype = _NUMPY_DTYPES.get(dtype, np.float32) if isinstance(dtype, torch.dtype) else dtype
+    dtype = numpy_dtype(dtype, default=np.float32) if isinstance(dtype, torch.dtype) else dtype
     a = np.asarray(alphas, dtype=dtype).reshape(-1)
     if np.any(np.abs(a) >= 1):
         bad = np.asarray(alphas, dtype=np.float64).reshape(-1)[np.abs(a) >= 1]
@@ -266,8 +254,6 @@ def comb_iir_envelope(
     >>> comb_iir_envelope(torch.randn(2, 1000), [20, 37], window=200, stride=100).shape
     torch.Size([2, 2, 9])
     """
-    from .comb import envelope_padding, frames_for_pad
-
     x = check_waveform(x)
     delays = _check_integer_delays(delay)
     alphas = _check_alphas(alpha, len(delays))
@@ -286,8 +272,6 @@ def comb_iir_envelope(
 
 def _comb_iir_envelope(x, delays, alphas, window, stride, pad, envelope, backend="auto"):
     """:func:`comb_iir_envelope` on validated arguments (``x`` (B, N) finite, delays and gains lists)."""
-    from .comb import _envelope_pool_torch, frames_for_pad
-
     n_frames = frames_for_pad(x.shape[-1], window, stride, pad)
     if _use_numba(backend, x):
         # time-major (N, B): the recordings interleaved, so short delays still vectorise (see the kernel)
