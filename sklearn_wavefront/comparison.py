@@ -824,7 +824,9 @@ class CompareResult:
                            "confusion_matrices": self.confusion_matrices, "folds": self.folds},
                           indent=2, default=_py)
         if path is not None:
-            with open(path, "w") as f:
+            from ._csv import atomic_write
+
+            with atomic_write(path) as f:
                 f.write(text)
         return text
 
@@ -846,11 +848,13 @@ class CompareResult:
         end-to-end rows' last fold) to ``output_dir``; returns :attr:`paths`."""
         import csv
 
+        from ._csv import atomic_write
+
         os.makedirs(output_dir, exist_ok=True)
         json_path = os.path.join(output_dir, "results.json")
         self.to_json(json_path)
         csv_path = os.path.join(output_dir, "results.csv")
-        with open(csv_path, "w", newline="") as f:
+        with atomic_write(csv_path, newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(ROW_KEYS))
             writer.writeheader()
             for r in self.rows:
@@ -1019,6 +1023,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         notes.append(f"aeon is installed but does not import ({aeon_problem}): no minirocket row")
     _check_options(params, style)
     group_name = "groups"
+    inputs = []  # files the run reads, which its outputs must not replace
     if X is None:
         sr = sample_rate or 8000
         builtin_duration = duration or 0.25
@@ -1052,6 +1057,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             group_name = f"group column {group_column!r}"
         desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
         where, data_name = labels_path, os.path.abspath(X)
+        inputs = [labels_path, *bunch.paths]
     else:
         if y is None:
             raise InputError("y is required with recordings (it is None only for a folder or the built-in data)")
@@ -1111,6 +1117,16 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
                 )
     if output_dir is not None:
         _make_output_dir(output_dir, style)
+        if inputs:  # a results file must never replace the labels file or a recording
+            from ._csv import refuse_inputs
+
+            names = ["results.json", "results.csv", "results.partial.jsonl",
+                     *(f"{kind}_{m}.png" for m in FRONTENDS for kind in ("filters", "evolution"))]
+            try:
+                for name in names:
+                    refuse_inputs(os.path.join(output_dir, name), inputs)
+            except ValueError as exc:
+                raise InputError(f"{option('output_dir', output_dir, style)}: {_one_line(exc)}") from exc
     settings = Settings(
         sample_rate=sr, n_filters=n_filters, epochs=epochs, batch_size=batch_size, lr=lr, backend=backend,
         device=device, random_state=random_state, balance=balance, minirocket_kernels=minirocket_kernels,

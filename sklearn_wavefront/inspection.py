@@ -331,7 +331,7 @@ def filter_table(filterbank, initial_center_frequencies=None):
     return names, rows
 
 
-def write_filter_report(model, output_dir, plots=True):
+def write_filter_report(model, output_dir, plots=True, protect=()):
     """Write a saved model's filters: ``filters.csv`` (:func:`filter_table`), and with ``plots``
     ``filters.png`` (magnitude responses, centre frequencies) and, when a per-epoch history was
     recorded (end-to-end models), ``evolution.png``. What ``wavefront inspect`` writes.
@@ -342,6 +342,8 @@ def write_filter_report(model, output_dir, plots=True):
     output_dir : str
         An existing, writable folder.
     plots : bool
+    protect : iterable of paths
+        Files that must not be replaced (the model file): a ``ValueError`` before anything is written.
 
     Returns
     -------
@@ -359,8 +361,12 @@ def write_filter_report(model, output_dir, plots=True):
     initial = history[0] if history is not None and len(history) else model.settings.get("initial_center_frequencies")
     names, rows = filter_table(fb, initial)
     written, notes = [], []
+    from ._csv import atomic_write, refuse_inputs
+
     csv_path = os.path.join(output_dir, "filters.csv")
-    with open(csv_path, "w", newline="") as f:
+    for name in ("filters.csv", "filters.png", "evolution.png"):
+        refuse_inputs(os.path.join(output_dir, name), protect)
+    with atomic_write(csv_path, newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(names)
         for row in rows:

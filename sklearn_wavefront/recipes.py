@@ -136,7 +136,7 @@ def make_estimator(model, kind, settings, callbacks=None):
     >>> est = make_estimator("mel", "temporal", Settings(sample_rate=8000))
     >>> [name for name, _ in est.steps], est["frontend"].output
     (['frontend', 'features', 'scaler', 'ridge'], 'frames')
-    >>> [name for name, _ in est["features"].transformer_list], est["features"]["minirocket"].n_features
+    >>> [name for name, _ in est["features"].transformer_list], est["features"]["minirocket"].n_kernels
     (['minirocket', 'statistics'], 5000)
     """
     s = settings
@@ -182,7 +182,7 @@ def make_estimator(model, kind, settings, callbacks=None):
             raise ValueError(f"unknown front-end {model!r} for a temporal row; choose from {FRONTENDS}")
         front = _frontend_class(model)(sample_rate=s.sample_rate, n_filters=s.n_filters, output="frames",
                                        **frontend_kwargs(model, s.sample_rate, s.n_filters))
-        head = MiniRocketHead(n_features=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
+        head = MiniRocketHead(n_kernels=s.temporal_features, n_channels=frame_channels(model, s.n_filters),
                               device=s.device, random_state=s.random_state)
         stats = FrameStatistics(n_channels=frame_channels(model, s.n_filters))
         est = Pipeline([

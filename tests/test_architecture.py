@@ -101,6 +101,21 @@ def test_the_graph_reader_reads_relative_and_lazy_imports():
     assert f"{NAME}.comparison" in graph[f"{NAME}.cli.compare"]  # inside a function, two dots up
 
 
+def test_the_graph_reader_sees_lazy_imports_in_a_package_init():
+    graph = import_graph()
+    # iir.py imports the comb kernels at module level; ops/__init__.py imports _triton_comb inside a function
+    assert f"{NAME}.ops._comb_torch" in graph[f"{NAME}.ops.iir"]
+    assert f"{NAME}.ops._triton_comb" in graph[f"{NAME}.ops"]
+
+
+def test_the_triton_backend_and_the_custom_operators_do_not_import_each_other():
+    # ops/_triton_comb.py sits below ops/comb.py: it reads the torch kernels from ops/_comb_torch.py,
+    # and ops/__init__.py registers it
+    graph = import_graph()
+    assert f"{NAME}.ops.comb" not in graph[f"{NAME}.ops._triton_comb"]
+    assert f"{NAME}.ops._triton_comb" not in graph[f"{NAME}.ops.comb"]
+
+
 def test_no_import_cycle():
     assert _cycles(_without_package_inits(import_graph())) == []
 

@@ -94,10 +94,14 @@ def test_predict_csv_matches_model_on_resampled_audio(folder, models, kind, tmp_
     code, out, err = _run(capsys, "predict", path, root / "rec1.wav", root / "new", "--quiet")
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["path", "label", "proba_high", "proba_low"]
+    assert rows[0] == ["path", "label", "proba_high", "proba_low", "status", "note"]
     files = [str(root / "rec1.wav"), str(root / "new" / "long.flac"), str(root / "new" / "nested" / "tiny.wav")]
     assert [r[0] for r in rows[1:]] == files  # notes.txt is not audio
-    proba = np.array([[float(v) for v in r[2:]] for r in rows[1:]])
+    # the 10 ms file is more than 90 % padding in a 0.395 s segment: labelled, but flagged with the reason
+    assert [r[4] for r in rows[1:]] == ["ok", "ok", "flagged"]
+    assert rows[3][5] == ("only 2.53 % of the model's input is sound (|x| > 0.0001); 40 samples padded to 1580: "
+                          "97.5 % of the model's input is padding")
+    proba = np.array([[float(v) for v in r[2:4]] for r in rows[1:]])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     assert [r[1] for r in rows[1:]] == np.array(["high", "low"])[proba.argmax(axis=1)].tolist()
     # reference: the same files resampled by scipy directly and given to the loaded estimator
@@ -181,7 +185,7 @@ def test_errors_are_one_line_exit_2(folder, models, tmp_path, capsys):
     assert "holds a dict" in _error(capsys, "predict", tmp_path / "dict.joblib", root)
     assert "missing.wav" in _error(capsys, "predict", model, root / "missing.wav")
     (tmp_path / "bad.wav").write_text("not audio")
-    assert "unreadable" in _error(capsys, "predict", model, tmp_path / "bad.wav", "--quiet")
+    assert "unreadable" in _error(capsys, "predict", model, tmp_path / "bad.wav", "--on-error", "raise", "--quiet")
     (tmp_path / "empty").mkdir()
     assert "holds no audio file" in _error(capsys, "predict", model, tmp_path / "empty")
     assert "model file not found" in _error(capsys, "inspect", tmp_path / "none.joblib")

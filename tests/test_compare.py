@@ -211,7 +211,7 @@ def test_temporal_row_is_the_pipeline_built_by_hand(tmp_path, capsys):
         train = np.setdiff1d(np.arange(len(y)), test)
         by_hand = make_pipeline(
             MelFrontend(sample_rate=4000, n_filters=4, n_fft=128, hop_length=40, output="frames"),
-            make_union(MiniRocketHead(n_features=840, n_channels=4, random_state=0), FunctionTransformer(mean_std)),
+            make_union(MiniRocketHead(n_kernels=840, n_channels=4, random_state=0), FunctionTransformer(mean_std)),
             StandardScaler(),
             RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)),
         ).fit(X[train], y[train])

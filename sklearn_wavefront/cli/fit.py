@@ -12,12 +12,12 @@ import sys
 import time
 
 from ..registry import BACKENDS, FIT_KINDS, FRONTENDS
-from ._common import CommandError, add_common_options, add_folder_options, progress_printer
+from ._common import CommandError, add_common_options, add_folder_options, one_line, progress_printer
 
 __all__ = ["add_parser", "run", "TRUST"]
 
-TRUST = ("a model file is a pickle: loading it runs code from the file, so only use model files "
-         "you made or got from someone you trust")
+TRUST = ("a .joblib model file is a pickle: loading it runs code from the file, so only use such files "
+         "you made or got from someone you trust; a .skops model file holds plain data and runs no code when loaded")
 
 
 def add_parser(sub):
@@ -27,7 +27,8 @@ def add_parser(sub):
         description=(
             "Train on every recording listed in a folder's labels file (any lengths: they are cut into "
             "segments and decided per recording by mean segment probability) and save the model with its "
-            "settings and package versions (joblib). --kind learned: the front-end learns its filters, "
+            "settings and package versions (.skops: plain data, safe to share; any other name: a joblib pickle). "
+            "--kind learned: the front-end learns its filters, "
             "then StandardScaler + LogisticRegression; --kind end-to-end: front-end and back-end trained "
             f"together. Warning: {TRUST}."
         ),
@@ -49,7 +50,9 @@ def add_parser(sub):
     p.add_argument("--backend", default="temporal", choices=BACKENDS, help="end-to-end back-end (default: %(default)s)")
     p.add_argument("--early-stopping", action="store_true",
                    help="end-to-end: hold out 10%% of the recordings (or groups) and stop on their loss")
-    p.add_argument("--output", metavar="MODEL", required=True, help="model file to write (e.g. model.joblib)")
+    p.add_argument("--output", metavar="MODEL", required=True,
+                   help="model file to write: model.skops (plain data, runs no code when loaded: the one to share) "
+                        "or model.joblib (a pickle); never the labels file or a recording")
     add_common_options(p, "torch device for end-to-end training (default: %(default)s)")
     p.set_defaults(handler=run, on_interrupt="no model file written")
     return p
@@ -69,6 +72,7 @@ def run(args, argv, out=None):
     """``wavefront fit``: train on a whole folder and save the model (see the module docstring)."""
     import numpy as np
 
+    from .._csv import refuse_inputs
     from ..comparison import folder_column, load_folder
     from ..persistence import save_model
     from ..training import check_training_options, train_model
@@ -91,6 +95,11 @@ def run(args, argv, out=None):
     groups = folder_column(bunch, args.group_column, "group_column", labels_path, args.path_column,
                            args.label_column, style="cli")
     X, y, sr = list(bunch.data), np.asarray(bunch.target), int(bunch.sample_rate)
+    inputs = [labels_path, *bunch.paths]
+    try:  # before training: a model must never replace the labels or a recording
+        refuse_inputs(args.output, inputs)
+    except ValueError as exc:
+        raise CommandError(f"--output {args.output}: {one_line(exc)}") from exc
     lengths = np.array([len(x) for x in X]) / sr
     progress(f"read {len(X)} recordings, {len(np.unique(y))} classes, {sr} Hz, "
              f"{lengths.min():.2f} to {lengths.max():.2f} s (median {np.median(lengths):.2f} s) "
@@ -104,9 +113,11 @@ def run(args, argv, out=None):
         command=["wavefront", *argv], option_style="cli",
     )
     try:
-        save_model(model, args.output)
+        save_model(model, args.output, protect=inputs)
     except OSError as exc:
         raise CommandError(f"--output {args.output}: cannot write the model ({exc.strerror or exc})") from exc
+    except (ValueError, ImportError) as exc:  # a .skops name without skops, or a model with no plain form
+        raise CommandError(f"--output {args.output}: {one_line(exc)}") from exc
     print(f"saved {args.output}", file=out)
     print(model.describe(), file=out)
     return 0

@@ -54,7 +54,11 @@ def run(args, argv, out=None):
             matplotlib.use("Agg")  # files only: no window, whatever the display
         except ImportError:
             pass
-    written, n_filters, notes = write_filter_report(model, args.output_dir, plots=not args.no_plots)
+    try:
+        written, n_filters, notes = write_filter_report(model, args.output_dir, plots=not args.no_plots,
+                                                        protect=[args.model])
+    except ValueError as exc:  # an output file that is the model
+        raise CommandError(f"--output-dir {args.output_dir}: {one_line(exc)}") from exc
     print(model.describe(), file=out)
     print(f"{n_filters} filters; written: {', '.join(written)}", file=out)
     for note in notes:
