@@ -582,6 +582,7 @@ _LOADER_ADVICE_AS_FLAGS = (
     ("pass encoding=...", "pass --encoding NAME"),
     ("pass encoding='utf-16'", "pass --encoding utf-16"),
     ("encoding=", "--encoding "),
+    ("; the list is in the returned Bunch's 'skipped'", ""),
 )
 
 
@@ -1057,7 +1058,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             group_name = f"group column {group_column!r}"
         desc = f"{labels_path} ({len(y)} recordings, {len(np.unique(y))} classes, {sr} Hz)"
         where, data_name = labels_path, os.path.abspath(X)
-        inputs = [labels_path, *bunch.paths]
+        inputs = [labels_path, *bunch.paths, *(path for path, _ in bunch.get("skipped", []))]
     else:
         if y is None:
             raise InputError("y is required with recordings (it is None only for a folder or the built-in data)")

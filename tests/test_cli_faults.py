@@ -99,13 +99,15 @@ def _wait_for(proc, text, timeout=120):
     return seen
 
 
-def _interrupt(argv, wait_text, cwd):
-    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+def _interrupt(argv, wait_text, cwd, delay=0.5):
+    # a cold compiler cache: an interrupt that lands in torch's compiler once turned the exit
+    # code 130 into a death by SIGINT (see cli.entry_point)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TORCHINDUCTOR_CACHE_DIR=str(cwd / "inductor"))
     proc = subprocess.Popen([sys.executable, "-m", "sklearn_wavefront", *map(str, argv)], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         before = _wait_for(proc, wait_text)
-        time.sleep(0.5)
+        time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -234,3 +236,248 @@ def test_9_a_warning_is_one_line_even_under_quiet_and_fit_says_its_training_warn
                           "--quiet")
     assert code == 0, err
     assert err.splitlines() == ["wavefront: warning: while training: ConvergenceWarning: lbfgs failed to converge"]
+
+
+# -------------------------------------------------------------- predict: files, outputs, formats
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A mel model (nothing to learn: fast) saved both ways, and the folder it was trained on."""
+    root = _folder(tmp_path_factory.mktemp("faults") / "d")
+    paths = {}
+    for ext in ("joblib", "skops"):
+        if ext == "skops":
+            pytest.importorskip("skops")
+        paths[ext] = root.parent / f"m.{ext}"
+        assert main(["fit", "--data", str(root), "--model", "mel", *FIT, "--output", str(paths[ext]), "--quiet"]) == 0
+    return root, paths
+
+
+def _csv_rows(text):
+    return list(csv.reader(text.splitlines()))
+
+
+def test_2_outputs_never_replace_inputs(trained, tmp_path, capsys):
+    root, models = trained
+    model = models["joblib"]
+    audio = root / "rec0.wav"
+    before = {p: p.read_bytes() for p in (model, audio, root / "labels.csv")}
+    for argv in (["predict", model, audio, "--output", model],
+                 ["predict", model, audio, "--output", audio],
+                 ["predict", model, root, "--output", root / "rec5.wav"],
+                 ["fit", "--data", root, "--model", "mel", *FIT, "--output", root / "labels.csv"],
+                 ["fit", "--data", root, "--model", "mel", *FIT, "--output", root / "rec3.wav"],
+                 ["inspect", model, "--output-dir", tmp_path, "--no-plots"]):
+        if argv[0] == "inspect":  # a model file named like inspect's output, in its output folder
+            (tmp_path / "filters.csv").write_bytes(model.read_bytes())
+            argv = ["inspect", tmp_path / "filters.csv", "--output-dir", tmp_path, "--no-plots"]
+        code, out, err = _run(capsys, *argv)
+        assert code == 2, (argv, err)
+        errors = [line for line in err.splitlines() if line.startswith("wavefront: error: ")]
+        assert len(errors) == 1 and "refusing to write" in errors[0] and "input file" in errors[0], err
+        assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in before} == before
+    # compare: an output folder whose results.csv would be a listed recording
+    (root / "results.csv").write_bytes(b"")
+    with open(root / "labels.csv", "a") as f:
+        f.write("results.csv,low,spk0\n")
+    try:
+        code, out, err = _run(capsys, "compare", "--data", root, "--on-error", "skip", "--models", "dummy",
+                              "--kinds", "baseline", "--folds", "2", "--output-dir", root)
+        assert code == 2 and "refusing to write" in err and "results.csv" in err, err
+    finally:
+        (root / "labels.csv").write_bytes(before[root / "labels.csv"])
+        (root / "results.csv").unlink()
+
+
+def test_3_and_5_predict_goes_past_bad_files_naming_each_with_exit_1(trained, tmp_path, capsys):
+    root, models = trained
+    new = tmp_path / "new"
+    new.mkdir()
+    sf.write(new / "a_good.wav", np.sin(np.arange(1200) / 3.0), RATE)
+    (new / "b_bad.wav").write_text("not audio")
+    os.symlink(new / "gone.wav", new / "c_broken.wav")
+    os.mkfifo(new / "d_pipe.wav")
+    sf.write(new / "e_loud.wav", np.full(1200, 1e11), RATE, subtype="FLOAT")
+    sf.write(new / "f_good.wav", np.sin(np.arange(1200) / 7.0), RATE)
+    target = tmp_path / "p.csv"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # a subprocess with a deadline: a reader that opened the named pipe would block forever
+    proc = subprocess.run([sys.executable, "-m", "sklearn_wavefront", "predict", str(models["joblib"]), str(new),
+                           str(new / "d_pipe.wav"), "--output", str(target), "--batch-size", "2"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 1, proc.stderr
+    rows = _csv_rows(target.read_text())
+    assert rows[0][-2:] == ["status", "note"]
+    status = {os.path.basename(r[0]): (r[-2], r[-1]) for r in rows[1:]}
+    assert [s for s, _ in status.values()].count("ok") == 2 and len(rows) == 1 + 7
+    assert status["b_bad.wav"][0] == "error" and status["b_bad.wav"][1].startswith("unreadable")
+    assert status["c_broken.wav"] == ("error", f"is a broken symbolic link (to {new / 'gone.wav'})") or \
+        "broken symbolic link" in status["c_broken.wav"][1]
+    assert status["d_pipe.wav"][0] == "error" and "not a regular file" in status["d_pipe.wav"][1]
+    assert status["e_loud.wav"][0] == "error" and "magnitude" in status["e_loud.wav"][1]
+    for name in ("b_bad.wav", "c_broken.wav", "d_pipe.wav", "e_loud.wav"):
+        assert f"wavefront: warning: {new / name}: " in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == f"wavefront: 5 of 7 files could not be read (status 'error' in {target})"
+    assert "Traceback" not in proc.stderr
+    # --on-error raise stops at the first bad file, one line, exit 2, the rows before it kept
+    code, out, err = _run(capsys, "predict", models["joblib"], new / "a_good.wav", new / "b_bad.wav",
+                          new / "f_good.wav", "--on-error", "raise", "--batch-size", "1", "--output", target)
+    assert code == 2 and err.strip().splitlines()[-1].startswith(f"wavefront: error: audio file {new / 'b_bad.wav'} unreadable")
+    assert [os.path.basename(r[0]) for r in _csv_rows(target.read_text())[1:]] == ["a_good.wav", "b_bad.wav"]
+
+
+def test_5_a_named_pipe_given_to_fit_is_refused_not_waited_on(tmp_path):
+    root = _folder(tmp_path / "d")
+    os.remove(root / "rec3.wav")
+    os.mkfifo(root / "rec3.wav")
+    proc = subprocess.run([sys.executable, "-m", "sklearn_wavefront", "fit", "--data", str(root), "--model", "mel",
+                           *FIT, "--output", str(tmp_path / "m.joblib")], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert proc.returncode == 2
+    assert f"audio file {root / 'rec3.wav'}" in proc.stderr and "not a regular file" in proc.stderr
+    assert "no such file" not in proc.stderr
+
+
+def test_6_near_empty_recordings_are_flagged(trained, tmp_path, capsys):
+    root, models = trained
+    sf.write(tmp_path / "one.wav", np.array([0.5]), RATE)
+    sf.write(tmp_path / "zeros.wav", np.zeros(1200), RATE)
+    sf.write(tmp_path / "tone.wav", np.sin(np.arange(1200) / 3.0), RATE)
+    code, out, err = _run(capsys, "predict", models["joblib"], tmp_path / "one.wav", tmp_path / "zeros.wav",
+                          tmp_path / "tone.wav")
+    assert code == 0, err
+    rows = {os.path.basename(r[0]): r for r in _csv_rows(out)[1:]}
+    assert rows["one.wav"][-2] == "flagged" and "1 samples padded to 1200" in rows["one.wav"][-1]
+    assert rows["zeros.wav"][-2] == "flagged" and "all 1200 samples are silence" in rows["zeros.wav"][-1]
+    assert rows["tone.wav"][-2:] == ["ok", ""]
+    assert all(r[1] for r in rows.values())  # still labelled
+    assert "2 of 3 recordings are flagged as near-empty" in err
+
+
+def test_formula_like_file_names_are_escaped_in_predict_csv(trained, tmp_path, capsys):
+    root, models = trained
+    name = tmp_path / "=HYPERLINK(1).wav"
+    sf.write(name, np.sin(np.arange(1200) / 3.0), RATE)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code, out, err = _run(capsys, "predict", models["joblib"], "=HYPERLINK(1).wav", "--quiet")
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    assert _csv_rows(out)[1][0] == "'=HYPERLINK(1).wav"
+
+
+def test_an_unwritable_or_full_output_is_found_before_or_without_harm(trained, tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    from sklearn_wavefront.persistence import WavefrontModel
+
+    root, models = trained
+    predicted = []
+    real = WavefrontModel.predict_proba
+    monkeypatch.setattr(WavefrontModel, "predict_proba", lambda self, X: predicted.append(1) or real(self, X))
+
+    def no_room(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:  # a read-only folder, as a non-root user meets it
+        m.setattr(tempfile, "mkstemp", no_room)
+        code, out, err = _run(capsys, "predict", models["joblib"], root, "--output", tmp_path / "p.csv", "--quiet")
+    assert code == 2 and err.strip() == f"wavefront: error: --output {tmp_path / 'p.csv'}: cannot write (Permission denied)"
+    assert predicted == []  # found before any prediction
+    # a full disk while the rows go out: one line, the old file untouched, no temporary left
+    (tmp_path / "p.csv").write_text("old\n")
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", full)
+        code, out, err = _run(capsys, "predict", models["joblib"], root, "--output", tmp_path / "p.csv", "--quiet")
+    assert os.fsync is real_fsync
+    assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1, err
+    assert (tmp_path / "p.csv").read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_is_one_line(trained, tmp_path, capsys):
+    root, models = trained
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    code, out, err = _run(capsys, "predict", models["joblib"], root, "--output", ro / "p.csv")
+    assert code == 2 and "cannot write" in err
+
+
+def test_a_safe_model_file_predicts_as_the_pickle_and_versions_are_compared(trained, tmp_path, capsys):
+    import joblib
+
+    root, models = trained
+    code, out_pickle, err = _run(capsys, "predict", models["joblib"], root, "--quiet")
+    assert code == 0, err
+    code, out_safe, err = _run(capsys, "predict", models["skops"], root, "--quiet")
+    assert code == 0 and out_safe == out_pickle, err
+    old = joblib.load(models["joblib"])
+    old.versions["torch"] = "1.0.0"
+    joblib.dump(old, tmp_path / "old.joblib")
+    code, out, err = _run(capsys, "predict", tmp_path / "old.joblib", root / "rec0.wav", "--quiet")
+    assert code == 0
+    warned = [line for line in err.splitlines() if line.startswith("wavefront: warning:")]
+    assert len(warned) == 1 and "torch 1.0.0" in warned[0] and "installed" in warned[0], err
+
+
+def test_concurrent_predict_runs_write_whole_files(trained, tmp_path):
+    root, models = trained
+    target = tmp_path / "p.csv"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "sklearn_wavefront", "predict", str(models["joblib"]), str(root), "--batch-size", "1",
+           "--quiet"]
+    alone = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env).stdout
+    procs = [subprocess.Popen([*cmd, "--output", str(target)], stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(3)]
+    for p in procs:
+        assert p.wait(timeout=180) == 0, p.stderr.read()
+    assert target.read_text() == alone  # one whole run's rows, never an interleaving
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+@pytest.mark.slow
+def test_3_sigint_into_predict_keeps_the_rows_written(trained, tmp_path):
+    root, models = trained
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(400):  # 10 s each: long enough that the run is still going when the signal comes
+        sf.write(many / f"f{i:03d}.wav", np.sin(np.arange(40000) / (2.0 + i % 7)), RATE)
+    target = tmp_path / "p.csv"
+    code, out, err = _interrupt(["predict", models["joblib"], many, "--batch-size", "1", "--output", target],
+                                "[3/400]", tmp_path, delay=0)
+    assert code == 130, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("wavefront: interrupted: ") and f"of 400 files done; their rows are in {target}" in last
+    assert "Traceback" not in err
+    rows = _csv_rows(target.read_text())
+    done = int(last.split("interrupted: ")[1].split(" of")[0])
+    assert len(rows) == 1 + done and done >= 3 and all(r[-2] == "ok" for r in rows[1:])
+
+
+def test_3_audio_is_read_by_libsndfile_not_through_python_callbacks(tmp_path, monkeypatch):
+    # a Ctrl-C landing in one of soundfile's Python read callbacks was swallowed by cffi: predict then
+    # called the file unreadable and went on as if nothing had been asked
+    from sklearn_wavefront.datasets import read_audio
+
+    calls = []
+    real = sf.SoundFile._init_virtual_io
+    monkeypatch.setattr(sf.SoundFile, "_init_virtual_io", lambda self, f: calls.append(f) or real(self, f))
+    x = np.sin(np.arange(4000) / 5.0).astype(np.float32)
+    for ext, subtype in (("wav", "FLOAT"), ("flac", "PCM_24"), ("ogg", "VORBIS")):
+        sf.write(tmp_path / f"a.{ext}", x, RATE, subtype=subtype)
+        got, rate = read_audio(tmp_path / f"a.{ext}")
+        assert rate == RATE and got.shape == x.shape
+        np.testing.assert_allclose(got, x, atol=0.05 if ext == "ogg" else 1e-6)
+    assert calls == []
+    (tmp_path / "bad.wav").write_text("not audio")
+    with pytest.raises(ValueError, match=f"audio file {tmp_path / 'bad.wav'} unreadable") as info:
+        read_audio(tmp_path / "bad.wav")
+    assert "/proc/self/fd" not in str(info.value)

@@ -21,7 +21,7 @@ from .._version import __version__
 from . import compare, fit, inspect, predict
 from ._common import Parser, run_handler
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "entry_point"]
 
 _COMMANDS = (compare, fit, predict, inspect)
 
@@ -50,5 +50,23 @@ def main(argv=None) -> int:
     return run_handler(args.handler, args, argv)
 
 
+def entry_point():
+    """The ``wavefront`` executable: :func:`main`, then exit with its code.
+
+    After Ctrl-C (code 130) the process leaves at once (``os._exit``, streams flushed): an interrupt
+    that crossed C code running Python (torch's compiler does) leaves CPython's "unhandled
+    KeyboardInterrupt" mark set even though :func:`main` handled it, and CPython would then end the
+    process by SIGINT at exit, turning the 130 into a death by signal.
+    """
+    import os
+
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry_point()

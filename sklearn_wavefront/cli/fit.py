@@ -95,7 +95,7 @@ def run(args, argv, out=None):
     groups = folder_column(bunch, args.group_column, "group_column", labels_path, args.path_column,
                            args.label_column, style="cli")
     X, y, sr = list(bunch.data), np.asarray(bunch.target), int(bunch.sample_rate)
-    inputs = [labels_path, *bunch.paths]
+    inputs = [labels_path, *bunch.paths, *(path for path, _ in bunch.get("skipped", []))]
     try:  # before training: a model must never replace the labels or a recording
         refuse_inputs(args.output, inputs)
     except ValueError as exc:

@@ -158,10 +158,18 @@ def run(args, argv, out=None):
                 progress(f"[{min(start + args.batch_size, len(files))}/{len(files)}] {time.perf_counter() - t0:.1f} s")
     except KeyboardInterrupt:
         interrupted = True  # keep what was written: the sink still closes normally below
+    except OSError as exc:
+        sink.__exit__(*sys.exc_info())  # the old file stays as it was; the temporary goes
+        if not args.output:
+            raise
+        raise CommandError(f"--output {args.output}: cannot write ({exc.strerror or one_line(exc)})") from exc
     except BaseException:
         sink.__exit__(*sys.exc_info())
         raise
-    sink.__exit__(None, None, None)
+    try:
+        sink.__exit__(None, None, None)
+    except OSError as exc:  # a full disk found when the rows are synced: the old file is untouched
+        raise CommandError(f"--output {args.output}: cannot write ({exc.strerror or one_line(exc)})") from exc
     where = args.output or "stdout"
     if interrupted:
         raise Interrupted(f"{done + len(failed)} of {len(files)} files done; their rows are in {where}", kept=args.output)

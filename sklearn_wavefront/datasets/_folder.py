@@ -223,10 +223,16 @@ def _read_one(path, sample_rate):
 
     _check_regular(path)
     with _open_regular(path) as f:
+        # libsndfile reads the checked descriptor itself (through /proc/self/fd where there is one),
+        # not through soundfile's Python read callbacks: a Ctrl-C that lands in a callback is
+        # swallowed by cffi ("Exception ignored from cffi callback") and the file then looks unreadable
+        native = f"/proc/self/fd/{f.fileno()}"
+        source = native if os.path.exists(native) else f
         try:
-            x, rate = sf.read(f, dtype="float32", always_2d=True)
+            x, rate = sf.read(source, dtype="float32", always_2d=True)
         except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
-            raise _SkipFile(f"unreadable ({type(exc).__name__}: {_without_handle(exc)})") from exc
+            said = _without_handle(exc).replace(native, str(path))
+            raise _SkipFile(f"unreadable ({type(exc).__name__}: {said})") from exc
         if x.shape[0] == 0:
             raise _SkipFile("holds no samples")
         frames = _declared_frames(f)
