@@ -48,7 +48,7 @@ from .recipes import (
     groups_fit_parameter,
     make_estimator,
 )
-from .registry import BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
+from .registry import BASELINE_LIBRARIES, BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
 
 __all__ = [
     "compare",
@@ -100,7 +100,8 @@ def _parse_list(text, allowed, flag):
     return list(dict.fromkeys(names))
 
 
-def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, option_style="cli"):
+def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, option_style="cli",
+              opensmile_available=True):
     """The (model, kind) rows to run, in table order, and notes on rows left out.
 
     Parameters
@@ -109,8 +110,9 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
         Comma-separated subset of :data:`BASELINES` and :data:`FRONTENDS`, or ``"all"``.
     kinds : str or None
         Comma-separated subset of :data:`KINDS`, or ``"all"``.
-    aeon_available : bool
-        Whether aeon imports (otherwise ``minirocket`` is left out with a note).
+    aeon_available, opensmile_available : bool
+        Whether aeon (``minirocket``, ``mrhydra``) and opensmile (``egemaps+logreg``,
+        ``compare2016+logreg``) import; otherwise their rows are left out with a note.
     extra_rows : str or None
         Comma-separated ``model:kind`` pairs run besides the ``models`` x ``kinds`` rows (e.g.
         ``"comb:learned,mel:temporal,mel:end-to-end"``), to add a few rows without all of their kind.
@@ -148,15 +150,18 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
             )
         wanted.add((m, k))
     rows, notes = [], []
+    available = {"aeon": aeon_available, "opensmile": opensmile_available}
+    missing = {}
     for m in BASELINES:
         if (m, "baseline") in wanted or ("baseline" in kind_list and m in model_list):
-            if m == "minirocket" and not aeon_available:
-                notes.append(
-                    "minirocket baseline skipped: aeon is not installed "
-                    "(pip install 'sklearn-wavefront[baselines]')"
-                )
+            library = BASELINE_LIBRARIES.get(m)
+            if library is not None and not available[library]:
+                missing.setdefault(library, []).append(m)
                 continue
             rows.append((m, "baseline"))
+    for library, names in missing.items():
+        notes.append(f"{', '.join(names)} baseline{'s' if len(names) > 1 else ''} skipped: {library} is not "
+                     "installed (pip install 'sklearn-wavefront[baselines]')")
     for m in FRONTENDS:
         for k in FRONTEND_KINDS:
             if k == "learned" and m not in LEARNABLE:
@@ -486,12 +491,12 @@ def markdown_table(summary, two_classes):
 
 
 def versions():
-    """Versions of the package and its numerical dependencies (aeon ``None`` when absent)."""
+    """Versions of the package and its numerical dependencies (aeon, opensmile ``None`` when absent)."""
     import sklearn
     import torch
 
     from . import __version__
-    from .baselines import aeon_version
+    from .baselines import aeon_version, opensmile_version
 
     return {
         "sklearn_wavefront": __version__,
@@ -500,6 +505,7 @@ def versions():
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
         "aeon": aeon_version(),
+        "opensmile": opensmile_version(),
     }
 
 
@@ -517,6 +523,19 @@ def aeon_status():
     try:
         import aeon.classification.convolution_based  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means: no MiniRocket row
+        return False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    return True, None
+
+
+def opensmile_status():
+    """``(importable, problem)``: whether opensmile imports, and why not when it is installed."""
+    from .baselines import opensmile_version
+
+    if opensmile_version() is None:
+        return False, None
+    try:
+        import opensmile  # noqa: F401
+    except Exception as exc:  # noqa: BLE001 - any import failure means: no openSMILE rows
         return False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     return True, None
 
@@ -678,6 +697,8 @@ def _check_options(p, style):
     if p["n_jobs"] == 0 or p["n_jobs"] < -1:
         raise InputError(f"{option('n_jobs', style=style)} must be >= 1 (or -1 for all cores), got {p['n_jobs']}")
     check_random_state_option(p["random_state"], option_style=style)
+    if p["mrhydra_max_length"] < 16:
+        raise InputError(f"{option('mrhydra_max_length', style=style)} must be >= 16, got {p['mrhydra_max_length']}")
     for name in ("minirocket_kernels", "temporal_features"):
         if p[name] < 84:
             raise InputError(f"{option(name, style=style)} must be >= 84, got {p[name]}")
@@ -887,6 +908,11 @@ class CompareResult:
         if "temporal" in s["kinds"]:
             lines.append(f"temporal rows: fixed filters' frames -> [MiniRocketHead "
                          f"({84 * (s['temporal_features'] // 84)} features), per-channel mean and std] -> scaler -> ridge")
+        if s.get("mrhydra_input"):
+            lines.append(s["mrhydra_input"])
+        if s.get("warm_up_seconds"):
+            lines.append("compilation warm-up (once per run, outside the folds' fit times): "
+                         + ", ".join(f"{m} {t:.1f} s" for m, t in s["warm_up_seconds"].items()))
         lines.append("nothing is tuned on test folds: logistic-regression heads use C=1; the ridge penalties "
                      f"(MiniRocket, temporal rows) are chosen by {s['penalty_text']} inside each training fold")
         if two:
@@ -919,7 +945,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             on_error="raise", on_duplicate="raise", encoding=None, models="all", kinds="baseline,fixed,temporal,learned", rows=None, folds=5,
             duration=None, max_duration=10.0, n_filters=16, epochs=4, batch_size=16, lr=3e-3,
             backend="temporal", balance=None, penalty_groups="recordings", minirocket_kernels=10000,
-            temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
+            mrhydra_max_length=2000, temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
             device="auto", output_dir=None, plots=True, progress=True, command=None, option_style="python"):
     """Cross-validate the baselines and the front-ends on the same folds; the job of ``wavefront compare``.
 
@@ -960,6 +986,9 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         training fold (see the module docstring).
     minirocket_kernels, temporal_features : int
         MiniRocket's kernels on the raw waveform; the temporal rows' MiniRocket features.
+    mrhydra_max_length : int
+        MultiRocket-Hydra sees each recording (or segment) decimated by a whole factor to at most
+        this many samples (its cost grows with the length; the report says what it saw).
     random_state : int
         Seed of the data, folds and training.
     n_jobs : int
@@ -1005,7 +1034,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         raise InputError(f"option_style must be 'python' or 'cli', got {style!r}")
     params = dict(folds=folds, epochs=epochs, n_filters=n_filters, batch_size=batch_size, n_recordings=n_recordings,
                   n_classes=n_classes, sample_rate=sample_rate, duration=duration, max_duration=max_duration, lr=lr,
-                  noise=noise, n_jobs=n_jobs, minirocket_kernels=minirocket_kernels,
+                  noise=noise, n_jobs=n_jobs, minirocket_kernels=minirocket_kernels, mrhydra_max_length=mrhydra_max_length,
                   temporal_features=temporal_features, backend=backend, balance=balance,
                   penalty_groups=penalty_groups, device=device, random_state=random_state)
     if not callable(progress):
@@ -1016,12 +1045,16 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
                 print(msg, file=sys.stderr, flush=True)
 
     importable, aeon_problem = aeon_status()
+    smile_ok, smile_problem = opensmile_status()
     try:
-        plan, notes = plan_rows(models, kinds, aeon_available=importable, extra_rows=rows, option_style=style)
+        plan, notes = plan_rows(models, kinds, aeon_available=importable, extra_rows=rows, option_style=style,
+                                opensmile_available=smile_ok)
     except ValueError as exc:
         raise InputError(_one_line(exc)) from exc
     if aeon_problem:
-        notes.append(f"aeon is installed but does not import ({aeon_problem}): no minirocket row")
+        notes.append(f"aeon is installed but does not import ({aeon_problem}): no minirocket or mrhydra row")
+    if smile_problem:
+        notes.append(f"opensmile is installed but does not import ({smile_problem}): no openSMILE rows")
     _check_options(params, style)
     group_name = "groups"
     inputs = []  # files the run reads, which its outputs must not replace
@@ -1131,7 +1164,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     settings = Settings(
         sample_rate=sr, n_filters=n_filters, epochs=epochs, batch_size=batch_size, lr=lr, backend=backend,
         device=device, random_state=random_state, balance=balance, minirocket_kernels=minirocket_kernels,
-        temporal_features=temporal_features, segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
+        mrhydra_max_length=mrhydra_max_length, temporal_features=temporal_features, segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
     )
     grouping = (f"grouped by {group_column!r}, stratified" if group_column else "grouped, stratified") \
         if groups is not None else "stratified"
@@ -1139,6 +1172,25 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     progress(f"length policy: {policy.message}")
     for note in notes:
         progress(f"note: {note}")
+    warmed = {}
+    compiles = [m for m, _ in plan if m in ("minirocket", "mrhydra")]
+    if compiles:  # numba's one-off compilation, outside every fold's fit time
+        from .baselines import warm_up
+
+        warmed = warm_up(compiles)
+        progress("compilation warm-up (once per run, outside the folds' fit times): "
+                 + ", ".join(f"{m} {t:.1f} s" for m, t in warmed.items()))
+    seen_by_mrhydra = None
+    if ("mrhydra", "baseline") in plan:
+        from .baselines import downsampling_factor
+
+        n = round(policy.segment_seconds * sr) if policy.mode == "segment" else X.shape[1]
+        q = downsampling_factor(n, mrhydra_max_length)
+        unit = "segment" if policy.mode == "segment" else "recording"
+        cap = option("mrhydra_max_length", mrhydra_max_length, style)
+        seen_by_mrhydra = (f"mrhydra sees every {unit} at its full rate, {sr} Hz ({n} samples; {cap})" if q == 1 else
+                           f"mrhydra sees every {unit} low-passed and decimated by {q} to {sr / q:g} Hz "
+                           f"({-(-n // q)} samples; {cap}): what lies above {sr / q / 2:g} Hz is not seen")
     penalty_by = groups if penalty_groups == "group-column" else None
     keep_last = bool(plots and output_dir is not None)
     partial_path = None if output_dir is None else os.path.join(output_dir, "results.partial.jsonl")
@@ -1214,6 +1266,8 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
         "backend": backend, "device": device, "n_jobs": n_jobs,
         "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
+        "mrhydra_max_length": mrhydra_max_length, "mrhydra_input": seen_by_mrhydra,
+        "warm_up_seconds": warmed,
         "penalty_groups": penalty_groups, "penalty_text": penalty_text, "test_train_ratio": ratio,
         "macc_positive_class": _py(classes[1]) if len(classes) == 2 else None,
         "option_style": style,

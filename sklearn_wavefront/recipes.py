@@ -4,7 +4,11 @@ A *recipe* is a front-end (or a baseline) and a *kind* (:data:`~sklearn_wavefron
 
 * ``"baseline"``: ``dummy`` (chance, :class:`~sklearn.dummy.DummyClassifier` with
   ``strategy="stratified"``), ``mfcc+logreg`` (:func:`~sklearn_wavefront.baselines.make_mfcc_logreg`),
-  ``minirocket`` (:class:`~sklearn_wavefront.baselines.MiniRocketClassifier`, needs aeon);
+  ``egemaps+logreg`` and ``compare2016+logreg`` (openSMILE's functionals,
+  :func:`~sklearn_wavefront.baselines.make_opensmile_logreg`, need opensmile), ``minirocket``
+  (:class:`~sklearn_wavefront.baselines.MiniRocketClassifier`) and ``mrhydra``
+  (:class:`~sklearn_wavefront.baselines.MultiRocketHydraClassifier`, on the waveform downsampled to at
+  most ``Settings.mrhydra_max_length`` samples), both needing aeon;
 * ``"fixed"``: the front-end transformer with its initial filters -> ``StandardScaler`` ->
   ``LogisticRegression`` (pipeline steps ``frontend``, ``scaler``, ``classifier``);
 * ``"temporal"``: the front-end with its initial filters and ``output="frames"`` ->
@@ -73,6 +77,7 @@ class Settings:
     random_state: int = 0
     balance: str | None = None
     minirocket_kernels: int = 10000
+    mrhydra_max_length: int = 2000
     temporal_features: int = 5000
     segment_seconds: float | None = None
     early_stopping: bool = False
@@ -149,10 +154,18 @@ def make_estimator(model, kind, settings, callbacks=None):
             from .baselines import make_mfcc_logreg
 
             est = make_mfcc_logreg(s.sample_rate)
+        elif model in ("egemaps+logreg", "compare2016+logreg"):
+            from .baselines import make_opensmile_logreg
+
+            est = make_opensmile_logreg(s.sample_rate, model.split("+")[0])
         elif model == "minirocket":
             from .baselines import MiniRocketClassifier
 
             est = MiniRocketClassifier(n_kernels=s.minirocket_kernels, random_state=s.random_state)
+        elif model == "mrhydra":
+            from .baselines import MultiRocketHydraClassifier
+
+            est = MultiRocketHydraClassifier(max_length=s.mrhydra_max_length, random_state=s.random_state)
         else:
             raise ValueError(f"unknown baseline {model!r}; choose from {BASELINES}")
     elif kind in ("fixed", "learned"):

@@ -8,6 +8,7 @@ spelling the names again. The module imports nothing, so the command line can bu
 
 __all__ = [
     "BASELINES",
+    "BASELINE_LIBRARIES",
     "FRONTENDS",
     "LEARNABLE",
     "KINDS",
@@ -17,8 +18,12 @@ __all__ = [
     "FRONTEND_CLASSES",
 ]
 
-#: baseline rows of a comparison: chance, MFCC statistics + logistic regression, MiniRocket (aeon)
-BASELINES = ("dummy", "mfcc+logreg", "minirocket")
+#: baseline rows of a comparison: chance; MFCC statistics, openSMILE's eGeMAPS and ComParE 2016
+#: functionals, each + logistic regression; MiniRocket and MultiRocket-Hydra (aeon) on the waveform
+BASELINES = ("dummy", "mfcc+logreg", "egemaps+logreg", "compare2016+logreg", "minirocket", "mrhydra")
+#: the optional library each baseline needs (the others need none)
+BASELINE_LIBRARIES = {"egemaps+logreg": "opensmile", "compare2016+logreg": "opensmile", "minirocket": "aeon",
+                      "mrhydra": "aeon"}
 #: front-ends, in table order
 FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
 #: front-ends whose filters learn (``fit(X, y)``); mel and MFCC are fixed

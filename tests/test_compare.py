@@ -310,7 +310,8 @@ def test_default_rows_leave_end_to_end_out():
     rows, _ = cmp.plan_rows(args.models, args.kinds, extra_rows=args.rows)
     kinds = {k for _, k in rows}
     assert kinds == {"baseline", "fixed", "temporal", "learned"}
-    assert [m for m, k in rows if k == "baseline"] == ["dummy", "mfcc+logreg", "minirocket"]
+    assert [m for m, k in rows if k == "baseline"] == ["dummy", "mfcc+logreg", "egemaps+logreg", "compare2016+logreg",
+                                                       "minirocket", "mrhydra"]
     assert {m for m, k in rows if k == "fixed"} == set(cmp.FRONTENDS)
     # the temporal recipe is a default row of every front-end, right after its fixed row
     assert {m for m, k in rows if k == "temporal"} == set(cmp.FRONTENDS)
@@ -366,8 +367,13 @@ def test_minirocket_without_aeon_is_a_note_not_a_crash(tmp_path, capsys, monkeyp
 
     monkeypatch.setattr(baselines, "aeon_version", lambda: None)
     rows, notes = cmp.plan_rows("all", "baseline", aeon_available=False)
+    assert rows == [("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("egemaps+logreg", "baseline"),
+                    ("compare2016+logreg", "baseline")]
+    assert notes == ["minirocket, mrhydra baselines skipped: aeon is not installed "
+                     "(pip install 'sklearn-wavefront[baselines]')"]
+    rows, notes = cmp.plan_rows("all", "baseline", aeon_available=False, opensmile_available=False)
     assert rows == [("dummy", "baseline"), ("mfcc+logreg", "baseline")]
-    assert len(notes) == 1 and "aeon" in notes[0] and "baselines" in notes[0]
+    assert len(notes) == 2 and "opensmile is not installed" in notes[0] + notes[1]
     code, out, err = _run(capsys, "compare", "--models", "dummy,minirocket", *TINY, "--output-dir", str(tmp_path))
     assert code == 0, err
     assert [r[0] for r in _table(out)[1]] == ["dummy"]

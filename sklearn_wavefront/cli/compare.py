@@ -24,7 +24,7 @@ def add_parser(sub):
         help="cross-validate baselines and front-ends on the same folds and print a table",
         description=(
             "k-fold stratified (optionally grouped) cross-validation, on the same folds, of the baselines "
-            "(dummy, mfcc+logreg, minirocket with the 'baselines' extra) and of every front-end four ways "
+            "(dummy, mfcc+logreg; with the 'baselines' extra: openSMILE's egemaps+logreg and compare2016+logreg, MiniRocket, MultiRocket-Hydra) and of every front-end four ways "
             "(fixed filters + logistic regression; temporal: the fixed filters' frames -> a MiniRocket head and "
             "per-channel mean/std -> scaler -> ridge; learned filters + logistic regression; end to end), on a "
             "folder with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
@@ -77,6 +77,10 @@ def add_parser(sub):
     p.add_argument("--batch-size", type=int, default=16, help="(default: %(default)s)")
     p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the end-to-end rows (default: %(default)s)")
     p.add_argument("--minirocket-kernels", type=int, default=10000, help="MiniRocket kernels (default: %(default)s)")
+    p.add_argument("--mrhydra-max-length", type=int, default=2000,
+                   help="MultiRocket-Hydra sees each recording (or segment) decimated by a whole factor to at most "
+                        "this many samples: at full rate it costs minutes per fold and GBs on audio "
+                        "(default: %(default)s)")
     p.add_argument("--n-recordings", type=int, default=120, help="size of the built-in data set (default: %(default)s)")
     p.add_argument("--n-classes", type=int, default=4, help="classes of the built-in data set (default: %(default)s)")
     p.add_argument("--noise", type=float, default=1.0,
@@ -106,6 +110,7 @@ def run(args, argv, out=None):
         max_duration=args.max_duration, n_filters=args.n_filters, epochs=args.epochs, batch_size=args.batch_size,
         lr=args.lr, backend=args.backend, balance=None if args.balance == "none" else args.balance,
         penalty_groups=args.penalty_groups, minirocket_kernels=args.minirocket_kernels,
+        mrhydra_max_length=args.mrhydra_max_length,
         temporal_features=args.temporal_features, n_recordings=args.n_recordings, n_classes=args.n_classes,
         noise=args.noise, random_state=args.random_state, n_jobs=args.n_jobs, device=args.device,
         output_dir=args.output_dir, plots=not args.no_plots, progress=progress_printer(args), command=command,
