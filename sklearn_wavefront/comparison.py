@@ -285,7 +285,7 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     progress : callable or None
         Called with one line per finished (row, fold), with an ETA.
     keep_last : bool
-        Return the fitted end-to-end estimators of the last fold (for plots).
+        Return the fitted learned and end-to-end estimators of the last fold (for plots and the report).
     on_result : callable or None
         Called with each finished (row, fold) result as it arrives (e.g. to save partial results).
 
@@ -302,7 +302,7 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     total = len(tasks)
     width = len(str(total))
     gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_one)(m, k, f, settings, X, y, domains, tr, te, classes, keep_last and f == last and k == "end-to-end",
+        delayed(_fit_one)(m, k, f, settings, X, y, domains, tr, te, classes, keep_last and f == last and k in ("learned", "end-to-end"),
                           groups)
         for m, k, f, tr, te in tasks
     )
@@ -865,9 +865,10 @@ class CompareResult:
         return cls(settings=data["settings"], rows=data["rows"], summary=summary,
                    confusion_matrices=data["confusion_matrices"], folds=data.get("folds", []), best_baseline=best)
 
-    def write(self, output_dir, plots=True):
-        """Write ``results.json`` and ``results.csv`` (and, with ``plots``, the filter plots of the
-        end-to-end rows' last fold) to ``output_dir``; returns :attr:`paths`."""
+    def write(self, output_dir, plots=True, report=True):
+        """Write ``results.json`` and ``results.csv``, with ``plots`` the filter plots of the
+        end-to-end rows' last fold, with ``report`` the self-contained ``report.html``
+        (:func:`~sklearn_wavefront.report.write_report`) to ``output_dir``; returns :attr:`paths`."""
         import csv
 
         from ._csv import atomic_write
@@ -886,6 +887,8 @@ class CompareResult:
         if plots:
             notes = self.settings.setdefault("notes", [])
             for (name, kind), (est, history) in self.estimators.items():
+                if kind != "end-to-end":
+                    continue
                 try:
                     written += _save_plots(name, est, history, output_dir, notes)
                 except Exception as exc:  # noqa: BLE001 - a plot never costs the run its measurements
@@ -893,6 +896,10 @@ class CompareResult:
             if self.estimators:
                 self.to_json(json_path)  # with the notes of the plots
         self.paths = {"results_json": json_path, "results_csv": csv_path, "plots": written}
+        if report:
+            from .report import write_report
+
+            self.paths["report"] = write_report(self, os.path.join(output_dir, "report.html"))
         return self.paths
 
     def format(self):
@@ -931,6 +938,8 @@ class CompareResult:
         if self.paths:
             lines.append(f"results: {self.paths['results_json']} (settings, per-fold rows, confusion matrices), "
                          f"{self.paths['results_csv']}")
+            if self.paths.get("report"):
+                lines.append(f"report: {self.paths['report']} (the table, every fold, confusion matrices, filters)")
             if self.paths.get("plots"):
                 lines.append(f"filter plots: {', '.join(self.paths['plots'])}")
         lines += [f"note: {note}" for note in dict.fromkeys(s.get("notes", []))]
@@ -946,7 +955,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             duration=None, max_duration=10.0, n_filters=16, epochs=4, batch_size=16, lr=3e-3,
             backend="temporal", balance=None, penalty_groups="recordings", minirocket_kernels=10000,
             mrhydra_max_length=2000, temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
-            device="auto", output_dir=None, plots=True, progress=True, command=None, option_style="python"):
+            device="auto", output_dir=None, plots=True, report=True, progress=True, command=None, option_style="python"):
     """Cross-validate the baselines and the front-ends on the same folds; the job of ``wavefront compare``.
 
     Parameters
@@ -999,7 +1008,10 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         Where ``results.partial.jsonl`` (each finished fold at once, so an interrupted run keeps
         what it measured), then ``results.json``, ``results.csv`` and plots go.
     plots : bool
-        Filter plots of the end-to-end rows (with ``output_dir``).
+        Filter plots of the end-to-end rows (with ``output_dir``), and the learned rows' filters
+        in the report.
+    report : bool
+        Write ``report.html`` (with ``output_dir``; :mod:`sklearn_wavefront.report`).
     progress : bool or callable
         One line per finished (row, fold) with an ETA: on stderr (``True``), nowhere (``False``)
         or to a callable.
@@ -1154,7 +1166,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         if inputs:  # a results file must never replace the labels file or a recording
             from ._csv import refuse_inputs
 
-            names = ["results.json", "results.csv", "results.partial.jsonl",
+            names = ["results.json", "results.csv", "results.partial.jsonl", "report.html",
                      *(f"{kind}_{m}.png" for m in FRONTENDS for kind in ("filters", "evolution"))]
             try:
                 for name in names:
@@ -1278,6 +1290,6 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     result = CompareResult(settings=settings_dict, rows=rows_out, summary=summary, confusion_matrices=matrices,
                            folds=folds_out, best_baseline=best_baseline, estimators=estimators)
     if output_dir is not None:
-        result.write(output_dir, plots=plots)
+        result.write(output_dir, plots=plots, report=report)
         os.remove(partial_path)  # only now: whatever failed before this point left the measured folds on disk
     return result

@@ -7,7 +7,6 @@ the built-in data), checks the options, runs every (row, fold), writes ``results
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 
@@ -29,8 +28,8 @@ def add_parser(sub):
             "per-channel mean/std -> scaler -> ridge; learned filters + logistic regression; end to end), on a "
             "folder with a labels.csv (path,label[,group columns]) or, by default, on built-in synthetic "
             "harmonic tones. Prints mean ± std UA, UF1 (and MAcc for two classes), fit time and the "
-            "difference to the best baseline per row; writes results.json, results.csv and filter plots "
-            "of the end-to-end rows to --output-dir."
+            "paired difference to the best baseline per row with its verdict; writes results.json, results.csv, "
+            "report.html and filter plots of the end-to-end rows to --output-dir."
         ),
     )
     models = ",".join(BASELINES + FRONTENDS)
@@ -91,6 +90,9 @@ def add_parser(sub):
     p.add_argument("--output-dir", default="wavefront-output",
                    help="where results.json, results.csv and plots go (default: %(default)s)")
     p.add_argument("--no-plots", action="store_true", help="do not draw the filter plots")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not write report.html (one self-contained page: the table with verdicts, every fold's "
+                        "score, confusion matrices, filters before and after training, settings)")
     add_common_options(p, "torch device (default: %(default)s: CUDA if available)")
     p.set_defaults(handler=run, on_interrupt="before any fold finished; nothing kept")
     return p
@@ -101,7 +103,7 @@ def run(args, argv, out=None):
     from ..comparison import compare
 
     out = sys.stdout if out is None else out
-    command = " ".join(shlex.quote(a) for a in [os.path.basename(sys.argv[0]) or "wavefront", *argv])
+    command = " ".join(shlex.quote(a) for a in ["wavefront", *argv])
     result = compare(
         args.data, sample_rate=args.sample_rate, labels=args.labels, path_column=args.path_column,
         label_column=args.label_column, group_column=args.group_column, domain_column=args.domain_column,
@@ -113,7 +115,8 @@ def run(args, argv, out=None):
         mrhydra_max_length=args.mrhydra_max_length,
         temporal_features=args.temporal_features, n_recordings=args.n_recordings, n_classes=args.n_classes,
         noise=args.noise, random_state=args.random_state, n_jobs=args.n_jobs, device=args.device,
-        output_dir=args.output_dir, plots=not args.no_plots, progress=progress_printer(args), command=command,
+        output_dir=args.output_dir, plots=not args.no_plots, report=not args.no_report,
+        progress=progress_printer(args), command=command,
         option_style="cli",
     )
     print(result.format(), file=out)
