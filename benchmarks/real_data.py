@@ -1,14 +1,18 @@
-"""`wavefront compare` on the three shared real-data sets; writes one markdown table per set.
+"""`wavefront compare` on the four shared data sets; writes one markdown table per set.
 
     python benchmarks/real_data.py --set fsdd          [--data-root ../shared/data] [--out benchmarks/results]
     python benchmarks/real_data.py --set yaseen_heart
     python benchmarks/real_data.py --set pascal_heart
+    python benchmarks/real_data.py --set gm_pitch
+    python benchmarks/real_data.py --across --out DIR  # one table over every finished set, with verdicts
 
 Each set runs the same command a user would (:func:`sklearn_wavefront.cli.main`) on a labels file
 this script derives (a subset of the recordings, the label mapping, the grouping columns), written
 beside the results with absolute paths. Settings are sized to about 30 minutes per set on 2 cores;
 ``--per-cell``, ``--folds``, ``--epochs``, ``--models``, ``--kinds``, ``--extra-rows`` override them (and are
-recorded). Rows: the baselines and every front-end with fixed filters, plus the rows in ``extra_rows``:
+recorded). Rows: the baselines (chance, MFCC, openSMILE eGeMAPS and ComParE 2016 functionals, MiniRocket,
+MultiRocket-Hydra on the decimated waveform) and every front-end with fixed filters, plus the rows in
+``extra_rows``:
 the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead and
 per-channel mean/std -> scaler -> ridge)
 and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
@@ -23,6 +27,9 @@ and the costly ones (learned comb and gammatone filters, end-to-end comb and mel
   end-to-end rows train on double-balanced (class x device) batches; folds grouped by patient
   (set_b ``id_prefix``, a probable patient id; set_a recordings have no subject information and each
   is its own group); recordings cut into segments and decided per recording (MAcc is recording-level).
+* ``gm_pitch``: 12 pitch classes of eight General MIDI instruments (rendered, 1 s at 16 kHz), folds
+  grouped by **instrument** (the test timbres are never heard in training), ``--per-cell`` notes per
+  (pitch class, instrument).
 
 Output: ``<out>/<set>.md`` (date, hardware, command, settings, the table) and ``<out>/<set>/``
 (``results.json``, ``results.csv``, the derived ``labels.csv``).
@@ -63,7 +70,7 @@ from sklearn_wavefront.cli import main  # noqa: E402
 
 # sized for ~30 min per set on 2 (shared) cores; every value is printed with the table
 _ROWS = dict(
-    models="dummy,mfcc+logreg,minirocket,comb,iconnet,gammatone,mel,mfcc",
+    models="dummy,mfcc+logreg,egemaps+logreg,compare2016+logreg,minirocket,mrhydra,comb,iconnet,gammatone,mel,mfcc",
     kinds="baseline,fixed",
     # the costly rows (learned filters, end to end), chosen to fit the time budget
     extra_rows="comb:learned,gammatone:learned,comb:end-to-end,mel:end-to-end,"
@@ -77,6 +84,9 @@ PRESETS = {
     "pascal_heart": dict(per_cell=20, folds=4, sample_rate=4000, max_duration=3.0, epochs=4, n_filters=16,
                          extra=["--group-column", "patient", "--domain-column", "dataset", "--balance", "class_domain"],
                          **_ROWS),
+    # pitch classes of eight General MIDI instruments; folds grouped by instrument (a timbre never heard)
+    "gm_pitch": dict(per_cell=2, folds=4, sample_rate=16000, max_duration=1.0, epochs=4, n_filters=16,
+                     extra=["--group-column", "instrument"], **_ROWS),
 }
 
 PASCAL_MAP = {"normal": "normal", "murmur": "abnormal", "extrahls": "abnormal", "extrastole": "abnormal"}
@@ -121,6 +131,10 @@ def derive_labels(name, root, per_cell, seed):
             out.append({"path": r["path"], "label": PASCAL_MAP[r["label"]], "dataset": r["dataset"], "patient": patient})
         out = _subset(out, lambda r: (r["label"], r["dataset"]), per_cell, seed)
         return out, ["path", "label", "dataset", "patient"]
+    if name == "gm_pitch":
+        rows = _subset(rows, lambda r: (r["label"], r["instrument"]), per_cell, seed)
+        return ([{"path": r["path"], "label": r["label"], "instrument": r["instrument"]} for r in rows],
+                ["path", "label", "instrument"])
     raise ValueError(f"unknown set {name!r}")
 
 
@@ -301,11 +315,16 @@ def render(name, out, fmt="md", log=None, also=()):
                      "artifact and unlabelled recordings dropped. Groups: set_b `id_prefix` (probable patient id); "
                      "each set_a recording its own group (no subject information).")
     items += [f"Note: {note}." for note in s["notes"]]
-    best_base = next((e["model"] for e in res["summary"] if e["kind"] == "baseline" and e["delta_ua"] == 0.0), None)
-    legend = f"ΔUA: mean UA minus that of the best baseline ({best_base}); the best row (highest mean UA) in bold."
+    best_base = next((e["model"] for e in res["summary"] if e.get("verdict") == "reference"), None) or next(
+        (e["model"] for e in res["summary"] if e["kind"] == "baseline" and e["delta_ua"] == 0.0), None)
+    legend = (f"ΔUA (paired): each fold's UA minus that of the best baseline ({best_base}) on the same fold, mean ± "
+              "std over folds; p and verdict: corrected resampled t-test (Nadeau & Bengio 2003), better / worse at "
+              "p < 0.05, else within noise; the starred row (in bold), if any, is better than every baseline beyond "
+              "the noise.")
     if fmt == "rst":
         title = {"fsdd": "Spoken digits (FSDD)", "yaseen_heart": "Heart-sound classes (Yaseen et al.)",
-                 "pascal_heart": "Normal vs abnormal heart sounds across two devices (PASCAL A+B)"}[name]
+                 "pascal_heart": "Normal vs abnormal heart sounds across two devices (PASCAL A+B)",
+                 "gm_pitch": "Pitch classes of unheard instruments (General MIDI, rendered)"}[name]
         return "\n".join([title, "~" * len(title), ""] + [f"* {_rst(i)}" for i in items]
                          + ["", _rst(legend), "", rst_table(res["summary"], two), ""])
     text = "\n".join([f"#### {name}", ""] + [f"- {item}" for item in items] + ["", legend, "",
@@ -320,7 +339,7 @@ def _rst(text):
 
 
 def rst_table(summary, two):
-    """reStructuredText list-table of a summary (best row in bold)."""
+    """reStructuredText list-table of a summary (the starred row in bold)."""
     header, body = cmp.table_cells(summary, two)
     lines = [".. list-table::", "   :header-rows: 1", ""]
     for i, cells in enumerate([header, *body]):
@@ -331,10 +350,12 @@ def rst_table(summary, two):
     return "\n".join(lines)
 
 
-def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
+def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart", "gm_pitch")):
     """One reStructuredText list-table of every row of ``out``'s finished sets, a column group per set:
-    mean ± std UA (MAcc for two classes, which then equals UA), fit seconds, ΔUA to that set's best
-    baseline; the best row of each set in bold."""
+    mean ± std UA (MAcc for two classes, which then equals UA), fit seconds, the paired ΔUA to that
+    set's best baseline with its verdict (corrected resampled t-test: + better, = within noise,
+    - worse beyond the noise); the starred row of each set (better than every baseline beyond the
+    noise) in bold."""
     done = [n for n in sets if os.path.exists(os.path.join(out, n, "results.json"))]
     summaries = {}
     for name in done:
@@ -346,7 +367,7 @@ def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
     header = ["model", "kind"]
     for name in done:
         header += [f"{name} {'MAcc' if summaries[name] and next(iter(summaries[name].values()))['macc'] is not None else 'UA'}",
-                   "fit (s)", "ΔUA"]
+                   "fit (s)", "ΔUA (verdict)"]
     lines = [".. list-table::", "   :header-rows: 1", ""]
     body = []
     for key in order:
@@ -361,8 +382,10 @@ def across_sets(out, sets=("fsdd", "yaseen_heart", "pascal_heart")):
                 continue
             score, std = (e["macc"], e["macc_std"]) if e["macc"] is not None else (e["ua"], e["ua_std"])
             bold = "**" if e["best"] else ""
+            mark = {"better": " (+)", "within noise": " (=)", "worse": " (-)"}.get(e.get("verdict"), "")
             cells += [f"{bold}{score:.3f} ± {std:.3f}{bold}", f"{e['fit_seconds']:.1f}",
-                      "n/a" if e["delta_ua"] is None else f"{e['delta_ua']:+.3f}"]
+                      "n/a" if e["delta_ua"] is None else ("0 (ref.)" if e.get("verdict") == "reference"
+                                                            else f"{e['delta_ua']:+.3f}{mark}")]
         body.append(cells)
     for cells in [header, *body]:
         for j, c in enumerate(cells):

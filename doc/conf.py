@@ -138,6 +138,13 @@ PUBLIC_MODULES = [
     "sklearn_wavefront.resampling",
     "sklearn_wavefront.temporal",
     "sklearn_wavefront.baselines",
+    "sklearn_wavefront.comparison",
+    "sklearn_wavefront.recipes",
+    "sklearn_wavefront.registry",
+    "sklearn_wavefront.training",
+    "sklearn_wavefront.length_policy",
+    "sklearn_wavefront.verdict",
+    "sklearn_wavefront.report",
 ]
 
 
