@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from sklearn_wavefront import comparison as cmp  # noqa: E402
+from sklearn_wavefront.registry import BACKENDS  # noqa: E402
 from sklearn_wavefront.datasets import load_audio_folder  # noqa: E402
 
 
@@ -106,7 +107,7 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--heads", default="linear", help="learning heads, comma-separated: linear, temporal")
     p.add_argument("--end-to-end", action="store_true", help="add end-to-end rows (back-end: --backend)")
-    p.add_argument("--backend", default="temporal", choices=["ffn", "conv", "temporal"],
+    p.add_argument("--backend", default="temporal", choices=BACKENDS,
                    help="back-end of the end-to-end rows (default: %(default)s)")
     p.add_argument("--no-fixed", action="store_true", help="skip the fixed rows (already in an earlier table)")
     p.add_argument("--paper-epochs", type=int, default=60)

@@ -45,7 +45,17 @@ _PUBLIC = {
 __all__ = list(_PUBLIC)
 
 
+#: subpackages and modules reachable as attributes (``sklearn_wavefront.frontends``), imported on first use
+_SUBMODULES = {
+    "baselines", "callbacks", "classifiers", "cli", "comparison", "datasets", "exceptions", "filterbanks",
+    "frontends", "inspection", "length_policy", "metrics", "networks", "ops", "persistence", "recipes",
+    "registry", "report", "resampling", "sampling", "segmenting", "temporal", "training", "verdict",
+}
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)  # the import binds it here as well
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -55,4 +65,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -71,6 +71,7 @@ from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
 from ._interrupt import ReraiseInterruptMixin
+from .registry import BACKENDS
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
 from ._validation import (
     check_device,
@@ -858,7 +859,7 @@ class WaveformClassifier(_WaveformNetBase):
     _parameter_constraints: dict = {
         **_WaveformNetBase._parameter_constraints,
         "frontend": [str, type],  # a name or a filterbank class: the module checks which
-        "backend": [StrOptions({"ffn", "conv", "temporal"})],
+        "backend": [StrOptions(set(BACKENDS))],
         "frontend_kwargs": [dict, None],
     }
 

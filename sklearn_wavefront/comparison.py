@@ -48,7 +48,7 @@ from .recipes import (
     groups_fit_parameter,
     make_estimator,
 )
-from .registry import BASELINE_LIBRARIES, BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
+from .registry import BACKENDS, BASELINE_LIBRARIES, BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
 
 __all__ = [
     "compare",
@@ -84,6 +84,8 @@ __all__ = [
 
 #: the smallest number of samples a recording (or segment) may hold
 MIN_SAMPLES = 16
+#: the layout of ``results.json``: 1 adds the paired margins and verdicts (files without one are 0)
+RESULTS_SCHEMA = 1
 #: the keys of a per-fold row that ``results.json`` and ``results.csv`` keep
 ROW_KEYS = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged")
 
@@ -146,7 +148,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
         ):
             raise ValueError(
                 f"{option('rows', style=option_style)} {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
-                f"and fixed, temporal, learned (comb, iconnet, sinc, gammatone) or end-to-end"
+                f"and fixed, temporal, learned ({', '.join(LEARNABLE)}) or end-to-end"
             )
         wanted.add((m, k))
     rows, notes = [], []
@@ -172,7 +174,7 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
         raise ValueError(
             f"{option('models', style=option_style)} {models or 'all'} with {option('kinds', style=option_style)} "
             f"{kinds or 'all'} leaves no row to run "
-            "(baselines run only with the kind 'baseline'; 'learned' needs comb, iconnet, sinc or gammatone)"
+            f"(baselines run only with the kind 'baseline'; 'learned' needs one of {', '.join(LEARNABLE)})"
         )
     return rows, notes
 
@@ -600,7 +602,7 @@ _LOADER_ADVICE_AS_FLAGS = (
     ("pass the file's encoding as encoding=...", "pass the file's encoding as --encoding NAME"),
     ("pass encoding=...", "pass --encoding NAME"),
     ("pass encoding='utf-16'", "pass --encoding utf-16"),
-    ("encoding=", "--encoding "),
+    ("encoding='", "--encoding '"),
     ("; the list is in the returned Bunch's 'skipped'", ""),
 )
 
@@ -680,12 +682,24 @@ def _check_options(p, style):
     """Reject out-of-range values before any data is read or any model trained."""
     import math
 
-    for name in ("folds", "epochs", "n_filters", "batch_size", "n_recordings", "n_classes"):
+    def whole(value):
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    for name in ("folds", "epochs", "n_filters", "batch_size", "n_recordings", "n_classes", "minirocket_kernels",
+                 "temporal_features", "mrhydra_max_length"):
+        if not whole(p[name]):
+            raise InputError(f"{option(name, style=style)} must be a whole number, got {p[name]!r}")
         minimum = 2 if name in ("folds", "n_classes") else 1
-        if isinstance(p[name], bool) or not isinstance(p[name], (int, np.integer)) or p[name] < minimum:
+        if p[name] < minimum:
             raise InputError(f"{option(name, style=style)} must be >= {minimum}, got {p[name]}")
-    if p["sample_rate"] is not None and p["sample_rate"] < 1:
-        raise InputError(f"{option('sample_rate', style=style)} must be a positive number of Hz, got {p['sample_rate']}")
+    if p["sample_rate"] is not None and (not whole(p["sample_rate"]) or p["sample_rate"] < 1):
+        raise InputError(f"{option('sample_rate', style=style)} must be a positive whole number of Hz, "
+                         f"got {p['sample_rate']!r}")
+    for name in ("duration", "max_duration", "lr", "noise"):
+        if p[name] is not None and (isinstance(p[name], bool) or not isinstance(p[name], (int, float, np.number))):
+            raise InputError(f"{option(name, style=style)} must be a number, got {p[name]!r}")
+    if p["n_jobs"] is not None and not whole(p["n_jobs"]):
+        raise InputError(f"{option('n_jobs', style=style)} must be a whole number or None, got {p['n_jobs']!r}")
     positive = {"duration": "a positive number of seconds", "max_duration": "a positive number of seconds",
                 "lr": "a positive number"}
     for name, what in positive.items():
@@ -694,7 +708,7 @@ def _check_options(p, style):
             raise InputError(f"{option(name, style=style)} must be {what}, got {v:g}")
     if not (math.isfinite(p["noise"]) and p["noise"] >= 0):
         raise InputError(f"{option('noise', style=style)} must be a finite number >= 0, got {p['noise']:g}")
-    if p["n_jobs"] == 0 or p["n_jobs"] < -1:
+    if p["n_jobs"] is not None and (p["n_jobs"] == 0 or p["n_jobs"] < -1):
         raise InputError(f"{option('n_jobs', style=style)} must be >= 1 (or -1 for all cores), got {p['n_jobs']}")
     check_random_state_option(p["random_state"], option_style=style)
     if p["mrhydra_max_length"] < 16:
@@ -702,7 +716,7 @@ def _check_options(p, style):
     for name in ("minirocket_kernels", "temporal_features"):
         if p[name] < 84:
             raise InputError(f"{option(name, style=style)} must be >= 84, got {p[name]}")
-    choices = {"backend": ("ffn", "conv", "temporal"), "balance": (None, "class", "class_domain"),
+    choices = {"backend": BACKENDS, "balance": (None, "class", "class_domain"),
                "penalty_groups": ("recordings", "group-column")}
     for name, allowed in choices.items():
         if p[name] not in allowed:
@@ -842,9 +856,9 @@ class CompareResult:
 
     def to_json(self, path=None):
         """The result as JSON (``results.json``'s layout); written to ``path`` when given."""
-        text = json.dumps({"settings": self.settings, "rows": self.rows, "summary": self.summary,
-                           "confusion_matrices": self.confusion_matrices, "folds": self.folds},
-                          indent=2, default=_py)
+        text = json.dumps({"schema": RESULTS_SCHEMA, "settings": self.settings, "rows": self.rows,
+                           "summary": self.summary, "confusion_matrices": self.confusion_matrices,
+                           "folds": self.folds}, indent=2, default=_py)
         if path is not None:
             from ._csv import atomic_write
 
@@ -859,6 +873,10 @@ class CompareResult:
             with open(source) as f:
                 source = f.read()
         data = json.loads(source)
+        schema = data.get("schema", 0)  # 0: written before the schema was recorded (no verdicts yet)
+        if schema > RESULTS_SCHEMA:
+            raise ValueError(f"these results have schema {schema}, newer than the {RESULTS_SCHEMA} this version "
+                             "of sklearn_wavefront reads; upgrade it")
         summary = data["summary"]
         baselines = [e for e in summary if e["kind"] == "baseline" and e.get("ua") is not None]
         best = max(baselines, key=lambda e: e["ua"])["model"] if baselines else None
@@ -906,7 +924,10 @@ class CompareResult:
         """The report ``wavefront compare`` prints: how it was measured, the table, where it went, notes."""
         s = self.settings
         two = len(s["classes"]) == 2
-        lines = [f"{s['folds']}-fold {s['grouping_text']} CV on {s['data_description']}",
+        grouping = s.get("grouping_text") or (
+            f"grouped by {s['grouping']['group_column']!r}, stratified" if (s.get("grouping") or {}).get("group_column")
+            else "stratified")
+        lines = [f"{s['folds']}-fold {grouping} CV on {s['data_description']}",
                  f"length policy: {s['length_policy']['message']}"]
         balance = s.get("balance")
         lines.append(f"front-ends: {s['n_filters']} filters; learned and end-to-end: {s['epochs']} "
@@ -921,7 +942,8 @@ class CompareResult:
             lines.append("compilation warm-up (once per run, outside the folds' fit times): "
                          + ", ".join(f"{m} {t:.1f} s" for m, t in s["warm_up_seconds"].items()))
         lines.append("nothing is tuned on test folds: logistic-regression heads use C=1; the ridge penalties "
-                     f"(MiniRocket, temporal rows) are chosen by {s['penalty_text']} inside each training fold")
+                     f"(MiniRocket, temporal rows) are chosen by {s.get('penalty_text', 'the recorded rule')} inside "
+                     "each training fold")
         if two:
             lines.append(f"MAcc: (sensitivity + specificity) / 2 with positive class {str(s['classes'][1])!r}")
         if self.best_baseline is not None:
@@ -1091,6 +1113,10 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             domains = bunch.domains
         data_name = "built-in harmonic tones"
     elif isinstance(X, (str, os.PathLike)):
+        for name, values, column in (("groups", groups, "group_column"), ("domains", domains, "domain_column")):
+            if values is not None:  # never dropped in silence: a folder's groups come from a column
+                raise InputError(f"{option(name, style=style)} is for recordings given as arrays; with a folder, "
+                                 f"name the labels file's column with {option(column, style=style)}")
         bunch, labels_path = load_folder(X, labels=labels, sample_rate=sample_rate, path_column=path_column,
                                          label_column=label_column, on_error=on_error, on_duplicate=on_duplicate,
                                          encoding=encoding, option_style=style)
@@ -1105,12 +1131,23 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         where, data_name = labels_path, os.path.abspath(X)
         inputs = [labels_path, *bunch.paths, *(path for path, _ in bunch.get("skipped", []))]
     else:
+        for name, column, value in (("groups", "group_column", group_column),
+                                    ("domains", "domain_column", domain_column)):
+            if value:  # never ignored in silence: arrays carry no labels file whose column it could name
+                raise InputError(f"{option(column, value, style)} names a column of a folder's labels file; with "
+                                 f"recordings given as arrays pass {option(name, style=style)}")
         if y is None:
             raise InputError("y is required with recordings (it is None only for a folder or the built-in data)")
         if sample_rate is None:
             raise InputError("sample_rate is required with recordings (their rate in Hz)")
         sr = int(sample_rate)
         recordings = [np.asarray(x, dtype=np.float32) for x in (list(X.to_numpy()) if hasattr(X, "to_numpy") else X)]
+        if not recordings:
+            raise InputError("X holds no recordings")
+        if any(x.ndim != 1 or x.size == 0 for x in recordings):
+            bad = next(i for i, x in enumerate(recordings) if x.ndim != 1 or x.size == 0)
+            raise InputError(f"recording {bad} of X must be a non-empty 1-D array of samples, "
+                             f"got shape {recordings[bad].shape}")
         y = np.asarray(y)
         if len(recordings) != len(y):
             raise InputError(f"X holds {len(recordings)} recordings but y {len(y)} labels")
@@ -1131,13 +1168,15 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             f"{MIN_SAMPLES} are needed (raise {option('sample_rate', style=style)} or pass a longer "
             f"{option('duration', style=style)})"
         )
+    arrays = X is not None and not isinstance(X, (str, os.PathLike))
     if penalty_groups == "group-column" and groups is None:
         raise InputError(f"{option('penalty_groups', penalty_groups, style)} needs "
-                         f"{option('group_column' if style == 'cli' else 'groups', style=style)} "
+                         f"{option('groups' if arrays and style == 'python' else 'group_column', style=style)} "
                          "(the groups the penalty is chosen over)")
     if balance == "class_domain" and domains is None:
-        raise InputError(f"{option('balance', balance, style)} needs {option('domain_column', style=style)} "
-                         "(the column naming each recording's domain)")
+        raise InputError(f"{option('balance', balance, style)} needs "
+                         f"{option('domains' if arrays and style == 'python' else 'domain_column', style=style)} "
+                         "(each recording's domain)")
     _check_folds(y, groups, folds, where, group_name, style)
     check_sample_rate(sorted({m for m, _ in plan if m in FRONTENDS}), sr, n_filters, option_style=style)
     if not duration:
@@ -1217,8 +1256,80 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
 
         results = run_rows(plan, splits, settings, X, y, domains=domains, groups=penalty_by, n_jobs=n_jobs,
                            progress=progress, keep_last=keep_last, on_result=save)
+        if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
+            undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
+            if undefined:
+                notes.append(
+                    f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
+                    f"a class: its mean ± std is over the other {len(splits) - len(undefined)} of {len(splits)} folds"
+                )
+        for (m, k), rs in _diverged_by_row(results).items():
+            notes.append(
+                f"{m} {k}: training diverged in {len(rs)} of {len(splits)} folds, so the row has no score "
+                f"(first: {_one_line(rs[0]['diverged'])}); try a smaller {option('lr', style=style)}"
+            )
+        for (m, k), said in _warnings_by_row(results).items():
+            n_folds = sum(1 for r in results if r["model"] == m and r["kind"] == k and r.get("warnings"))
+            shown = "; ".join(said[:2]) + (f" (and {len(said) - 2} more)" if len(said) > 2 else "")
+            notes.append(f"{m} {k}: warned while training in {n_folds} of {len(splits)} folds: {shown}")
+        ratio = float(np.mean([len(te) / len(tr) for tr, te in splits]))
+        summary, best_baseline = summarize(results, plan, classes, test_train_ratio=ratio)
+        matrices = confusion_matrices(results, plan, classes)
+        estimators = {}
+        for r in results:
+            if r["estimator"] is not None:
+                estimators[(r["model"], r["kind"])] = (r["estimator"], r["history"])
+            elif keep_last and r["kind"] == "end-to-end" and r["fold"] == len(splits) - 1 and r.get("diverged"):
+                notes.append(f"no filter plots for {r['model']} end-to-end: its last fold diverged")
+        if penalty_groups == "group-column":
+            penalty_text = f"K-fold CV over the training part's groups ({group_column or 'groups'!r})"
+        elif policy.mode == "segment":
+            penalty_text = "K-fold CV over recordings (segments of one recording together)"
+        else:
+            penalty_text = "leave-one-out"
+        settings_dict = {
+            "command": command if command is not None else "sklearn_wavefront.compare(...)",
+            "versions": versions(),
+            "data": data_name,
+            "data_description": desc,
+            "n_recordings": int(len(y)),
+            "classes": [_py(c) for c in classes],
+            "sample_rate": int(sr),
+            "folds": int(folds),
+            "grouping": {"group_column": group_column, "n_groups": None if groups is None else int(len(np.unique(groups)))},
+            "grouping_text": grouping,
+            "domain_column": domain_column,
+            "balance": balance,
+            "random_state": random_state,
+            "length_policy": policy.as_dict(),
+            "models": sorted({m for m, _ in plan}, key=[m for m, _ in plan].index),
+            "kinds": sorted({k for _, k in plan}, key=KINDS.index),
+            "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
+            "backend": backend, "device": device, "n_jobs": n_jobs,
+            "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
+            "mrhydra_max_length": mrhydra_max_length, "mrhydra_input": seen_by_mrhydra,
+            "warm_up_seconds": warmed,
+            "penalty_groups": penalty_groups, "penalty_text": penalty_text, "test_train_ratio": ratio,
+            "macc_positive_class": _py(classes[1]) if len(classes) == 2 else None,
+            "option_style": style,
+            "notes": notes,
+        }
+        rows_out = [{k: r.get(k) for k in ROW_KEYS} for r in results]
+        folds_out = [{"fold": i, "test": [int(j) for j in te]} for i, (_, te) in enumerate(splits)]
+        result = CompareResult(settings=settings_dict, rows=rows_out, summary=summary, confusion_matrices=matrices,
+                               folds=folds_out, best_baseline=best_baseline, estimators=estimators)
+        if output_dir is not None:
+            try:
+                result.write(output_dir, plots=plots, report=report)
+            except OSError as exc:  # a full disk: one line from the command, the folds stay on disk
+                raise OSError(exc.errno, f"cannot write the results to {output_dir} ({exc.strerror or exc}); the "
+                                         f"{len(finished)} (row, fold) results are kept in {partial_path}") from exc
+            partial.close()
+            os.remove(partial_path)  # only now: whatever failed before this point left the measured folds on disk
+        return result
     except KeyboardInterrupt as exc:
         total = len(plan) * len(splits)
+        # after the last fold (summary, plots, writing) everything is in the partial file too
         if partial_path is None:
             kept = f"the {len(finished)} of {total} (row, fold) results finished are lost (pass output_dir to keep them)"
         else:
@@ -1227,69 +1338,3 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     finally:
         if partial is not None:
             partial.close()
-    if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
-        undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
-        if undefined:
-            notes.append(
-                f"MAcc is undefined in fold(s) {', '.join(str(f + 1) for f in undefined)}, whose test part lacks "
-                f"a class: its mean ± std is over the other {len(splits) - len(undefined)} of {len(splits)} folds"
-            )
-    for (m, k), rs in _diverged_by_row(results).items():
-        notes.append(
-            f"{m} {k}: training diverged in {len(rs)} of {len(splits)} folds, so the row has no score "
-            f"(first: {_one_line(rs[0]['diverged'])}); try a smaller {option('lr', style=style)}"
-        )
-    for (m, k), said in _warnings_by_row(results).items():
-        n_folds = sum(1 for r in results if r["model"] == m and r["kind"] == k and r.get("warnings"))
-        shown = "; ".join(said[:2]) + (f" (and {len(said) - 2} more)" if len(said) > 2 else "")
-        notes.append(f"{m} {k}: warned while training in {n_folds} of {len(splits)} folds: {shown}")
-    ratio = float(np.mean([len(te) / len(tr) for tr, te in splits]))
-    summary, best_baseline = summarize(results, plan, classes, test_train_ratio=ratio)
-    matrices = confusion_matrices(results, plan, classes)
-    estimators = {}
-    for r in results:
-        if r["estimator"] is not None:
-            estimators[(r["model"], r["kind"])] = (r["estimator"], r["history"])
-        elif keep_last and r["kind"] == "end-to-end" and r["fold"] == len(splits) - 1 and r.get("diverged"):
-            notes.append(f"no filter plots for {r['model']} end-to-end: its last fold diverged")
-    if penalty_groups == "group-column":
-        penalty_text = f"K-fold CV over the training part's groups ({group_column or 'groups'!r})"
-    elif policy.mode == "segment":
-        penalty_text = "K-fold CV over recordings (segments of one recording together)"
-    else:
-        penalty_text = "leave-one-out"
-    settings_dict = {
-        "command": command if command is not None else "sklearn_wavefront.compare(...)",
-        "versions": versions(),
-        "data": data_name,
-        "data_description": desc,
-        "n_recordings": int(len(y)),
-        "classes": [_py(c) for c in classes],
-        "sample_rate": int(sr),
-        "folds": int(folds),
-        "grouping": {"group_column": group_column, "n_groups": None if groups is None else int(len(np.unique(groups)))},
-        "grouping_text": grouping,
-        "domain_column": domain_column,
-        "balance": balance,
-        "random_state": random_state,
-        "length_policy": policy.as_dict(),
-        "models": sorted({m for m, _ in plan}, key=[m for m, _ in plan].index),
-        "kinds": sorted({k for _, k in plan}, key=KINDS.index),
-        "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
-        "backend": backend, "device": device, "n_jobs": n_jobs,
-        "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
-        "mrhydra_max_length": mrhydra_max_length, "mrhydra_input": seen_by_mrhydra,
-        "warm_up_seconds": warmed,
-        "penalty_groups": penalty_groups, "penalty_text": penalty_text, "test_train_ratio": ratio,
-        "macc_positive_class": _py(classes[1]) if len(classes) == 2 else None,
-        "option_style": style,
-        "notes": notes,
-    }
-    rows_out = [{k: r.get(k) for k in ROW_KEYS} for r in results]
-    folds_out = [{"fold": i, "test": [int(j) for j in te]} for i, (_, te) in enumerate(splits)]
-    result = CompareResult(settings=settings_dict, rows=rows_out, summary=summary, confusion_matrices=matrices,
-                           folds=folds_out, best_baseline=best_baseline, estimators=estimators)
-    if output_dir is not None:
-        result.write(output_dir, plots=plots, report=report)
-        os.remove(partial_path)  # only now: whatever failed before this point left the measured folds on disk
-    return result

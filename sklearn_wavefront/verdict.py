@@ -49,7 +49,8 @@ class PairedDifference:
         The corrected statistic (``nan`` with fewer than two folds; ``±inf`` when every fold
         differs by the same nonzero amount).
     p_value : float
-        Two-sided, Student's t with ``n_folds - 1`` degrees of freedom.
+        Two-sided, Student's t with ``n_folds - 1`` degrees of freedom (``nan`` with fewer than two
+        folds, or with two folds that differ by the same amount).
     test_train_ratio : float
         ``n_test / n_train`` used in the correction.
     """
@@ -98,8 +99,10 @@ def paired_difference(a, b, test_train_ratio=None):
     if k < 2:
         t, p = math.nan, math.nan
     elif std == 0.0:
+        # every fold moved by the same amount: certain with three folds or more; with two, the same
+        # margin twice (one test item on small folds) is no evidence of a spread the test can judge
         t = math.copysign(math.inf, mean) if mean != 0 else math.nan
-        p = 0.0 if mean != 0 else 1.0
+        p = 1.0 if mean == 0 else (0.0 if k >= 3 else math.nan)
     else:
         t = mean / math.sqrt((1.0 / k + test_train_ratio) * std**2)
         p = float(2 * stats.t.sf(abs(t), df=k - 1))

@@ -103,8 +103,11 @@ def _interrupt(argv, wait_text, cwd, delay=0.5):
     # a cold compiler cache: an interrupt that lands in torch's compiler once turned the exit
     # code 130 into a death by SIGINT (see cli.entry_point)
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TORCHINDUCTOR_CACHE_DIR=str(cwd / "inductor"))
+    # SIGINT's default action in the child, whatever this process does with it (a pytest started in
+    # the background ignores SIGINT, and an ignored signal stays ignored across exec)
     proc = subprocess.Popen([sys.executable, "-m", "sklearn_wavefront", *map(str, argv)], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         before = _wait_for(proc, wait_text)
         time.sleep(delay)
@@ -432,14 +435,16 @@ def test_concurrent_predict_runs_write_whole_files(trained, tmp_path):
     root, models = trained
     target = tmp_path / "p.csv"
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "sklearn_wavefront", "predict", str(models["joblib"]), str(root), "--batch-size", "1",
-           "--quiet"]
-    alone = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env).stdout
-    procs = [subprocess.Popen([*cmd, "--output", str(target)], stderr=subprocess.PIPE, text=True, env=env)
-             for _ in range(3)]
+    subsets = [[str(root / f"rec{i}.wav") for i in range(k, 12, 3)] for k in range(3)]  # three different runs
+    cmd = [sys.executable, "-m", "sklearn_wavefront", "predict", str(models["joblib"]), "--batch-size", "1", "--quiet"]
+    alone = [subprocess.run([*cmd, *files], capture_output=True, text=True, timeout=120, env=env).stdout
+             for files in subsets]
+    assert len(set(alone)) == 3
+    procs = [subprocess.Popen([*cmd, *files, "--output", str(target)], stderr=subprocess.PIPE, text=True, env=env)
+             for files in subsets]
     for p in procs:
         assert p.wait(timeout=180) == 0, p.stderr.read()
-    assert target.read_text() == alone  # one whole run's rows, never an interleaving
+    assert target.read_text() in alone  # one whole run's rows, never an interleaving of several
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
 
 
@@ -481,3 +486,159 @@ def test_3_audio_is_read_by_libsndfile_not_through_python_callbacks(tmp_path, mo
     with pytest.raises(ValueError, match=f"audio file {tmp_path / 'bad.wav'} unreadable") as info:
         read_audio(tmp_path / "bad.wav")
     assert "/proc/self/fd" not in str(info.value)
+
+
+# ------------------------------------------------------------------ found by review: each one a defect
+def test_groups_and_domains_are_never_dropped_in_silence(tmp_path):
+    from sklearn_wavefront.exceptions import InputError
+
+    root = _folder(tmp_path / "d")
+    X, y = [np.zeros(800) + i for i in range(8)], ["a", "b"] * 4
+    with pytest.raises(InputError, match=r"groups is for recordings given as arrays; with a folder, name the "
+                                         r"labels file's column with group_column"):
+        cmp.compare(str(root), groups=list(range(12)), progress=False)
+    with pytest.raises(InputError, match=r"domains is for recordings given as arrays.*domain_column"):
+        cmp.compare(str(root), domains=[0] * 12, progress=False)
+    with pytest.raises(InputError, match=r"group_column='speaker' names a column of a folder's labels file; with "
+                                         r"recordings given as arrays pass groups"):
+        cmp.compare(X, y, sample_rate=8000, group_column="speaker", progress=False)
+    # the right name for each way of giving the data
+    with pytest.raises(InputError, match=r"balance='class_domain' needs domains \("):
+        cmp.compare(X, y, sample_rate=8000, balance="class_domain", progress=False)
+    with pytest.raises(InputError, match=r"penalty_groups='group-column' needs group_column \("):
+        cmp.compare(str(root), penalty_groups="group-column", progress=False)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(X=[], y=[]), "X holds no recordings"),
+    (dict(sample_rate="8000"), r"sample_rate must be a positive whole number of Hz, got '8000'"),
+    (dict(minirocket_kernels=None), r"minirocket_kernels must be a whole number, got None"),
+    (dict(lr="fast"), r"lr must be a number, got 'fast'"),
+])
+def test_python_values_of_the_wrong_type_are_input_errors(kwargs, message):
+    from sklearn_wavefront.exceptions import InputError
+
+    with pytest.raises(InputError, match=message):
+        cmp.compare(**{"X": [np.zeros(800)] * 4, "y": ["a", "b"] * 2, "sample_rate": 8000, "progress": False,
+                       **kwargs})
+
+
+def test_n_jobs_none_means_one_job_as_in_joblib():
+    r = cmp.compare(n_recordings=16, n_classes=2, folds=2, models="dummy", kinds="baseline", n_jobs=None,
+                    progress=False)
+    assert len(r.rows) == 2
+
+
+def test_submodules_are_attributes_of_the_package():
+    code = ("import sklearn_wavefront as s; print(s.frontends.__name__, s.ops.__name__, s.networks.__name__, "
+            "'frontends' in dir(s))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["sklearn_wavefront.frontends", "sklearn_wavefront.ops", "sklearn_wavefront.networks", "True"]
+    import sklearn_wavefront
+
+    for name in sklearn_wavefront.__all__:  # every public name resolves
+        assert getattr(sklearn_wavefront, name) is not None
+
+
+def test_results_written_before_the_verdicts_still_read_and_print(tmp_path):
+    r = cmp.compare(n_recordings=16, n_classes=2, folds=2, models="dummy,mfcc+logreg", kinds="baseline",
+                    progress=False)
+    old = json.loads(r.to_json())
+    del old["schema"]
+    for key in ("grouping_text", "penalty_text", "test_train_ratio", "warm_up_seconds", "mrhydra_input"):
+        old["settings"].pop(key, None)
+    for e in old["summary"]:
+        for key in ("delta_ua_std", "p_value", "verdict", "beats_every_baseline"):
+            e.pop(key)
+    back = cmp.CompareResult.from_json(json.dumps(old))
+    assert "2-fold stratified CV" in back.format() and "mfcc+logreg" in back.format()
+    newer = json.loads(r.to_json())
+    newer["schema"] = 99
+    with pytest.raises(ValueError, match="schema 99, newer than the 1"):
+        cmp.CompareResult.from_json(json.dumps(newer))
+
+
+def test_ctrl_c_after_the_last_fold_still_names_the_kept_results(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cmp, "summarize", interrupted)
+    code, out, err = _run(capsys, "compare", *TINY, "--models", "dummy", "--kinds", "baseline",
+                          "--output-dir", tmp_path / "o")
+    assert code == 130
+    assert err.strip().splitlines()[-1] == ("wavefront: interrupted: the 2 of 2 (row, fold) results finished are kept "
+                                            f"in {tmp_path / 'o' / 'results.partial.jsonl'}")
+
+
+def test_a_full_disk_while_compare_or_inspect_writes_is_one_line(trained, tmp_path, capsys, monkeypatch):
+    root, models = trained
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    code, out, err = _run(capsys, "compare", *TINY, "--models", "dummy", "--kinds", "baseline",
+                          "--output-dir", tmp_path / "o", "--quiet")
+    assert code == 1 and "Traceback" not in err
+    assert err.strip() == (f"wavefront: error: cannot write the results to {tmp_path / 'o'} (No space left on device); "
+                           f"the 2 (row, fold) results are kept in {tmp_path / 'o' / 'results.partial.jsonl'}")
+    code, out, err = _run(capsys, "inspect", models["joblib"], "--output-dir", tmp_path / "i", "--no-plots")
+    assert code == 1 and err.strip() == "wavefront: error: No space left on device"
+
+
+def test_predict_into_a_closed_pipe_stops_quietly(trained, tmp_path):
+    root, models = trained
+    cmd = (f"{sys.executable} -m sklearn_wavefront predict {models['joblib']} {root} --batch-size 1 --quiet "
+           "| head -c 10")
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert proc.stdout == "path,label" and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+    assert proc.returncode in (0, 141)
+
+
+def test_a_model_that_loads_but_cannot_predict_is_one_line_keeping_the_rows(trained, tmp_path, capsys):
+    import joblib
+
+    root, models = trained
+    broken = joblib.load(models["joblib"])
+    del broken.estimator.estimator_.named_steps["classifier"].coef_  # as a pickle of another version can be
+    broken.versions["scikit-learn"] = "0.1"
+    joblib.dump(broken, tmp_path / "broken.joblib")
+    code, out, err = _run(capsys, "predict", tmp_path / "broken.joblib", root, "--output", tmp_path / "p.csv",
+                          "--quiet")
+    assert code == 2 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"wavefront: error: the model {tmp_path / 'broken.joblib'} failed to predict (AttributeError")
+    assert "it was saved with scikit-learn 0.1 (installed: " in last
+    assert (tmp_path / "p.csv").read_text().startswith("path,label")
+
+
+def test_fit_refuses_an_unusable_output_before_training(tmp_path, capsys, monkeypatch):
+    root = _folder(tmp_path / "d")
+    os.mkfifo(tmp_path / "pipe.joblib")
+    code, out, err = _run(capsys, "fit", "--data", root, "--model", "mel", *FIT, "--output", tmp_path / "pipe.joblib")
+    assert code == 2 and "exists and is not a regular file" in err and "trained on" not in err
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    code, out, err = _run(capsys, "fit", "--data", root, "--model", "mel", *FIT, "--output", tmp_path / "m.skops")
+    assert code == 2 and "the .skops format needs skops" in err and "trained on" not in err
+
+
+@pytest.mark.slow
+def test_sigterm_ends_compare_as_ctrl_c_does(tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    out_dir = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "sklearn_wavefront", "compare", "--models", "dummy,mel", "--kinds",
+                             "baseline,end-to-end", "--folds", "2", "--n-recordings", "16", "--n-classes", "2",
+                             "--n-filters", "4", "--epochs", "100000", "--no-plots", "--output-dir", str(out_dir)],
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        _wait_for(proc, "dummy       baseline   fold 2/2")
+        time.sleep(0.5)
+        proc.terminate()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1].endswith(f"kept in {out_dir / 'results.partial.jsonl'}")

@@ -73,7 +73,7 @@ def test_table_and_results_schema(tmp_path, capsys):
     assert progress[-1].startswith("[10/10] mel")
 
     res = _json(tmp_path)
-    assert set(res) == {"settings", "rows", "summary", "confusion_matrices", "folds"}
+    assert set(res) == {"schema", "settings", "rows", "summary", "confusion_matrices", "folds"} and res["schema"] == 1
     assert len(res["rows"]) == 10
     for r in res["rows"]:
         assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged"}
@@ -109,16 +109,30 @@ def test_table_and_results_schema(tmp_path, capsys):
     summary = {(e["model"], e["kind"]): e for e in res["summary"]}
     for key in [("mel", "fixed"), ("mel", "temporal"), ("mel", "end-to-end")]:
         d = fold_ua[key] - fold_ua[best]
-        if d.std() == 0:
-            continue  # no spread: the test says nothing either way, as the unit tests check
         assert by_row[key][6] == f"{d.mean():+.3f} ± {d.std(ddof=1):.3f}"
+        if d.std() == 0:  # no spread over two folds: no p, and no verdict but "within noise"
+            assert summary[key]["p_value"] is None and by_row[key][7:9] == ["", "within noise"]
+            continue
         t = d.mean() / np.sqrt((1 / 2 + 8 / 8) * d.var(ddof=1))  # 2 folds of 8 test, 8 training recordings
         p = 2 * stats.t.sf(abs(t), df=1)
         assert summary[key]["p_value"] == pytest.approx(p) and by_row[key][7] == f"{p:.2f}"
         assert by_row[key][8] == ("within noise" if p >= 0.05 else "better" if d.mean() > 0 else "worse")
-    starred = [e for e in res["summary"] if e["best"]]
-    assert all(e["beats_every_baseline"] for e in starred)
-    if not starred:
+    # the star: the highest mean UA among the rows better than each baseline (recomputed), else none
+    baselines = [key for key in by_row if key[1] == "baseline"]
+
+    def beats_all(key):
+        return key[1] != "baseline" and all(
+            by_verdict(fold_ua[key], fold_ua[b]) == "better" for b in baselines)
+
+    from sklearn_wavefront.verdict import paired_difference, verdict
+
+    def by_verdict(a, b):
+        return verdict(paired_difference(a, b, test_train_ratio=1.0))
+
+    winners = [key for key in by_row if beats_all(key)]
+    expected = max(winners, key=lambda key: fold_ua[key].mean()) if winners else None
+    assert [key for key, r in by_row.items() if r[-1] == "*"] == ([expected] if expected else [])
+    if expected is None:
         assert "no row is better than every baseline beyond the noise over these folds" in out
 
     # CSV: the same rows

@@ -37,6 +37,8 @@ def test_signs_missing_folds_and_degenerate_cases():
     # the same margin on every fold: no spread, the sign is certain
     same = paired_difference([0.75, 0.5, 0.25], [0.5, 0.25, 0.0])
     assert same.t == math.inf and same.p_value == 0.0 and verdict(same) == "better"
+    two = paired_difference([0.75, 0.5], [0.5, 0.25])  # the same margin on two folds: no verdict
+    assert two.t == math.inf and math.isnan(two.p_value) and verdict(two) == "within noise"
     equal = paired_difference([0.5, 0.6], [0.5, 0.6])
     assert math.isnan(equal.t) and verdict(equal) == "within noise"
     one = paired_difference([0.9], [0.1])

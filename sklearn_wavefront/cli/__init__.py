@@ -53,13 +53,21 @@ def main(argv=None) -> int:
 def entry_point():
     """The ``wavefront`` executable: :func:`main`, then exit with its code.
 
-    After Ctrl-C (code 130) the process leaves at once (``os._exit``, streams flushed): an interrupt
+    SIGTERM and SIGHUP end a command as Ctrl-C does (what was finished is kept, one line, code 130).
+    After an interrupt (code 130) the process leaves at once (``os._exit``, streams flushed): an interrupt
     that crossed C code running Python (torch's compiler does) leaves CPython's "unhandled
     KeyboardInterrupt" mark set even though :func:`main` handled it, and CPython would then end the
     process by SIGINT at exit, turning the 130 into a death by signal.
     """
     import os
+    import signal
 
+    def as_interrupt(signum, frame):  # a kill or a closed terminal: the same clean ending as Ctrl-C
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), as_interrupt)
     code = main()
     if code == 130:
         sys.stdout.flush()

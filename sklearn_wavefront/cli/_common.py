@@ -85,6 +85,10 @@ def run_handler(handler, args, argv):
         except TrainingDivergedError as exc:  # never a table or a model built on a NaN model
             print(f"wavefront: error: {one_line(exc)} (see --lr)", file=sys.stderr)
             return 2
+        except OSError as exc:  # the machine's fault (a full disk, a vanished folder): one line, exit 1
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            print(f"wavefront: error: {one_line(exc.strerror or exc)}{where}", file=sys.stderr)
+            return 1
         except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, exit 130 as shells do
             said = one_line(exc) if isinstance(exc, Interrupted) else getattr(args, "on_interrupt", "")
             print(f"wavefront: interrupted{': ' + said if said else ''}", file=sys.stderr, flush=True)

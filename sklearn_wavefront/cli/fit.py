@@ -59,13 +59,24 @@ def add_parser(sub):
 
 
 def _check_output(path):
+    """Everything about ``--output`` that can be known before training (which may take hours)."""
+    import stat
+
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise CommandError(f"--output {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CommandError(f"--output {path}: the folder {folder} is not writable")
     if os.path.isdir(path):
-        raise CommandError(f"--output {path} is a folder; give a file name, e.g. model.joblib")
+        raise CommandError(f"--output {path} is a folder; give a file name, e.g. model.skops")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise CommandError(f"--output {path} exists and is not a regular file (a named pipe or a device)")
+    if path.lower().endswith(".skops"):
+        try:
+            import skops.io  # noqa: F401
+        except ImportError as exc:
+            raise CommandError(f"--output {path}: the .skops format needs skops (pip install skops, or "
+                               "'sklearn-wavefront[safe]'); or save a .joblib pickle") from exc
 
 
 def run(args, argv, out=None):
@@ -99,7 +110,7 @@ def run(args, argv, out=None):
     try:  # before training: a model must never replace the labels or a recording
         refuse_inputs(args.output, inputs)
     except ValueError as exc:
-        raise CommandError(f"--output {args.output}: {one_line(exc)}") from exc
+        raise CommandError(f"--output: {one_line(exc)}") from exc
     lengths = np.array([len(x) for x in X]) / sr
     progress(f"read {len(X)} recordings, {len(np.unique(y))} classes, {sr} Hz, "
              f"{lengths.min():.2f} to {lengths.max():.2f} s (median {np.median(lengths):.2f} s) "

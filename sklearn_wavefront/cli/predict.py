@@ -66,6 +66,16 @@ def load(path):
         raise CommandError(one_line(exc)) from exc
 
 
+def _versions_said(model):
+    """``"torch 1.0 (installed: 2.13)"``-style words for the packages whose versions differ, or ``""``."""
+    from ..persistence import CHECKED_VERSIONS, package_versions
+
+    here = package_versions()
+    saved = getattr(model, "versions", {}) or {}
+    return ", ".join(f"{name} {saved.get(name)} (installed: {here.get(name)})" for name in CHECKED_VERSIONS
+                     if saved.get(name) != here.get(name))
+
+
 def _read(files, sample_rate):
     """``(recordings, errors)``: the samples of each readable file, the reason for each other one."""
     from ..datasets import read_audio
@@ -101,7 +111,7 @@ def run(args, argv, out=None):
         try:
             refuse_inputs(args.output, [args.model, *files])
         except ValueError as exc:
-            raise CommandError(f"--output {args.output}: {one_line(exc)}") from exc
+            raise CommandError(f"--output: {one_line(exc)}") from exc
         folder = os.path.dirname(os.path.abspath(args.output))
         if not os.path.isdir(folder):
             raise CommandError(f"--output {args.output}: the folder {folder} does not exist")
@@ -129,13 +139,18 @@ def run(args, argv, out=None):
             good = [f for f in chunk if f in recordings]
             if good:
                 batch = [recordings[f] for f in good]
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    proba = model.predict_proba(batch)
-                    # the model's own decision: with aggregate="majority" the probabilities are vote
-                    # shares, and a tie follows SegmentedClassifier's rule, not the first column
-                    labels = np.asarray(model.predict(batch)).tolist()
-                    coverage = input_coverage(model, batch)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        proba = model.predict_proba(batch)
+                        # the model's own decision: with aggregate="majority" the probabilities are vote
+                        # shares, and a tie follows SegmentedClassifier's rule, not the first column
+                        labels = np.asarray(model.predict(batch)).tolist()
+                        coverage = input_coverage(model, batch)
+                except Exception as exc:  # noqa: BLE001 - a model that loads but cannot predict (other versions)
+                    stop = f"the model {args.model} failed to predict ({type(exc).__name__}: {one_line(exc)})" + (
+                        f"; it was saved with {_versions_said(model)}" if _versions_said(model) else "")
+                    break
                 results = {f: (label, row, reason) for f, label, row, reason in
                            zip(good, labels, proba, coverage.reasons)}
             for f in chunk:
@@ -158,6 +173,9 @@ def run(args, argv, out=None):
                 progress(f"[{min(start + args.batch_size, len(files))}/{len(files)}] {time.perf_counter() - t0:.1f} s")
     except KeyboardInterrupt:
         interrupted = True  # keep what was written: the sink still closes normally below
+    except BrokenPipeError:  # stdout closed by the reader (| head): stop quietly, as a shell tool does
+        sys.stdout = open(os.devnull, "w")
+        return 141
     except OSError as exc:
         sink.__exit__(*sys.exc_info())  # the old file stays as it was; the temporary goes
         if not args.output:
@@ -174,7 +192,8 @@ def run(args, argv, out=None):
     if interrupted:
         raise Interrupted(f"{done + len(failed)} of {len(files)} files done; their rows are in {where}", kept=args.output)
     if stop:
-        raise CommandError(f"{stop} (--on-error raise; the rows before it are in {where})")
+        why = "--on-error raise; " if stop.startswith("audio file") else ""
+        raise CommandError(f"{stop} ({why}the rows before it are in {where})")
     if args.output:
         progress(f"wrote {args.output}")
     if flagged:

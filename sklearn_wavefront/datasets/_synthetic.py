@@ -14,13 +14,9 @@ import numpy as np
 from scipy.signal import butter, sosfilt
 from sklearn.utils import Bunch, check_random_state
 
+from .._validation import check_positive_int
+
 __all__ = ["make_harmonic_tones", "make_heart_sounds"]
-
-
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
 
 
 def _check_float(name, value, *, low=0.0, allow_low=False):
@@ -104,11 +100,11 @@ def make_harmonic_tones(n_samples=200, n_classes=4, *, sample_rate=8000, duratio
     >>> b.class_frequencies.round(2).tolist()
     [220.0, 233.08]
     """
-    n_samples = _check_int("n_samples", n_samples)
-    n_classes = _check_int("n_classes", n_classes)
-    n_harmonics = _check_int("n_harmonics", n_harmonics)
-    n_domains = _check_int("n_domains", n_domains)
-    sample_rate = _check_int("sample_rate", sample_rate)
+    n_samples = check_positive_int("n_samples", n_samples)
+    n_classes = check_positive_int("n_classes", n_classes)
+    n_harmonics = check_positive_int("n_harmonics", n_harmonics)
+    n_domains = check_positive_int("n_domains", n_domains)
+    sample_rate = check_positive_int("sample_rate", sample_rate)
     duration = _check_float("duration", duration)
     fmin = _check_float("fmin", fmin)
     detune_cents = _check_float("detune_cents", detune_cents, allow_low=True)
@@ -263,10 +259,10 @@ def make_heart_sounds(n_recordings=100, *, sample_rate=2000, duration=(4.0, 10.0
     >>> all(4000 <= len(x) <= 6000 for x in b.data)
     True
     """
-    n_recordings = _check_int("n_recordings", n_recordings)
-    n_domains = _check_int("n_domains", n_domains)
-    per_subject = _check_int("recordings_per_subject", recordings_per_subject)
-    sample_rate = _check_int("sample_rate", sample_rate)
+    n_recordings = check_positive_int("n_recordings", n_recordings)
+    n_domains = check_positive_int("n_domains", n_domains)
+    per_subject = check_positive_int("recordings_per_subject", recordings_per_subject)
+    sample_rate = check_positive_int("sample_rate", sample_rate)
     if sample_rate < 1000:
         raise ValueError(f"sample_rate must be >= 1000 Hz (the murmur band reaches 400 Hz), got sample_rate={sample_rate}")
     dur_lo, dur_hi = _range("duration", duration, 0.0)
