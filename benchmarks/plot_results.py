@@ -7,6 +7,7 @@ that; this draws every fold. It reads only the committed ``results.json`` files 
 a few seconds) and writes one PNG per data set to ``--out``:
 
 * ``demo.png``: ``benchmarks/results/demo/`` (``make demo``: built-in harmonic tones);
+* ``judge.png``: the four shared sets of ``benchmarks/results/judge/`` beside the strongest baselines;
 * ``fsdd.png``, ``yaseen_heart.png``, ``pascal_heart.png``: two panels each, the small subsets of
   ``benchmarks/results/default_kinds_grouped/`` (every row of ``wavefront compare``'s default kinds) and
   the larger subsets of ``benchmarks/results/temporal_grouped_large/`` (baselines, the temporal rows and
@@ -42,6 +43,11 @@ FIGURES = [
     ("pascal_heart", "Normal vs abnormal heart sounds (PASCAL A+B), folds grouped by patient",
      [("80 recordings, 4 folds", "default_kinds_grouped/pascal_heart/results.json"),
       ("545 recordings, 4 folds", "temporal_grouped_large/pascal_heart/results.json")]),
+    ("judge", "Beside the strongest baselines (openSMILE, MultiRocket-Hydra), 7 December 2026",
+     [("spoken digits: 300, 3 folds by speaker", "judge/fsdd/results.json"),
+      ("Yaseen heart: 100, 5 folds", "judge/yaseen_heart/results.json"),
+      ("PASCAL heart: 80, 4 folds by patient", "judge/pascal_heart/results.json"),
+      ("gm_pitch: 192, 4 folds by instrument", "judge/gm_pitch/results.json")]),
 ]
 
 KIND_COLOURS = {"baseline": "#555555", "fixed": "#1f77b4", "temporal": "#d62728", "learned": "#2ca02c",

@@ -279,7 +279,8 @@ def render(name, out, fmt="md", log=None, also=()):
         res, bench = _partial(name, out, log, also)
     s = res["settings"]
     two = len(s["classes"]) == 2
-    cell = {"fsdd": "(digit, speaker)", "yaseen_heart": "class", "pascal_heart": "(class, device)"}[name]
+    cell = {"fsdd": "(digit, speaker)", "yaseen_heart": "class", "pascal_heart": "(class, device)",
+            "gm_pitch": "(pitch class, instrument)"}[name]
     folds = (f"{s['folds']}-fold CV grouped by `{s['grouping']['group_column']}` ({s['grouping']['n_groups']} groups), "
              "stratified" if s["grouping"]["group_column"] else f"{s['folds']}-fold stratified CV")
     subset = (f"at most {bench['per_cell']} recordings per {cell}, drawn at random (seed {s['random_state']})"
@@ -314,6 +315,11 @@ def render(name, out, fmt="md", log=None, also=()):
         items.append("Labels: normal (normal, noisynormal) vs abnormal (murmur, noisymurmur, extrahls, extrastole); "
                      "artifact and unlabelled recordings dropped. Groups: set_b `id_prefix` (probable patient id); "
                      "each set_a recording its own group (no subject information).")
+    if s.get("mrhydra_input"):
+        items.append(s["mrhydra_input"][0].upper() + s["mrhydra_input"][1:] + ".")
+    if s.get("warm_up_seconds"):
+        items.append("Compilation warm-up (once per run, outside the folds' fit times): "
+                     + ", ".join(f"{m} {t:.1f} s" for m, t in s["warm_up_seconds"].items()) + ".")
     items += [f"Note: {note}." for note in s["notes"]]
     best_base = next((e["model"] for e in res["summary"] if e.get("verdict") == "reference"), None) or next(
         (e["model"] for e in res["summary"] if e["kind"] == "baseline" and e["delta_ua"] == 0.0), None)
