@@ -854,6 +854,10 @@ class CompareResult:
     def classes(self):
         return self.settings["classes"]
 
+    def table_cells(self):
+        """The printed table's header and rows as strings (:func:`table_cells`)."""
+        return table_cells(self.summary, len(self.settings["classes"]) == 2)
+
     def to_json(self, path=None):
         """The result as JSON (``results.json``'s layout); written to ``path`` when given."""
         text = json.dumps({"schema": RESULTS_SCHEMA, "settings": self.settings, "rows": self.rows,

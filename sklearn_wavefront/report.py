@@ -119,11 +119,8 @@ def _cell(value):
 
 def render_report(result):
     """The HTML text of the report of a :class:`~sklearn_wavefront.CompareResult`."""
-    from .comparison import table_cells
-
     s = result.settings
-    two = len(s["classes"]) == 2
-    header, body = table_cells(result.summary, two)
+    header, body = result.table_cells()  # through the result: this module sits above the comparison
     plt = _pyplot()
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>wavefront compare: report</title>", f"<style>{_CSS}</style></head><body>",
