@@ -319,7 +319,7 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
             eta = elapsed / i * (total - i)
             score = "DIVERGED " if r["diverged"] else f"UA {r['ua']:.3f}"
             progress(
-                f"[{i:>{width}}/{total}] {r['model']:<11} {r['kind']:<10} fold {r['fold'] + 1}/{len(splits)}  "
+                f"[{i:>{width}}/{total}] {r['model']:<18} {r['kind']:<10} fold {r['fold'] + 1}/{len(splits)}  "
                 f"{score}  fit {r['fit_seconds']:.1f} s  elapsed {_clock(elapsed)}  ETA {_clock(eta)}"
             )
     return results
@@ -463,7 +463,8 @@ def table_cells(summary, two_classes):
             delta_cell = f"{delta:+.3f}" + ("" if std is None else f" ± {std:.3f}")
         p = e.get("p_value")
         cells += [_pm(e["fit_seconds"], e["fit_seconds_std"], 1), delta_cell,
-                  "" if p is None else f"{p:.2f}", e.get("verdict") or "", "*" if e["best"] else ""]
+                  "" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}"), e.get("verdict") or "",
+                  "*" if e["best"] else ""]
         body.append(cells)
     return header, body
 
@@ -1110,6 +1111,9 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
                 f"{option('noise', noise, style)}: {_one_line(exc)}"
             ) from exc
         recordings, y, desc, where = bunch.data, bunch.target, bunch.description, "the built-in data set"
+        if group_column or groups is not None:  # never ignored in silence
+            raise InputError(f"{option('group_column' if group_column else 'groups', style=style)}: the built-in "
+                             "data has no groups (its folds are stratified); give a folder or recordings")
         if domain_column:
             if domain_column != "domain":
                 raise InputError(f"{option('domain_column', style=style)} {domain_column!r}: the built-in data has one "
@@ -1228,11 +1232,11 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     for note in notes:
         progress(f"note: {note}")
     warmed = {}
-    compiles = [m for m, _ in plan if m in ("minirocket", "mrhydra")]
-    if compiles:  # numba's one-off compilation, outside every fold's fit time
+    compiles = [m for m, _ in plan if m in ("minirocket", "mrhydra") or m in FRONTENDS]
+    if compiles:  # numba's one-off compilation and torch's first calls, outside every fold's fit time
         from .baselines import warm_up
 
-        warmed = warm_up(compiles)
+        warmed = warm_up(compiles, sample_rate=sr)
         progress("compilation warm-up (once per run, outside the folds' fit times): "
                  + ", ".join(f"{m} {t:.1f} s" for m, t in warmed.items()))
     seen_by_mrhydra = None

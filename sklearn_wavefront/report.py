@@ -56,7 +56,8 @@ def _pyplot():
 
 
 def _fold_dots(result, plt):
-    rows = [(e["model"], e["kind"]) for e in result.summary]
+    # a row that diverged in some fold has no score: no dots, as no mean (summarize's rule)
+    rows = [(e["model"], e["kind"]) for e in result.summary if not e.get("n_diverged")]
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.2))
     for i, (m, k) in enumerate(rows):
         ua = [r["ua"] for r in result.rows if r["model"] == m and r["kind"] == k and r["ua"] is not None]

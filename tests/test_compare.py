@@ -115,7 +115,8 @@ def test_table_and_results_schema(tmp_path, capsys):
             continue
         t = d.mean() / np.sqrt((1 / 2 + 8 / 8) * d.var(ddof=1))  # 2 folds of 8 test, 8 training recordings
         p = 2 * stats.t.sf(abs(t), df=1)
-        assert summary[key]["p_value"] == pytest.approx(p) and by_row[key][7] == f"{p:.2f}"
+        assert summary[key]["p_value"] == pytest.approx(p)
+        assert by_row[key][7] == ("<0.001" if p < 0.001 else f"{p:.3f}")
         assert by_row[key][8] == ("within noise" if p >= 0.05 else "better" if d.mean() > 0 else "worse")
     # the star: the highest mean UA among the rows better than each baseline (recomputed), else none
     baselines = [key for key in by_row if key[1] == "baseline"]

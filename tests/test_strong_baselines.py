@@ -123,3 +123,65 @@ def test_the_report_says_what_mrhydra_saw():
                     duration=0.5, mrhydra_max_length=700, progress=False)
     assert ("mrhydra sees every recording low-passed and decimated by 3 to 1333.33 Hz (667 samples; "
             "mrhydra_max_length=700): what lies above 666.667 Hz is not seen") in r.format()
+
+
+def test_mrhydra_leaves_torch_threads_as_they_were():
+    pytest.importorskip("aeon")
+    import torch
+
+    from sklearn_wavefront.baselines import MultiRocketHydraClassifier, warm_up
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        X, y = _tones(n=12)
+        MultiRocketHydraClassifier(max_length=500, n_groups=8, random_state=0).fit(X, y).predict(X)
+        warm_up(["mrhydra", "comb"])
+        cmp.compare(n_recordings=16, n_classes=2, folds=2, models="mrhydra", kinds="baseline", progress=False)
+        assert torch.get_num_threads() == 2  # aeon's Hydra sets it to n_jobs and leaves it there
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_front_ends_first_call_is_warmed_up_too(monkeypatch):
+    import time
+
+    from sklearn_wavefront import recipes
+
+    calls = []
+    real = recipes.make_estimator
+
+    def first_fit_slow(model, kind, settings, callbacks=None):
+        est = real(model, kind, settings, callbacks)
+        if not calls:  # the first fixed comb estimator of the process pays a one-off cost
+            calls.append(model)
+            fit = est.fit
+
+            def slow_fit(*a, **k):
+                time.sleep(0.4)
+                return fit(*a, **k)
+
+            est.fit = slow_fit
+        return est
+
+    monkeypatch.setattr(recipes, "make_estimator", first_fit_slow)
+    monkeypatch.setattr(cmp, "make_estimator", real)  # the folds build theirs as usual
+    r = cmp.compare(n_recordings=16, n_classes=2, folds=2, models="comb", kinds="fixed", progress=False)
+    assert calls == ["comb"] and r.settings["warm_up_seconds"]["comb"] >= 0.4
+    assert all(row["fit_seconds"] < 0.4 for row in r.rows)
+
+
+@pytest.mark.slow
+def test_a_cold_numba_cache_is_paid_in_the_warm_up_not_in_a_fold(tmp_path):
+    pytest.importorskip("aeon")
+    code = """
+from sklearn_wavefront import compare
+r = compare(n_recordings=16, n_classes=2, folds=2, models="minirocket", kinds="baseline", minirocket_kernels=84,
+            progress=False)
+print(r.settings["warm_up_seconds"]["minirocket"], max(row["fit_seconds"] for row in r.rows))
+"""
+    env = dict(__import__("os").environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"), OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr
+    warm, slowest_fold = map(float, out.stdout.split())
+    assert warm > 5 * slowest_fold  # the compilation happened once, before the folds

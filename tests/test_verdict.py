@@ -71,7 +71,9 @@ def test_the_star_goes_only_to_a_row_better_than_every_baseline():
     d = paired_difference(A, B)
     assert by["comb", "fixed"]["delta_ua"] == pytest.approx(d.mean) and by["comb", "fixed"]["p_value"] == pytest.approx(d.p_value)
     table = format_table(summary, two_classes=False)
-    assert f"+{d.mean:.3f} ± {d.std:.3f}  {d.p_value:.2f}  better" in table
+    import re
+
+    assert re.search(rf"\+{d.mean:.3f} ± {d.std:.3f}\s+{d.p_value:.3f}\s+better", table)
 
     # nothing beyond the noise: no star at all, whatever the means
     scores[("comb", "fixed")] = [0.90, 0.70, 0.88, 0.72, 0.86]
@@ -84,3 +86,29 @@ def test_without_baselines_the_star_is_the_highest_mean():
     summary, best = summarize(_results(scores), list(scores), ["a", "b"])
     assert best is None and [e["best"] for e in summary] == [True, False]
     assert all(e["verdict"] is None for e in summary)
+
+
+def test_better_than_the_best_baseline_is_not_enough_for_the_star():
+    # "cnn" is beyond the noise above the best baseline's mean, but not above a weaker baseline that
+    # happens to move with it fold by fold: no star (the star needs every baseline beaten)
+    scores = {
+        ("minirocket", "baseline"): [0.70, 0.72, 0.71, 0.73, 0.70],
+        ("mfcc+logreg", "baseline"): [0.55, 0.90, 0.57, 0.92, 0.56],
+        ("comb", "fixed"): [0.80, 0.83, 0.81, 0.84, 0.80],
+    }
+    summary, best = summarize(_results(scores), list(scores), ["a", "b", "c"])
+    by = {(e["model"], e["kind"]): e for e in summary}
+    assert best == "minirocket" and by["comb", "fixed"]["verdict"] == "better"
+    assert verdict(paired_difference(scores["comb", "fixed"], scores["mfcc+logreg", "baseline"])) == "within noise"
+    assert not by["comb", "fixed"]["beats_every_baseline"] and not any(e["best"] for e in summary)
+
+
+def test_the_ratio_of_the_real_folds_is_the_one_used():
+    # grouped folds of unequal size: n_test / n_train is what the folds were, not 1 / (K - 1)
+    scores = {("minirocket", "baseline"): B, ("comb", "fixed"): A}
+    for ratio in (None, 0.25, 0.6):
+        summary, _ = summarize(_results(scores), list(scores), ["a", "b", "c"], test_train_ratio=ratio)
+        d = np.subtract(A, B)
+        r = 1 / 4 if ratio is None else ratio
+        t = d.mean() / math.sqrt((1 / 5 + r) * d.var(ddof=1))
+        assert summary[1]["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), df=4))

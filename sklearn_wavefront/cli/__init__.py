@@ -66,7 +66,8 @@ def entry_point():
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
+        # only where nobody chose otherwise: under nohup SIGHUP is ignored, and must stay so
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
             signal.signal(getattr(signal, name), as_interrupt)
     code = main()
     if code == 130:
