@@ -284,10 +284,12 @@ def test_triton_cuda_custom_ops_match_cpu_reference(mode, dtype):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("n, window, stride, pad", [(3000, 400, 200, 0), (2999, 301, 97, 150), (500, 500, 7, 0),
-                                                    (800, 100, 300, 50)])
+                                                    (800, 100, 300, 50), (3001, 400, 100, 200), (1600, 160, 160, 0)])
 def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride, pad, monkeypatch):
     """The numba forward (CPU, mode="max") against the plain-torch per-filter path: same frames to
-    float rounding, the same argmax (random data has no ties), and so the same gradients."""
+    float rounding, the same argmax (random data has no ties), and so the same gradients. Windows
+    that are whole hops take the blocked maxima (with and without centre padding), others the
+    per-frame scan."""
     pytest.importorskip("numba")
     from sklearn_wavefront.ops import comb as C
 
@@ -303,6 +305,31 @@ def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride
     tol = dict(rtol=1e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-13, atol=1e-13)
     torch.testing.assert_close(compiled[0], reference[0], **tol)
     assert torch.equal(compiled[1], reference[1])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("need_grad_x", [True, False])
+@pytest.mark.parametrize("n, window, stride, pad", [(3000, 400, 200, 0), (2999, 301, 97, 150), (800, 100, 300, 50)])
+def test_compiled_max_envelope_backward_equals_the_torch_rule(dtype, need_grad_x, n, window, stride, pad, monkeypatch):
+    """The numba backward of the max envelope (one pass over the frames' argmax taps) against the
+    torch gathers: the three gradients to float rounding (the kernel accumulates in float64)."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import _comb_torch as CT
+
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(3, n, generator=gen, dtype=dtype)
+    delay = torch.tensor([2.0, 7.3, 41.9, 333.3, 1200.5], dtype=dtype)
+    alpha = torch.tensor([0.9, -0.7, 0.5, 0.95, 0.3], dtype=dtype)
+    z, argmax = CT._comb_envelope_torch(x, delay, alpha, 10, window, stride, "max", pad)
+    grad_z = torch.randn(z.shape, generator=gen, dtype=dtype)
+    grad_z[0, 1, :3] = 0.0  # frames with no gradient are skipped
+    compiled = CT._comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, 10, need_grad_x)
+    monkeypatch.setattr(CT._numba_comb_kernels, "module", False)
+    reference = CT._comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, 10, need_grad_x)
+    tol = dict(rtol=2e-5, atol=2e-4) if dtype == torch.float32 else dict(rtol=1e-11, atol=1e-10)
+    for got, ref in zip(compiled, reference):
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        torch.testing.assert_close(got, ref, **tol)
 
 
 def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(monkeypatch):
