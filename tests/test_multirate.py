@@ -70,7 +70,7 @@ def test_multirate_fold_is_exact_on_input_inside_each_bands_zone(make):
     fb = make().double()
     n = 6400
     n_fft, factor, zone = _plan(fb, n)
-    assert n_fft == n
+    assert n_fft == n  # the transform spans exactly the signal: periodic sinusoids, no leakage
     assert factor.max() > 1 and (zone > 0).any()  # decimated bands, in the first zone and beyond
     h = fb.kernels().detach().numpy()
     rng = np.random.default_rng(0)
