@@ -32,7 +32,7 @@ import numpy as np
 _TILE = 2048  # output samples filtered at a time: the tile of y stays in the L1/L2 cache across the echoes
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
 def _filter_row(xb, shifts, c0, c1, y):
     """``y = xb + sum_t c0[t] xb[. - s_t] + c1[t] xb[. - s_t - 1]`` (zero before the start), tile by tile.
 
