@@ -16,7 +16,8 @@ each call runs under :func:`thread_limits` (``torch.set_num_threads``, threadpoo
 are also started with joblib's ``inner_max_num_threads`` (the environment variables read when a
 library starts its pool).
 
-The budget (:func:`thread_budget`) is ``max(1, min(torch threads of the caller, cpus // workers))``,
+The budget (:func:`thread_budget`) is ``max(1, min(torch threads of the caller, cpus // workers))``
+(the first term only when the caller has imported torch),
 ``workers = min(effective n_jobs, n_tasks)``: never more than the caller allows itself (a session that
 set ``torch.set_num_threads(1)`` keeps one), never more than the workers' share of the cores. Thread
 counts change speed only: every kernel here computes each value the same way whatever the number of
@@ -59,7 +60,8 @@ def thread_budget(n_jobs, n_tasks=None, n_cpus=None) -> int:
     Returns
     -------
     int
-        ``max(1, min(torch.get_num_threads(), n_cpus // workers))``.
+        ``max(1, min(torch.get_num_threads(), n_cpus // workers))`` (without the first term when the
+        caller has not imported torch).
 
     Examples
     --------
@@ -67,8 +69,6 @@ def thread_budget(n_jobs, n_tasks=None, n_cpus=None) -> int:
     >>> thread_budget(2, n_cpus=8) <= 4, thread_budget(16, n_cpus=8), thread_budget(-1, n_cpus=8)
     (True, 1, 1)
     """
-    import torch
-
     cpus = _cpu_count() if n_cpus is None else max(1, int(n_cpus))
     if n_jobs is None:
         workers = 1
@@ -78,7 +78,11 @@ def thread_budget(n_jobs, n_tasks=None, n_cpus=None) -> int:
         workers = max(1, int(n_jobs))
     if n_tasks is not None:
         workers = max(1, min(workers, int(n_tasks)))
-    return max(1, min(torch.get_num_threads(), cpus // workers))
+    # the caller's own torch threads cap the budget; a caller that has not imported torch has chosen
+    # none (and importing it here would cost the parent of process workers a second for nothing)
+    torch = sys.modules.get("torch")
+    cap = torch.get_num_threads() if torch is not None else cpus
+    return max(1, min(cap, cpus // workers))
 
 
 @contextlib.contextmanager
