@@ -16,9 +16,9 @@ Goal 2 - FIR transforms at 64 filters (16 recordings of 2 s at 16 kHz) over libr
   multirate path (the default) and full rate; and the multirate path's feature tolerance against
   full rate on noise, harmonic tones, a swept sine and noise bursts (and, with ``--data-root``, the
   Free Spoken Digit Dataset and the rendered instrument notes of ``../shared/data``).
-Goal 3 - threads: ``comparison.run_rows`` with ``n_jobs=2`` (each task under its thread budget)
-  against the same tasks in a plain ``joblib.Parallel`` (libraries' default pools) under the thread
-  backend, and under the process backend with ``OMP_NUM_THREADS=2`` exported by the parent (which
+Goal 3 - threads: ``comparison.run_rows`` with ``n_jobs=2``, each task under its thread budget,
+  against the same ``run_rows`` with the budget switched off (every library's default pools, as
+  before issue 21) under the thread backend, and under the process backend with ``OMP_NUM_THREADS=2`` exported by the parent (which
   loky copies to every worker); each variant in a fresh process; the results must be identical.
 Goal 4 - ``comb_iir`` at K = 20 over a plain copy (1e6 float32; interleaved medians, target <= 2x),
   this code's and the base's; and whether a fresh process's first ``CombFrontend`` transform
@@ -104,7 +104,8 @@ for line in sys.stdin:
     req = json.loads(line)
     if req["cmd"] == "fit":
         train, test = np.asarray(req["train"]), np.asarray(req["test"])
-        s = Settings(sample_rate=16000, n_filters=32, epochs=req["epochs"], batch_size=16, device="cpu", random_state=0)
+        s = Settings(sample_rate=16000, n_filters=32, epochs=req["epochs"], batch_size=16, device="cpu",
+                     random_state=req.get("seed", 0))
         est = make_estimator(req["model"], req["kind"], s)
         t0 = time.perf_counter()
         est.fit(X[train], y[train])
@@ -205,28 +206,38 @@ def load_folder(folder: str, n_rec: int, sr=16000, n=32000):
     return np.asarray(recs), np.asarray([r["label"] for r in rows])
 
 
-def goal1(workers: dict, y: np.ndarray, folds: int, epochs: int):
+def goal1(workers: dict, y: np.ndarray, folds: int, epochs: int, models=FIT_MODELS, kinds=FIT_KINDS, seeds=1):
+    """Fits of every (recipe, fold), each code in turn; with ``seeds > 1`` each fit is repeated with
+    ``random_state`` 0 ... seeds - 1 and a fold's accuracy is their mean, its time their median."""
     from sklearn.model_selection import StratifiedKFold
 
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
     say(f"goal 1: {len(splits)} folds, training parts of {len(splits[0][0])} recordings, {epochs} epoch(s), "
-        f"{len(np.unique(y))} classes")
+        f"{len(np.unique(y))} classes, {seeds} seed(s) per fit")
     warm = np.arange(48)
     for w in workers.values():  # compile numba kernels, import everything, outside the timings
-        for model in FIT_MODELS:
-            for kind in FIT_KINDS:
+        for model in models:
+            for kind in kinds:
                 w.ask(cmd="fit", model=model, kind=kind, train=warm[:32].tolist(), test=warm[32:].tolist(), epochs=1)
-    results = {(m, k, code): [] for m in FIT_MODELS for k in FIT_KINDS for code in workers}
+    results = {(m, k, code): [] for m in models for k in kinds for code in workers}
     for f, (train, test) in enumerate(splits):
-        for model in FIT_MODELS:
-            for kind in FIT_KINDS:
+        for model in models:
+            for kind in kinds:
                 order = list(workers) if f % 2 == 0 else list(workers)[::-1]  # take turns going first
-                for code in order:
-                    r = workers[code].ask(cmd="fit", model=model, kind=kind, train=train.tolist(), test=test.tolist(),
-                                          epochs=epochs)
-                    results[(model, kind, code)].append(r)
+                got = {code: [] for code in workers}
+                for seed in range(seeds):
+                    for code in order:
+                        got[code].append(workers[code].ask(cmd="fit", model=model, kind=kind, train=train.tolist(),
+                                                           test=test.tolist(), epochs=epochs, seed=seed))
+                for code in workers:
+                    results[(model, kind, code)].append({
+                        "seconds": float(np.median([r["seconds"] for r in got[code]])),
+                        "ua": float(np.mean([r["ua"] for r in got[code]])),
+                        "ua_seeds": [r["ua"] for r in got[code]],
+                    })
                 say(f"  fold {f + 1}: {model:<9} {kind:<10} " + "  ".join(
-                    f"{code} {results[(model, kind, code)][-1]['seconds']:6.1f} s UA {results[(model, kind, code)][-1]['ua']:.3f}"
+                    f"{code} {results[(model, kind, code)][-1]['seconds']:6.1f} s UA "
+                    + "/".join(f"{u:.3f}" for u in results[(model, kind, code)][-1]["ua_seeds"])
                     for code in workers))
     return results
 
@@ -237,9 +248,9 @@ def t_quantile(df: int) -> float:
     return float(t.ppf(0.975, df))
 
 
-def goal1_rows(results, folds):
-    for model in FIT_MODELS:
-        for kind in FIT_KINDS:
+def goal1_rows(results, folds, models=FIT_MODELS, kinds=FIT_KINDS, seeds=1):
+    for model in models:
+        for kind in kinds:
             base = results[(model, kind, "base")]
             new = results[(model, kind, "new")]
             ratio = float(np.median([b["seconds"] / n["seconds"] for b, n in zip(base, new)]))
@@ -250,7 +261,9 @@ def goal1_rows(results, folds):
                    f"new-base {diff.mean():+.3f} +- {diff.std(ddof=1) if len(diff) > 1 else 0:.3f} "
                    f"({'within noise' if within else 'OUTSIDE noise'}: 95% half-width {half:.3f})")
             why = "" if ratio >= 3 else FIT_WHY.get(model, "")
-            row("1", f"{kind} fit, {model}, 32 filters, base / new time (median of {folds} folds)", ratio, ">= 3x",
+            seeds_note = f", UA the mean of {seeds} seeds" if seeds > 1 else ""
+            row("1", f"{kind} fit, {model}, 32 filters, base / new time (median of {folds} folds{seeds_note})", ratio,
+                ">= 3x",
                 ratio >= 3 and within, "; ".join(x for x in (acc, why) if x))
 
 
@@ -373,7 +386,7 @@ THREADS_CHILD = r'''
 import json, sys, time, warnings
 import numpy as np
 warnings.simplefilter("ignore")
-from joblib import Parallel, delayed, parallel_config
+from joblib import parallel_config
 from sklearn_wavefront import comparison as cmp
 from sklearn_wavefront.datasets import make_harmonic_tones
 from sklearn_wavefront.recipes import Settings
@@ -384,18 +397,27 @@ s = Settings(sample_rate=16000, n_filters=16, epochs=2, batch_size=16, device="c
 rows = [("comb", "learned"), ("iconnet", "learned"), ("gammatone", "end-to-end"), ("sinc", "fixed")]
 idx = np.arange(len(y))
 splits = [(idx[idx % 2 == 0], idx[idx % 2 == 1]), (idx[idx % 2 == 1], idx[idx % 2 == 0])]
-classes = np.unique(y)
+if variant == "default":  # run_rows as before issue 21: the task function as it is, every library's default pools
+    import sklearn_wavefront._threads as threads
+    threads.budgeted = lambda fn, n_jobs, n_tasks=None: (fn, {})
 with parallel_config(backend=backend):
     t0 = time.perf_counter()
-    if variant == "budgeted":
-        out = cmp.run_rows(rows, splits, s, X, y, n_jobs=2)
-    else:  # the loop before issue 21: the task function as it is, every library's default pools
-        out = Parallel(n_jobs=2)(delayed(cmp._fit_one)(m, k, f, s, X, y, None, tr, te, classes, False)
-                                 for m, k in rows for f, (tr, te) in enumerate(splits))
+    out = cmp.run_rows(rows, splits, s, X, y, n_jobs=2)
     seconds = time.perf_counter() - t0
 keep = [{k: v for k, v in r.items() if k not in ("fit_seconds", "estimator", "history")} for r in out]
 print(json.dumps({"seconds": seconds, "results": keep}))
 '''
+
+
+# loky copies a variable the parent exports and sets the others to cpu_count // n_jobs; torch takes the
+# smaller of OMP_NUM_THREADS and MKL_NUM_THREADS, so a parent exporting both (for its own work) gives
+# every worker that many torch threads
+TWO = {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+
+
+def _spin(stop):  # another program's work on the machine (as busy_threads.py)
+    while not stop.is_set():
+        pass
 
 
 def goal3(repeats: int):
@@ -403,24 +425,36 @@ def goal3(repeats: int):
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         env_base.pop(k, None)
     scenarios = [
-        ("thread backend (n_jobs=2; parent without OMP_NUM_THREADS)", "threading", {}),
-        ("process backend (n_jobs=2) with OMP_NUM_THREADS=2 exported by the parent", "loky", {"OMP_NUM_THREADS": "2"}),
-        ("process backend (n_jobs=2), parent without OMP_NUM_THREADS (control)", "loky", {}),
+        ("thread backend (n_jobs=2; parent without OMP_NUM_THREADS)", "threading", {}, 0),
+        ("process backend (n_jobs=2), the parent exporting OMP_NUM_THREADS=2 MKL_NUM_THREADS=2", "loky", TWO, 0),
+        ("the same on a busy machine (one other process spinning on a core)", "loky", TWO, 1),
+        ("process backend (n_jobs=2), parent without OMP_NUM_THREADS (control)", "loky", {}, 0),
     ]
-    for what, backend, extra in scenarios:
+    import multiprocessing as mp
+
+    for what, backend, extra, busy in scenarios:
         times = {"default": [], "budgeted": []}
         same = True
         first = {}
-        for r in range(repeats):
-            for variant in (("default", "budgeted") if r % 2 == 0 else ("budgeted", "default")):
-                out = subprocess.run([sys.executable, "-c", THREADS_CHILD, variant, backend], capture_output=True,
-                                     text=True, env={**env_base, **extra}, cwd=tempfile.gettempdir())
-                if out.returncode != 0:
-                    raise RuntimeError(out.stderr[-2000:])
-                res = json.loads(out.stdout.strip().splitlines()[-1])
-                times[variant].append(res["seconds"])
-                first.setdefault(variant, res["results"])
-                same = same and res["results"] == first[variant]
+        stop = mp.Event()
+        spinners = [mp.Process(target=_spin, args=(stop,), daemon=True) for _ in range(busy)]
+        for proc in spinners:
+            proc.start()
+        try:
+            for r in range(repeats):
+                for variant in (("default", "budgeted") if r % 2 == 0 else ("budgeted", "default")):
+                    out = subprocess.run([sys.executable, "-c", THREADS_CHILD, variant, backend], capture_output=True,
+                                         text=True, env={**env_base, **extra}, cwd=tempfile.gettempdir())
+                    if out.returncode != 0:
+                        raise RuntimeError(out.stderr[-2000:])
+                    res = json.loads(out.stdout.strip().splitlines()[-1])
+                    times[variant].append(res["seconds"])
+                    first.setdefault(variant, res["results"])
+                    same = same and res["results"] == first[variant]
+        finally:
+            stop.set()
+            for proc in spinners:
+                proc.join()
         same = same and first["default"] == first["budgeted"]
         ratio = float(np.median(times["default"]) / np.median(times["budgeted"]))
         row("3", f"run_rows, 8 (row, fold) tasks: default threads / thread budget, {what}", ratio, "", same,
@@ -469,6 +503,9 @@ def main(argv=None):
     p.add_argument("--data-root", default=None, help="e.g. ../shared/data: real recordings for goal 2's tolerance")
     p.add_argument("--fit-data", default=None, help="a folder with labels.csv (e.g. ../shared/data/gm_pitch) for "
                    "goal 1 instead of the synthetic tones (resampled to 16 kHz, 2 s)")
+    p.add_argument("--models", default=",".join(FIT_MODELS), help="goal 1's front-ends (comma-separated)")
+    p.add_argument("--kinds", default=",".join(FIT_KINDS), help="goal 1's kinds: learned, end-to-end")
+    p.add_argument("--seeds", type=int, default=1, help="goal 1: fits per (recipe, fold), random_state 0..seeds-1")
     p.add_argument("--skip", nargs="*", default=[], choices=["1", "2", "3", "4"])
     p.add_argument("--quick", action="store_true", help="160 recordings, 2 folds, 1 epoch, 3 repeats (proves nothing)")
     p.add_argument("--out", default=None, help="folder for speed_goals.log and speed_goals.json")
@@ -496,7 +533,9 @@ def main(argv=None):
             workers["new"] = Worker(ROOT, data, "new")
             say("workers: " + "; ".join(f"{k} imports {w.file}" for k, w in workers.items()))
             if "1" not in args.skip and "base" in workers:
-                goal1_rows(goal1(workers, y, args.folds, args.epochs), args.folds)
+                models, kinds = args.models.split(","), args.kinds.split(",")
+                results = goal1(workers, y, args.folds, args.epochs, models, kinds, args.seeds)
+                goal1_rows(results, args.folds, models, kinds, args.seeds)
             if "4" not in args.skip:
                 goal4(workers, 4 * args.repeats)
         finally:

@@ -8,8 +8,11 @@ wait (``benchmarks/busy_threads.py``: 2-35x slower on a busy machine).
 
 joblib's process backend (loky) already starts its workers with ``OMP_NUM_THREADS`` (and the BLAS and
 numba variables) set to ``cpu_count() // n_jobs`` **unless the variable is set in the parent**, in
-which case the parent's value is copied to every worker (``OMP_NUM_THREADS=2`` and ``n_jobs=2`` on two
-cores: four threads); its thread backend limits nothing (every task sees the process's whole pool).
+which case the parent's value is copied to every worker: a parent that exports ``OMP_NUM_THREADS=2``
+and ``MKL_NUM_THREADS=2`` for its own work (torch takes the smaller of the two) gives each of
+``n_jobs=2`` workers two torch threads, four on two cores (``benchmarks/speed_goals.py``, goal 3:
+1.6x slower than one each). Its thread backend limits nothing (every task sees the process's whole
+pool).
 :func:`budgeted` makes the budget explicit for every backend: the task function is wrapped so that
 each call runs under :func:`thread_limits` (``torch.set_num_threads``, threadpoolctl's
 ``threadpool_limits`` and, when numba is imported, ``numba.set_num_threads``), and process workers

@@ -64,14 +64,15 @@ def test_thread_backend_tasks_each_run_at_the_budget_and_the_caller_is_restored(
 
 
 @pytest.mark.slow  # starts loky workers
-def test_process_workers_run_at_the_budget_even_with_the_parents_omp_variable(monkeypatch):
-    """loky copies a parent's OMP_NUM_THREADS to every worker; the budget overrides it."""
+def test_process_workers_run_at_the_budget_even_with_the_parents_thread_variables(monkeypatch):
+    """loky copies a parent's OMP_NUM_THREADS and MKL_NUM_THREADS to every worker; the budget overrides them."""
     monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    monkeypatch.setenv("MKL_NUM_THREADS", "8")
     task, kwargs = budgeted(_probe, n_jobs=2, n_tasks=4)
     assert isinstance(task, ThreadBudgetedTask) and kwargs["backend"].inner_max_num_threads == task.n_threads
     out = Parallel(n_jobs=2, **kwargs)(delayed(task)(i) for i in range(4))
     assert out == [(task.n_threads, task.n_threads)] * 4
-    assert os.environ["OMP_NUM_THREADS"] == "8"
+    assert os.environ["OMP_NUM_THREADS"] == "8" and os.environ["MKL_NUM_THREADS"] == "8"
 
 
 def _strip(results):
