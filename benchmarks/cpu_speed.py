@@ -90,9 +90,8 @@ def goal2_iir(repeats):
                               "lfilter": lambda: scipy.signal.lfilter([1.0], den, x[0])}, repeats if k < 1000 else 3))
         t.update(interleaved({"torch": lambda: comb_iir(xt, [k], 0.9, backend="torch"),
                               "copy_t": lambda: x.copy()}, max(3, repeats // 2)))
-        why = ("best reached: a delay < 32 chains each 16-sample vector step to the step before it; "
-               "8/16/32-sample steps, unrolled echoes, direct indexing measured no faster") if k < 32 else ""
-        row("2", f"comb_iir 1e6 float32, K={k} ({backend}) / plain copy", t["ours"] / t["copy"], "<= 2x", None, why)
+        row("2", f"comb_iir 1e6 float32, K={k} ({backend}) / plain copy", t["ours"] / t["copy"], "<= 2x", None,
+            "recursion unrolled m times into one pass per block of m K >= 32 samples (issue 21)" if k < 32 else "")
         row("2", f"lfilter / comb_iir, K={k}", t["lfilter"] / t["ours_l"], ">= 20x")
         row("2", f"  torch fallback / copy, K={k} (no numba)", t["torch"] / t["copy_t"], "", note="fallback path")
     # many channels in one call: per-sample cost of 32 channels vs one channel
@@ -134,10 +133,10 @@ def transforms(n_rec, repeats):
     row("1", "  same, precision='float64'", t["comb iir float64"] / ref, "")
     row("1", "CombFrontend (FIR surrogate, float32) / librosa", t["comb fir"] / ref, "", None, "was 54x")
     for name, was in (("iconnet", 86), ("sinc", 88), ("gammatone", 62)):
-        row("3", f"{name} transform (float32) / librosa", t[name] / ref, "<= 4x", None,
-            f"was {was}x; best reached: see below")
-    row("3", "  why not 4x: full-rate FIR arithmetic / STFT arithmetic (rough)", f"{fir_vs_stft_work(n_filt):.0f}", "",
-        None, "|y| then mean needs every filtered sample; no exact STFT form; a multirate approximation is not built")
+        row("3", f"{name} transform (float32, multirate) / librosa", t[name] / ref, "<= 4x", None,
+            f"was {was}x; multirate (the default since issue 21): its tolerance in speed_goals.py")
+    row("3", "  full-rate FIR arithmetic / STFT arithmetic (rough)", f"{fir_vs_stft_work(n_filt):.0f}", "",
+        None, "why multirate=False stays above 4x: |y| then mean needs every filtered sample")
     row("3", "  iconnet transform float64 / librosa", t["iconnet float64"] / ref, "", None, "old default dtype")
     row("3", "mel transform / librosa", t["mel"] / ref, "<= 1x", None, "was 1.65x")
     row("3", "mfcc transform / librosa", t["mfcc"] / ref, "<= 1x", None, "was 1.5x")

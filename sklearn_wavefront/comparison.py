@@ -298,14 +298,18 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     """
     from joblib import Parallel, delayed
 
+    from ._threads import budgeted
+
     classes = np.unique(y)
     last = len(splits) - 1
     tasks = [(m, k, f, tr, te) for m, k in rows for f, (tr, te) in enumerate(splits)]
     total = len(tasks)
     width = len(str(total))
-    gen = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_one)(m, k, f, settings, X, y, domains, tr, te, classes, keep_last and f == last and k in ("learned", "end-to-end"),
-                          groups)
+    task, parallel_kwargs = budgeted(_fit_one, n_jobs, total)  # each worker's thread budget (_threads.py)
+    gen = Parallel(n_jobs=n_jobs, return_as="generator", **parallel_kwargs)(
+        delayed(task)(m, k, f, settings, X, y, domains, tr, te, classes,
+                      keep_last and f == last and k in ("learned", "end-to-end"),
+                      groups)
         for m, k, f, tr, te in tasks
     )
     results = []

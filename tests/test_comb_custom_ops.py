@@ -284,10 +284,12 @@ def test_triton_cuda_custom_ops_match_cpu_reference(mode, dtype):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("n, window, stride, pad", [(3000, 400, 200, 0), (2999, 301, 97, 150), (500, 500, 7, 0),
-                                                    (800, 100, 300, 50)])
+                                                    (800, 100, 300, 50), (3001, 400, 100, 200), (1600, 160, 160, 0)])
 def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride, pad, monkeypatch):
     """The numba forward (CPU, mode="max") against the plain-torch per-filter path: same frames to
-    float rounding, the same argmax (random data has no ties), and so the same gradients."""
+    float rounding, the same argmax (random data has no ties), and so the same gradients. Windows
+    that are whole hops take the blocked maxima (with and without centre padding), others the
+    per-frame scan."""
     pytest.importorskip("numba")
     from sklearn_wavefront.ops import comb as C
 
@@ -305,6 +307,31 @@ def test_compiled_max_envelope_equals_the_torch_forward(dtype, n, window, stride
     assert torch.equal(compiled[1], reference[1])
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("need_grad_x", [True, False])
+@pytest.mark.parametrize("n, window, stride, pad", [(3000, 400, 200, 0), (2999, 301, 97, 150), (800, 100, 300, 50)])
+def test_compiled_max_envelope_backward_equals_the_torch_rule(dtype, need_grad_x, n, window, stride, pad, monkeypatch):
+    """The numba backward of the max envelope (one pass over the frames' argmax taps) against the
+    torch gathers: the three gradients to float rounding (the kernel accumulates in float64)."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import _comb_torch as CT
+
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(3, n, generator=gen, dtype=dtype)
+    delay = torch.tensor([2.0, 7.3, 41.9, 333.3, 1200.5], dtype=dtype)
+    alpha = torch.tensor([0.9, -0.7, 0.5, 0.95, 0.3], dtype=dtype)
+    z, argmax = CT._comb_envelope_torch(x, delay, alpha, 10, window, stride, "max", pad)
+    grad_z = torch.randn(z.shape, generator=gen, dtype=dtype)
+    grad_z[0, 1, :3] = 0.0  # frames with no gradient are skipped
+    compiled = CT._comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, 10, need_grad_x)
+    monkeypatch.setattr(CT._numba_comb_kernels, "module", False)
+    reference = CT._comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, 10, need_grad_x)
+    tol = dict(rtol=2e-5, atol=2e-4) if dtype == torch.float32 else dict(rtol=1e-11, atol=1e-10)
+    for got, ref in zip(compiled, reference):
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        torch.testing.assert_close(got, ref, **tol)
+
+
 def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(monkeypatch):
     """Where validation is skipped (the operator called directly), NaN frames and ties still pick the
     sample max_pool1d picks: the last NaN, the first of equal maxima."""
@@ -320,3 +347,72 @@ def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(monkeypatch):
     torch.testing.assert_close(compiled[0], reference[0], equal_nan=True)
     assert torch.isnan(compiled[0][0]).any()
     assert torch.equal(compiled[1], reference[1])
+
+
+# ------------------------------------------------------------------------------------ eager calls
+
+
+@pytest.mark.parametrize("kind, mode", [("filter", None), ("envelope", "max"), ("envelope", "energy")])
+@pytest.mark.parametrize("x_requires_grad", [True, False])
+def test_eager_function_equals_the_custom_operator(kind, mode, x_requires_grad):
+    """Eager calls run the kernels through a plain autograd.Function (no torch._dynamo import);
+    its values and all three gradients equal those of the custom operator bit for bit."""
+    x, delay, alpha = _inputs(torch.float32, n=80, seed=5)
+    if kind == "filter":
+        def through_op(x, d, a):
+            return ops.comb_filter(x, d, a, T)
+
+        def eager(x, d, a):
+            return C._CombFilterFunction.apply(x, d, a, T)
+    else:
+        def through_op(x, d, a):
+            return ops.comb_envelope(x, d, a, T, 12, 8, mode, 5)[0]
+
+        def eager(x, d, a):
+            return C._CombEnvelopeFunction.apply(x, d, a, T, 12, 8, mode, 5)[0]
+
+    got = _fwd_bwd(eager, x, delay, alpha, x_requires_grad)
+    ref = _fwd_bwd(through_op, x, delay, alpha, x_requires_grad)
+    for a, b in zip(got, ref):
+        if b is None:
+            assert a is None
+        else:
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_public_functions_take_the_eager_path_outside_torch_compile(monkeypatch):
+    calls = []
+    monkeypatch.setattr(C._CombEnvelopeFunction, "apply", lambda *a: calls.append("envelope") or C._comb_envelope_op(*a))
+    monkeypatch.setattr(C._CombFilterFunction, "apply", lambda *a: calls.append("filter") or C._comb_filter_op(*a))
+    x, delay, alpha = _inputs(torch.float32)
+    C.comb_envelope(x, delay, alpha, window=12, stride=8, n_echoes=T)
+    C.comb_filter(x, delay, alpha, n_echoes=T)
+    assert calls == ["envelope", "filter"]
+
+
+_NO_DYNAMO = """
+import sys
+import numpy as np, torch
+from sklearn_wavefront import CombFrontend
+from sklearn_wavefront.ops import comb_envelope, comb_filter
+X = np.random.default_rng(0).standard_normal((3, 8000))
+for inference in ("fir", "iir"):
+    CombFrontend(sample_rate=8000, n_filters=4, inference=inference).fit(X).transform(X)
+x = torch.randn(2, 4000, requires_grad=True)
+d = torch.tensor([20.5, 41.0], requires_grad=True)
+(comb_envelope(x, d, 0.9, 400, 200).sum() + comb_filter(x, d, 0.9).sum()).backward()
+print("torch._dynamo" in sys.modules)
+"""
+
+
+def test_first_comb_calls_in_a_fresh_process_import_no_dynamo():
+    """A CombFrontend transform (FIR and IIR) and the comb operators' forward and backward in a fresh
+    process leave torch._dynamo unimported (importing it costs 1.2-1.5 s per process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", _NO_DYNAMO], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

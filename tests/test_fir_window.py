@@ -210,7 +210,8 @@ def test_init_uses_own_sample_rate(fs):
 
 # ---------------------------------------------------------------------------------------------- forward
 def test_forward_matches_manual_pipeline():
-    fb = FIRWindowFilterbank(sample_rate=8000, n_filters=5, kernel_size=31, stride=16, lrn_size=3).double()
+    """The full-rate block (multirate=False) is exactly the documented pipeline."""
+    fb = FIRWindowFilterbank(sample_rate=8000, n_filters=5, kernel_size=31, stride=16, lrn_size=3, multirate=False).double()
     x = torch.randn(3, 400, dtype=torch.float64)
     h = fb.kernels().detach().numpy()
     ref = np.empty((3, 5, fb.output_length(400)))

@@ -105,7 +105,8 @@ def test_short_recordings_are_zero_padded():
     padded = np.pad(X, ((0, 0), (0, front.min_input_length_ - 10)))
     with torch.no_grad():
         z = front.filterbank_(torch.tensor(padded))
-    np.testing.assert_allclose(front.transform(X)[:, :3], z.mean(-1).numpy())
+    # float32 transform vs the float64 module: the documented 1e-4 * (1 + |feature|)
+    np.testing.assert_allclose(front.transform(X)[:, :3], z.mean(-1).numpy(), rtol=1e-4, atol=1e-8)
 
 
 def test_learning_moves_f0_and_is_deterministic():

@@ -19,7 +19,7 @@ from .._validation import (
     check_sample_rate,
     check_waveform,
 )
-from ..ops.comb import _comb_envelope_op, comb_filter, envelope_length, envelope_padding
+from ..ops.comb import _comb_envelope_call, comb_filter, envelope_length, envelope_padding
 from ..ops.iir import _comb_iir_envelope, comb_iir
 from ._base import COMPRESSIONS, Filterbank, compress
 from ._scales import log_spaced_midpoints
@@ -195,7 +195,7 @@ class CombFilterbank(Filterbank):
         # The op directly, not comb_envelope(): the input was just checked, and delays >= 2 and
         # |alpha| < 1 hold by construction, so the wrapper's value checks (a second pass over x, and a
         # device-to-host sync for delay and alpha on every training step) would only repeat work.
-        z, _ = _comb_envelope_op(
+        z, _ = _comb_envelope_call(
             x.contiguous(), self.delays(), self.alphas(), self.n_echoes, self.window_length, self.hop_length,
             self.envelope, pad,
         )

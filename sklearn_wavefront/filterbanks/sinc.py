@@ -48,8 +48,9 @@ class SincFilterbank(FIRWindowFilterbank):
     learn_bands : bool, default=True
         ``False`` gives a fixed (static) sinc filterbank.
     stride : int, default=160
-    envelope, pooling, compression, eps, lrn_size, conv_method
-        As in ``FIRWindowFilterbank`` (defaults ``"abs"``, ``"max"``, ``"log1p"``, ``1e-6``, ``None``, ``"auto"``).
+    envelope, pooling, compression, eps, lrn_size, conv_method, multirate
+        As in ``FIRWindowFilterbank`` (defaults ``"abs"``, ``"max"``, ``"log1p"``, ``1e-6``, ``None``,
+        ``"auto"``, ``True``).
 
     Attributes
     ----------
@@ -86,6 +87,7 @@ class SincFilterbank(FIRWindowFilterbank):
         eps: float = 1e-6,
         lrn_size: int | None = None,
         conv_method: str = "auto",
+        multirate: bool = True,
     ):
         reals = (sample_rate, min_low_hz, min_band_hz)
         if fmax is None and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in reals):
@@ -110,4 +112,5 @@ class SincFilterbank(FIRWindowFilterbank):
             eps=eps,
             lrn_size=lrn_size,
             conv_method=conv_method,
+            multirate=multirate,
         )

@@ -150,7 +150,10 @@ def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad):
     n_frames = frames_for_pad(xn.shape[1], window, stride, pad)
     z = np.empty((xn.shape[0], shifts.shape[0], n_frames), dtype=np_dtype)
     argmax = np.empty(z.shape, dtype=np.int64)
-    kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax)
+    y = np.empty(xn.shape[1], dtype=np_dtype)  # the kernel's scratch row, also read as integers
+    int_dtype, mask = (np.int32, 0x7FFFFFFF) if np_dtype == np.float32 else (np.int64, 0x7FFFFFFFFFFFFFFF)
+    kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax, y, y.view(int_dtype),
+                                     int_dtype(mask))
     return torch.from_numpy(z), torch.from_numpy(argmax)
 
 
@@ -201,6 +204,9 @@ def _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes
     ``g α^t β`` to ``m - s``, ``m - s - 1``; ``dL/dD`` and ``dL/dα`` are the correlations of ``g`` with
     ``x[m - s]`` and ``x[m - s - 1]``.
     """
+    compiled = _comb_max_envelope_backward_numba(grad_z, x, delay, alpha, argmax, n_echoes, need_grad_x)
+    if compiled is not None:
+        return compiled
     acc = compute_dtype(x.dtype)
     batch, n = x.shape
     n_filters = delay.shape[0]
@@ -249,6 +255,36 @@ def _comb_max_envelope_backward_sparse(grad_z, x, delay, alpha, argmax, n_echoes
         grad_x,
         grad_delay.to(device=delay.device, dtype=delay.dtype),
         grad_alpha.to(device=alpha.device, dtype=alpha.dtype),
+    )
+
+
+def _comb_max_envelope_backward_numba(grad_z, x, delay, alpha, argmax, n_echoes, need_grad_x):
+    """The sparse max-envelope backward through the compiled kernel (CPU float32/float64), or ``None``.
+
+    Same rule and results as the torch gathers below (to float rounding: the kernel accumulates the
+    correlations and ``dL/dx`` in float64, one frame at a time), in one pass without the
+    ``(B, F, P, T)`` temporaries: measured 20 ms -> 2 ms for B = 16, F = 32, 2 s at 16 kHz."""
+    kernels = _numba_comb_kernels()
+    if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+        return None
+    shifts, beta, gain = _echo_table(delay, alpha, n_echoes)
+    t = np.arange(1, n_echoes + 1, dtype=np.float64)
+    a = alpha.detach().to(torch.float64).cpu().numpy()
+    dgain = t[None, :] * a[:, None] ** (t[None, :] - 1)  # d(alpha^t)/d alpha
+    n_filters = shifts.shape[0]
+    corr0 = np.zeros((n_filters, n_echoes))
+    corr1 = np.zeros((n_filters, n_echoes))
+    grad_x = np.zeros(x.shape if need_grad_x else (1, 1))
+    kernels.comb_max_envelope_backward_kernel(
+        grad_z.detach().contiguous().numpy(), x.detach().contiguous().numpy(), shifts, beta, gain, dgain,
+        argmax.contiguous().numpy(), bool(need_grad_x), corr0, corr1, grad_x,
+    )
+    grad_delay = (t[None, :] * gain * (corr1 - corr0)).sum(-1)
+    grad_alpha = (dgain * ((1 - beta) * corr0 + beta * corr1)).sum(-1)
+    return (
+        torch.from_numpy(grad_x).to(x.dtype) if need_grad_x else _no_grad_x(x),
+        torch.from_numpy(grad_delay).to(device=delay.device, dtype=delay.dtype),
+        torch.from_numpy(grad_alpha).to(device=alpha.device, dtype=alpha.dtype),
     )
 
 

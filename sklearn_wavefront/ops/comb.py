@@ -49,7 +49,8 @@ exactly:
   ``(B, F, N)`` (``benchmarks/cpu_speed.py`` goal 4 measures the peak). Both directions are ``torch.library`` custom operators
 (``sklearn_wavefront::comb_filter`` and ``sklearn_wavefront::comb_envelope`` with their backward
 operators), so ``torch.compile`` treats them as opaque nodes and another device's kernels can be
-registered for them.
+registered for them; eager calls run the same kernels through plain ``torch.autograd.Function`` s
+(see "Eager calls" below: calling a custom operator imports ``torch._dynamo``, 1.2-1.5 s per process).
 
 Cost: ``(T + 1) · 2`` multiply-adds per output sample and filter (the exact IIR of
 :mod:`sklearn_wavefront.ops.iir` costs 1).
@@ -112,12 +113,42 @@ def _backend(x: Tensor):
 # --------------------------------------------------------------------------------------------
 
 
-@torch.library.custom_op("sklearn_wavefront::comb_filter", mutates_args=())
-def _comb_filter_op(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -> Tensor:
+def _comb_filter_impl(x, delay, alpha, n_echoes):
     backend = _backend(x)
     if backend is not None:
         return backend.comb_filter(x, delay, alpha, n_echoes)
     return _comb_filter_torch(x, delay, alpha, n_echoes)
+
+
+def _comb_filter_backward_impl(grad, x, delay, alpha, n_echoes, need_grad_x=True):
+    backend = _backend(x)
+    if backend is not None:
+        return backend.comb_filter_backward(grad.contiguous(), x, delay, alpha, n_echoes, need_grad_x)
+    return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes, need_grad_x)
+
+
+def _comb_envelope_impl(x, delay, alpha, n_echoes, window, stride, mode, pad):
+    backend = _backend(x)
+    if backend is not None:
+        return backend.comb_envelope(x, delay, alpha, n_echoes, window, stride, mode, pad)
+    return _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad)
+
+
+def _comb_envelope_backward_impl(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad,
+                                 need_grad_x=True):
+    backend = _backend(x)
+    if backend is not None:
+        return backend.comb_envelope_backward(
+            grad_z.contiguous(), x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
+        )
+    return _comb_envelope_backward_torch(
+        grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
+    )
+
+
+@torch.library.custom_op("sklearn_wavefront::comb_filter", mutates_args=())
+def _comb_filter_op(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -> Tensor:
+    return _comb_filter_impl(x, delay, alpha, n_echoes)
 
 
 @_comb_filter_op.register_fake
@@ -129,10 +160,7 @@ def _(x, delay, alpha, n_echoes):
 def _comb_filter_backward_op(
     grad: Tensor, x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int, need_grad_x: bool = True
 ) -> tuple[Tensor, Tensor, Tensor]:
-    backend = _backend(x)
-    if backend is not None:
-        return backend.comb_filter_backward(grad.contiguous(), x, delay, alpha, n_echoes, need_grad_x)
-    return _comb_filter_backward_torch(grad, x, delay, alpha, n_echoes, need_grad_x)
+    return _comb_filter_backward_impl(grad, x, delay, alpha, n_echoes, need_grad_x)
 
 
 def _backward_fake(x, delay, alpha, need_grad_x):
@@ -165,10 +193,7 @@ _comb_filter_op.register_autograd(_comb_filter_autograd, setup_context=_comb_fil
 def _comb_envelope_op(
     x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int, window: int, stride: int, mode: str, pad: int
 ) -> tuple[Tensor, Tensor]:
-    backend = _backend(x)
-    if backend is not None:
-        return backend.comb_envelope(x, delay, alpha, n_echoes, window, stride, mode, pad)
-    return _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad)
+    return _comb_envelope_impl(x, delay, alpha, n_echoes, window, stride, mode, pad)
 
 
 @_comb_envelope_op.register_fake
@@ -194,14 +219,8 @@ def _comb_envelope_backward_op(
     pad: int,
     need_grad_x: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    backend = _backend(x)
-    if backend is not None:
-        return backend.comb_envelope_backward(
-            grad_z.contiguous(), x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
-        )
-    return _comb_envelope_backward_torch(
-        grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad, need_grad_x
-    )
+    return _comb_envelope_backward_impl(grad_z, x, delay, alpha, argmax, n_echoes, window, stride, mode, pad,
+                                        need_grad_x)
 
 
 @_comb_envelope_backward_op.register_fake
@@ -227,6 +246,79 @@ def _comb_envelope_autograd(ctx, grad_z, _grad_argmax):
 
 
 _comb_envelope_op.register_autograd(_comb_envelope_autograd, setup_context=_comb_envelope_setup_context)
+
+
+# --------------------------------------------------------------------------------------------
+# Eager calls: the same kernels through a plain autograd.Function
+# --------------------------------------------------------------------------------------------
+#
+# Calling a ``torch.library.custom_op`` runs its kernel inside ``torch._disable_dynamo``, whose first
+# call imports ``torch._dynamo`` (1.2-1.5 s here, in every fresh process: every joblib worker, every
+# ``wavefront`` command). Outside ``torch.compile`` nothing needs the operator's dispatcher entry, so
+# eager calls go through these Functions instead: the same ``_..._impl`` kernels (and back-end
+# dispatch), the same saved tensors and the same ``need_grad_x`` rule, so values and gradients are
+# identical (tested). Under ``torch.compile`` (and for fake or functorch-wrapped tensors) the custom
+# operators run, as opaque nodes of the graph.
+
+
+class _CombFilterFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, delay, alpha, n_echoes):
+        ctx.save_for_backward(x, delay, alpha)
+        ctx.n_echoes = n_echoes
+        return _comb_filter_impl(x, delay, alpha, n_echoes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, delay, alpha = ctx.saved_tensors
+        need_grad_x = bool(ctx.needs_input_grad[0])
+        grad_x, grad_delay, grad_alpha = _comb_filter_backward_impl(grad, x, delay, alpha, ctx.n_echoes, need_grad_x)
+        return (grad_x if need_grad_x else None), grad_delay, grad_alpha, None
+
+
+class _CombEnvelopeFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, delay, alpha, n_echoes, window, stride, mode, pad):
+        z, argmax = _comb_envelope_impl(x, delay, alpha, n_echoes, window, stride, mode, pad)
+        ctx.save_for_backward(x, delay, alpha, argmax)
+        ctx.params = (n_echoes, window, stride, mode, pad)
+        ctx.mark_non_differentiable(argmax)
+        return z, argmax
+
+    @staticmethod
+    def backward(ctx, grad_z, _grad_argmax):
+        x, delay, alpha, argmax = ctx.saved_tensors
+        need_grad_x = bool(ctx.needs_input_grad[0])
+        grad_x, grad_delay, grad_alpha = _comb_envelope_backward_impl(
+            grad_z, x, delay, alpha, argmax, *ctx.params, need_grad_x
+        )
+        return (grad_x if need_grad_x else None), grad_delay, grad_alpha, None, None, None, None, None
+
+
+_PLAIN = (Tensor, torch.nn.Parameter)
+
+
+def _eager(*tensors) -> bool:
+    """Whether a call can bypass the custom operators: not traced by torch.compile, plain tensors."""
+    return (
+        not torch.compiler.is_compiling()
+        and not torch._C._are_functorch_transforms_active()
+        and all(type(t) in _PLAIN for t in tensors)
+    )
+
+
+def _comb_filter_call(x, delay, alpha, n_echoes):
+    """The comb_filter operator on prepared inputs: the eager Function, or the custom op when traced."""
+    if _eager(x, delay, alpha):
+        return _CombFilterFunction.apply(x, delay, alpha, n_echoes)
+    return _comb_filter_op(x, delay, alpha, n_echoes)
+
+
+def _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad):
+    """The comb_envelope operator on prepared inputs ``(z, argmax)``: the eager Function, or the custom op."""
+    if _eager(x, delay, alpha):
+        return _CombEnvelopeFunction.apply(x, delay, alpha, n_echoes, window, stride, mode, pad)
+    return _comb_envelope_op(x, delay, alpha, n_echoes, window, stride, mode, pad)
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,7 +380,7 @@ def comb_filter(x: Tensor, delay, alpha=0.9, n_echoes: int = 10) -> Tensor:
     tensor([1.0000, 0.0000, 0.2500, 0.2500, 0.0000, 0.2500, 0.0000, 0.0000])
     """
     x, delay, alpha, n_echoes = _prepare(x, delay, alpha, n_echoes)
-    return _comb_filter_op(x, delay, alpha, n_echoes)
+    return _comb_filter_call(x, delay, alpha, n_echoes)
 
 
 def envelope_length(n_samples: int, window: int, stride: int, padding: str = "valid") -> int:
@@ -347,7 +439,7 @@ def comb_envelope(
         min_length=max(1, window - 2 * pad),
         min_length_reason=f"one frame of window={window} samples with padding={padding!r}",
     )
-    z, argmax = _comb_envelope_op(x, delay, alpha, n_echoes, window, stride, mode, pad)
+    z, argmax = _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad)
     return (z, argmax) if return_argmax else z
 
 

@@ -22,8 +22,10 @@ Algorithm. Seen as a ``(rows, K)`` matrix (row ``r`` = samples ``rK … rK + K �
 That is ``O(N)`` work (about three passes over the signal) in ``≈ 2 sqrt(N / K)`` vector steps.
 
 Backends. When numba imports (``pip install sklearn-wavefront[fast]``) the CPU path runs a compiled
-loop instead (:mod:`._iir_numba`): block ``r`` is one vectorised pass reading block ``r − 1``, one
-multiply-add per sample, close to the cost of copying the signal. Without numba the torch algorithm
+loop instead (:mod:`._iir_numba`): the recursion unrolled ``m`` times,
+``y[n] = Σ_{i<m} α^i x[n − iK] + α^m y[n − mK]`` with ``mK >= 32``, so every block of ``mK`` samples is
+one vectorised pass reading finished outputs only (``m = 1`` multiply-add per sample for ``K >= 32``,
+2 for ``K >= 16``, 4 for ``K >= 8``, 8 below): the cost of copying the signal at ``K >= 16``. Without numba the torch algorithm
 above runs. ``backend="auto"`` (default) picks numba for CPU tensors when it is installed; ``"numba"``
 requires it; ``"torch"`` forces the torch path. Both give the same values up to float rounding (the
 tests compare both with ``scipy.signal.lfilter``). numba is imported on the first call, not at import.
