@@ -724,46 +724,29 @@ def make_opensmile_logreg(sample_rate, feature_set="egemaps", C=1.0):
 
 # ------------------------------------------------------------------------------ compilation warm-up
 def warm_up(models, sample_rate=8000):
-    """Pay on tiny data what the given models pay on first use in a process: aeon's and the comb
-    front-end's numba compilation, torch's first calls of each front-end.
+    """Compile, on tiny data, what the given baselines compile on first use (aeon's numba kernels).
 
     A first MiniRocket fit in a process spends most of its time compiling (48 s measured here, 1 s
-    afterwards), a first comb front-end ~1.4 s (0.03 s afterwards): timed inside a fold, that makes
-    the fold's fit time meaningless. ``compare`` calls this once per run and reports the seconds on
-    their own line. ``models`` are baselines and front-end names; returns ``{model: seconds}`` for the
-    models it warmed (``minirocket``, ``mrhydra`` and every front-end; the other baselines compile
-    nothing).
+    afterwards): timed inside a fold, that makes the fold's fit time meaningless. Returns
+    ``{model: seconds}`` for the models it warmed (``minirocket``, ``mrhydra``; the other baselines
+    compile nothing). :func:`sklearn_wavefront.recipes.warm_up` adds the front-ends.
     """
     import time
-
-    from .registry import FRONTENDS
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(8, 256))
     y = np.arange(8) % 2
     seconds = {}
     for model in dict.fromkeys(models):
+        if model not in ("minirocket", "mrhydra"):
+            continue
         t0 = time.perf_counter()
         try:
-            _warm_one(model, X, y, rng, sample_rate)
+            if model == "minirocket":
+                MiniRocketClassifier(n_kernels=84, random_state=0).fit(X, y).predict(X)
+            else:
+                MultiRocketHydraClassifier(max_length=256, n_groups=8, random_state=0).fit(X, y).predict(X)
         except Exception:  # noqa: BLE001 - a warm-up never costs a run: the fold then pays, as before
             continue
-        if model in ("minirocket", "mrhydra") or model in FRONTENDS:
-            seconds[model] = time.perf_counter() - t0
+        seconds[model] = time.perf_counter() - t0
     return seconds
-
-
-def _warm_one(model, X, y, rng, sample_rate):
-    """Fit and predict ``model`` once on tiny data (nothing for a model that compiles nothing)."""
-    from .registry import FRONTENDS
-
-    if model == "minirocket":
-        MiniRocketClassifier(n_kernels=84, random_state=0).fit(X, y).predict(X)
-    elif model == "mrhydra":
-        MultiRocketHydraClassifier(max_length=256, n_groups=8, random_state=0).fit(X, y).predict(X)
-    elif model in FRONTENDS:
-        from .recipes import Settings, make_estimator
-
-        wave = rng.normal(size=(8, int(sample_rate) // 4)) * 0.1  # 0.25 s
-        est = make_estimator(model, "fixed", Settings(sample_rate=int(sample_rate), n_filters=4))
-        est.fit(wave, y).predict(wave)

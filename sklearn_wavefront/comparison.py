@@ -1238,7 +1238,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
     warmed = {}
     compiles = [m for m, _ in plan if m in ("minirocket", "mrhydra") or m in FRONTENDS]
     if compiles:  # numba's one-off compilation and torch's first calls, outside every fold's fit time
-        from .baselines import warm_up
+        from .recipes import warm_up
 
         warmed = warm_up(compiles, sample_rate=sr)
         progress("compilation warm-up (once per run, outside the folds' fit times): "

@@ -51,6 +51,7 @@ __all__ = [
     "minimum_sample_rate",
     "check_sample_rate",
     "check_random_state_option",
+    "warm_up",
 ]
 
 #: ridge penalties tried (inside the training fold, leave-one-out or grouped K-fold) by the temporal rows, as by MiniRocket's
@@ -317,3 +318,32 @@ def check_random_state_option(random_state, option_style="python"):
     ):
         raise InputError(f"{option('random_state', style=option_style)} must be a whole number from 0 to "
                          f"2**32 - 1, got {random_state!r}")
+
+
+def warm_up(models, sample_rate=8000):
+    """Pay on tiny data what the given models pay on first use in a process: aeon's numba compilation
+    (:func:`sklearn_wavefront.baselines.warm_up`) and each front-end's first fit (the comb kernel's
+    numba compilation, torch's first calls: ~1.4 s for comb, 0.03 s afterwards).
+
+    ``compare`` calls it once per run and reports the seconds on their own line, so that no fold's
+    fit time holds them. Returns ``{model: seconds}`` for the models warmed.
+    """
+    import time
+
+    from . import baselines
+
+    seconds = baselines.warm_up(models, sample_rate=sample_rate)
+    rng = np.random.default_rng(0)
+    y = np.arange(8) % 2
+    for model in dict.fromkeys(models):
+        if model not in FRONTENDS:
+            continue
+        t0 = time.perf_counter()
+        try:
+            wave = rng.normal(size=(8, int(sample_rate) // 4)) * 0.1  # 0.25 s
+            est = make_estimator(model, "fixed", Settings(sample_rate=int(sample_rate), n_filters=4))
+            est.fit(wave, y).predict(wave)
+        except Exception:  # noqa: BLE001 - a warm-up never costs a run: the fold then pays, as before
+            continue
+        seconds[model] = time.perf_counter() - t0
+    return seconds

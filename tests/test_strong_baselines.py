@@ -136,7 +136,7 @@ def test_mrhydra_leaves_torch_threads_as_they_were():
         torch.set_num_threads(2)
         X, y = _tones(n=12)
         MultiRocketHydraClassifier(max_length=500, n_groups=8, random_state=0).fit(X, y).predict(X)
-        warm_up(["mrhydra", "comb"])
+        warm_up(["mrhydra"])
         cmp.compare(n_recordings=16, n_classes=2, folds=2, models="mrhydra", kinds="baseline", progress=False)
         assert torch.get_num_threads() == 2  # aeon's Hydra sets it to n_jobs and leaves it there
     finally:
