@@ -86,17 +86,43 @@ def test_10_an_interrupted_compare_from_python_is_a_keyboard_interrupt_saying_wh
 
 
 def _wait_for(proc, text, timeout=120):
-    """Read the process's stderr until ``text`` appears; returns what was read."""
-    seen = ""
-    t0 = time.monotonic()
+    """Read the process's stderr until ``text`` appears, at most ``timeout`` seconds; returns what was
+    read. A reader thread feeds a queue, so a process that never prints ``text`` fails the test
+    instead of blocking it."""
+    import queue
+    import threading
+
+    if not hasattr(proc, "_lines"):
+        proc._lines = queue.Queue()
+
+        def pump():
+            for line in proc.stderr:
+                proc._lines.put(line)
+            proc._lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+    seen, deadline = "", time.monotonic() + timeout
     while text not in seen:
-        line = proc.stderr.readline()
-        if not line:
-            if proc.poll() is not None or time.monotonic() - t0 > timeout:
-                raise AssertionError(f"{text!r} never came; stderr so far:\n{seen}")
-            continue
+        try:
+            line = proc._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            proc.kill()
+            raise AssertionError(f"{text!r} never came within {timeout} s; stderr so far:\n{seen}") from None
+        if line is None:
+            raise AssertionError(f"{text!r} never came; the process ended; stderr:\n{seen}")
         seen += line
     return seen
+
+
+def _rest(proc, timeout=120):
+    """The rest of stderr after the process ends (read by the pump of :func:`_wait_for`)."""
+    proc.wait(timeout=timeout)
+    rest = []
+    while True:
+        line = proc._lines.get(timeout=timeout)
+        if line is None:
+            return "".join(rest)
+        rest.append(line)
 
 
 def _interrupt(argv, wait_text, cwd, delay=0.5):
@@ -112,7 +138,8 @@ def _interrupt(argv, wait_text, cwd, delay=0.5):
         before = _wait_for(proc, wait_text)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
+        err = _rest(proc)
+        out = proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -138,7 +165,7 @@ def test_10_sigint_into_a_running_compare_keeps_and_names_the_partial_results(tm
     code, out, err = _interrupt(["compare", "--models", "dummy,mel", "--kinds", "baseline,end-to-end", "--folds", "2",
                                  "--n-recordings", "16", "--n-classes", "2", "--n-filters", "4", "--epochs", "100000",
                                  "--no-plots", "--output-dir", out_dir],
-                                "dummy       baseline   fold 2/2", tmp_path)
+                                "baseline   fold 2/2", tmp_path)
     assert code == 130, err
     assert err.strip().splitlines()[-1] == (f"wavefront: interrupted: the 2 of 4 (row, fold) results finished are kept "
                                             f"in {out_dir / 'results.partial.jsonl'}")
@@ -633,10 +660,10 @@ def test_sigterm_ends_compare_as_ctrl_c_does(tmp_path):
                              "--n-filters", "4", "--epochs", "100000", "--no-plots", "--output-dir", str(out_dir)],
                             env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        _wait_for(proc, "dummy       baseline   fold 2/2")
+        _wait_for(proc, "baseline   fold 2/2")
         time.sleep(0.5)
         proc.terminate()
-        out, err = proc.communicate(timeout=120)
+        err = _rest(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
