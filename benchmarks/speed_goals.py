@@ -516,6 +516,7 @@ def main(argv=None):
 
     torch.set_num_threads(1)
     started = datetime.now(timezone.utc)
+    say("$ python " + " ".join(sys.argv))
     say(f"speed_goals.py, {started:%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores; torch {torch.__version__}, 1 thread; base {args.base}")
     say(f"at start: {machine_state()}")
