@@ -835,8 +835,8 @@ class IConNetFrontend(_BaseFrontend):
         Filter each band at the lowest rate its spectrum allows and take the envelope there (a
         documented approximation of the full-rate filterbank: see *Multirate* in
         :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 3-6x faster ``transform`` and learning). ``False`` computes every band at the
-        full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
+        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
 
     Attributes
@@ -969,8 +969,8 @@ class SincFrontend(_BaseFrontend):
         Filter each band at the lowest rate its spectrum allows and take the envelope there (a
         documented approximation of the full-rate filterbank: see *Multirate* in
         :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 3-6x faster ``transform`` and learning). ``False`` computes every band at the
-        full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
+        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
 
     Attributes
@@ -1091,8 +1091,8 @@ class GammatoneFrontend(_BaseFrontend):
         Filter each band at the lowest rate its spectrum allows and take the envelope there (a
         documented approximation of the full-rate filterbank: see *Multirate* in
         :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 3-6x faster ``transform`` and learning). ``False`` computes every band at the
-        full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
+        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
 
     Attributes

@@ -94,7 +94,7 @@ class GammatoneFilterbank(FIRFilterbank):
     conv_method : {"auto", "direct", "fft"}, default="auto"
     multirate : bool, default=True
         Filter each band at the lowest rate its spectrum allows and take the envelope there: a
-        documented approximation of the full-rate block, 2-7x faster (see
+        documented approximation of the full-rate block, 2.5-5x faster (see
         :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank`, *Multirate*, for the rule and its
         measured tolerance). ``False``: the exact full-rate convolution.
 
