@@ -48,7 +48,7 @@ from .recipes import (
     groups_fit_parameter,
     make_estimator,
 )
-from .registry import BACKENDS, BASELINE_LIBRARIES, BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
+from .registry import AUTO_MODELS, BACKENDS, BASELINE_LIBRARIES, BASELINES, FRONTEND_KINDS, FRONTENDS, KINDS, LEARNABLE
 
 __all__ = [
     "compare",
@@ -60,6 +60,7 @@ __all__ = [
     "aeon_status",
     "plan_rows",
     "run_rows",
+    "choice_text",
     "summarize",
     "confusion_matrices",
     "fold_scores",
@@ -86,8 +87,9 @@ __all__ = [
 MIN_SAMPLES = 16
 #: the layout of ``results.json``: 1 adds the paired margins and verdicts (files without one are 0)
 RESULTS_SCHEMA = 1
-#: the keys of a per-fold row that ``results.json`` and ``results.csv`` keep
-ROW_KEYS = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged")
+#: the keys of a per-fold row that ``results.json`` and ``results.csv`` keep (``choice``: what an
+#: ``auto`` row chose in that fold, :func:`choice_text`; ``None`` for the other rows)
+ROW_KEYS = ("model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged", "choice")
 
 
 # ------------------------------------------------------------------------------------------- rows
@@ -143,12 +145,13 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
     for pair in [p.strip() for p in (extra_rows or "").split(",") if p.strip()]:
         m, _, k = pair.partition(":")
         m, k = m.strip().lower(), k.strip().lower()
-        if m not in BASELINES + FRONTENDS or k not in KINDS or (k == "baseline") != (m in BASELINES) or (
-            k == "learned" and m not in LEARNABLE
-        ):
+        if (k == "auto") != (m in AUTO_MODELS) or (k != "auto" and (
+            m not in BASELINES + FRONTENDS or k not in KINDS or (k == "baseline") != (m in BASELINES)
+            or (k == "learned" and m not in LEARNABLE)
+        )):
             raise ValueError(
-                f"{option('rows', style=option_style)} {pair!r} is not a row: use model:kind with a baseline and 'baseline', or a front-end "
-                f"and fixed, temporal, learned ({', '.join(LEARNABLE)}) or end-to-end"
+                f"{option('rows', style=option_style)} {pair!r} is not a row: use model:kind with a baseline and 'baseline', a front-end "
+                f"and fixed, temporal, learned ({', '.join(LEARNABLE)}) or end-to-end, or {' or '.join(AUTO_MODELS)} and auto"
             )
         wanted.add((m, k))
     rows, notes = [], []
@@ -170,6 +173,9 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
                 continue
             if (m, k) in wanted or (m in model_list and k in kind_list):
                 rows.append((m, k))
+    for m in AUTO_MODELS:  # the search's own candidates, whatever the models are (AutoWavefrontClassifier)
+        if (m, "auto") in wanted or (m == "auto" and "auto" in kind_list):
+            rows.append((m, "auto"))
     if not rows:
         raise ValueError(
             f"{option('models', style=option_style)} {models or 'all'} with {option('kinds', style=option_style)} "
@@ -201,8 +207,9 @@ def fold_scores(y_true, y_pred, classes):
     return out
 
 
-def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep, groups=None):
-    """Fit one row on one fold; returns its scores, confusion matrix and (optionally) the estimator."""
+def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, keep, groups=None, split_groups=None):
+    """Fit one row on one fold; returns its scores, confusion matrix, (``auto``) what it chose and
+    (optionally) the estimator."""
     from sklearn.metrics import confusion_matrix
 
     callbacks, history = None, None
@@ -219,6 +226,8 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         # the penalty is chosen by CV over the user's groups (SegmentedClassifier passes them on,
         # ahead of its recordings, under the inner estimator's own key)
         fit_params[groups_fit_parameter(est)] = np.asarray(groups)[train]
+    if kind == "auto" and split_groups is not None:  # the inner splits and hold-outs keep groups whole
+        fit_params["groups"] = np.asarray(split_groups)[train]
     from .exceptions import TrainingDivergedError
 
     t0 = time.perf_counter()
@@ -234,6 +243,7 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
             "model": model, "kind": kind, "fold": int(fold), "ua": None, "uf1": None, "macc": None,
             "fit_seconds": float(time.perf_counter() - t0), "confusion": None,
             "estimator": None, "history": None, "diverged": str(exc) or type(exc).__name__, "warnings": [],
+            "choice": None,
         }
     # said in the run's notes, once per distinct warning (a ConvergenceWarning is worth knowing)
     seen = list(dict.fromkeys(f"{w.category.__name__}: {' '.join(str(w.message).split())}" for w in caught))
@@ -251,7 +261,29 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
         "history": history,
         "diverged": None,
         "warnings": seen,
+        "choice": dict(est.choice_) if kind == "auto" else None,
     }
+
+
+def choice_text(choice):
+    """What an ``auto`` row chose in one fold, in words (``None``: ``""``).
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.comparison import choice_text
+    >>> choice_text({"name": "comb end-to-end 64", "epochs_run": 17, "inner_ua": 0.912})
+    'comb end-to-end 64 (17 epochs; inner UA 0.912)'
+    """
+    if not choice:
+        return ""
+    parts = []
+    if choice.get("epochs_run"):
+        parts.append(f"{choice['epochs_run']} epochs")
+    if choice.get("members"):
+        parts.append("soft vote of " + " + ".join(choice["members"]))
+    if choice.get("inner_ua") is not None:
+        parts.append(f"inner UA {choice['inner_ua']:.3f}")
+    return choice["name"] + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def _clock(seconds):
@@ -262,7 +294,7 @@ def _clock(seconds):
 
 
 def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None, keep_last=False, on_result=None,
-             groups=None):
+             groups=None, split_groups=None):
     """Cross-validate every row on ``splits``; fold-level parallelism with joblib.
 
     Every (row, fold) task builds its estimator from ``settings`` with the same seeds whatever
@@ -282,6 +314,9 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
         groups reach the ``minirocket`` and ``temporal`` rows, whose ridge penalty is then chosen by
         K-fold CV over whole groups; other rows ignore them. ``None``: by recordings (see the module
         docstring). The folds themselves are ``splits``.
+    split_groups : ndarray or None
+        Group of each recording for the ``auto`` rows: their inner splits and early-stopping
+        hold-outs never put one group on both sides.
     n_jobs : int
         Parallel tasks (joblib, processes).
     progress : callable or None
@@ -309,7 +344,7 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
     gen = Parallel(n_jobs=n_jobs, return_as="generator", **parallel_kwargs)(
         delayed(task)(m, k, f, settings, X, y, domains, tr, te, classes,
                       keep_last and f == last and k in ("learned", "end-to-end"),
-                      groups)
+                      groups, split_groups)
         for m, k, f, tr, te in tasks
     )
     results = []
@@ -322,9 +357,10 @@ def run_rows(rows, splits, settings, X, y, domains=None, n_jobs=1, progress=None
             elapsed = time.perf_counter() - t0
             eta = elapsed / i * (total - i)
             score = "DIVERGED " if r["diverged"] else f"UA {r['ua']:.3f}"
+            chose = f"  chose {choice_text(r['choice'])}" if r.get("choice") else ""
             progress(
                 f"[{i:>{width}}/{total}] {r['model']:<18} {r['kind']:<10} fold {r['fold'] + 1}/{len(splits)}  "
-                f"{score}  fit {r['fit_seconds']:.1f} s  elapsed {_clock(elapsed)}  ETA {_clock(eta)}"
+                f"{score}  fit {r['fit_seconds']:.1f} s  elapsed {_clock(elapsed)}  ETA {_clock(eta)}{chose}"
             )
     return results
 
@@ -700,13 +736,13 @@ def _check_options(p, style):
     if p["sample_rate"] is not None and (not whole(p["sample_rate"]) or p["sample_rate"] < 1):
         raise InputError(f"{option('sample_rate', style=style)} must be a positive whole number of Hz, "
                          f"got {p['sample_rate']!r}")
-    for name in ("duration", "max_duration", "lr", "noise"):
+    for name in ("duration", "max_duration", "lr", "noise", "budget"):
         if p[name] is not None and (isinstance(p[name], bool) or not isinstance(p[name], (int, float, np.number))):
             raise InputError(f"{option(name, style=style)} must be a number, got {p[name]!r}")
     if p["n_jobs"] is not None and not whole(p["n_jobs"]):
         raise InputError(f"{option('n_jobs', style=style)} must be a whole number or None, got {p['n_jobs']!r}")
     positive = {"duration": "a positive number of seconds", "max_duration": "a positive number of seconds",
-                "lr": "a positive number"}
+                "lr": "a positive number", "budget": "a positive number of minutes"}
     for name, what in positive.items():
         v = p[name]
         if v is not None and not (math.isfinite(v) and v > 0):
@@ -827,7 +863,7 @@ class CompareResult:
     >>> list(result.table[["model", "kind"]].itertuples(index=False, name=None))
     [('dummy', 'baseline'), ('mel', 'fixed')]
     >>> result.fold_scores.shape
-    (4, 8)
+    (4, 9)
     >>> CompareResult.from_json(result.to_json()).summary == result.summary
     True
     """
@@ -908,8 +944,9 @@ class CompareResult:
             writer = csv.DictWriter(f, fieldnames=list(ROW_KEYS))
             writer.writeheader()
             for r in self.rows:
-                writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v))
-                                 for k, v in r.items()})
+                writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else
+                                                           choice_text(v) if k == "choice" else v))
+                                 for k, v in r.items() if k in ROW_KEYS})
         written = []
         if plots:
             notes = self.settings.setdefault("notes", [])
@@ -966,6 +1003,10 @@ class CompareResult:
         else:
             lines.append("ΔUA: n/a (no baseline row); * marks the highest mean UA")
         lines.append(format_table(self.summary, two))
+        for model, kind in dict.fromkeys((r["model"], r["kind"]) for r in self.rows if r.get("choice")):
+            chosen = [f"{r['fold'] + 1}: {choice_text(r['choice'])}" for r in self.rows
+                      if (r["model"], r["kind"]) == (model, kind) and r.get("choice")]
+            lines.append(f"{model} chose, per fold (on inner splits of the training part only): " + "; ".join(chosen))
         if self.paths:
             lines.append(f"results: {self.paths['results_json']} (settings, per-fold rows, confusion matrices), "
                          f"{self.paths['results_csv']}")
@@ -982,10 +1023,10 @@ class CompareResult:
 # ------------------------------------------------------------------------------------------ compare
 def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             labels="labels.csv", path_column="path", label_column="label", group_column=None, domain_column=None,
-            on_error="raise", on_duplicate="raise", encoding=None, models="all", kinds="baseline,fixed,temporal,learned", rows=None, folds=5,
+            on_error="raise", on_duplicate="raise", encoding=None, models="all", kinds="baseline,fixed,temporal,learned,auto", rows=None, folds=5,
             duration=None, max_duration=10.0, n_filters=16, epochs=4, batch_size=16, lr=3e-3,
             backend="temporal", balance=None, penalty_groups="recordings", minirocket_kernels=10000,
-            mrhydra_max_length=2000, temporal_features=5000, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
+            mrhydra_max_length=2000, temporal_features=5000, budget=10.0, n_recordings=120, n_classes=4, noise=1.0, random_state=0, n_jobs=1,
             device="auto", output_dir=None, plots=True, report=True, progress=True, command=None, option_style="python"):
     """Cross-validate the baselines and the front-ends on the same folds; the job of ``wavefront compare``.
 
@@ -1026,6 +1067,9 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         training fold (see the module docstring).
     minirocket_kernels, temporal_features : int
         MiniRocket's kernels on the raw waveform; the temporal rows' MiniRocket features.
+    budget : float, default=10.0
+        Minutes of estimated work of each ``auto`` row per outer fold (its candidates, inner splits
+        and rounds; :func:`sklearn_wavefront.auto.plan_search`).
     mrhydra_max_length : int
         MultiRocket-Hydra sees each recording (or segment) decimated by a whole factor to at most
         this many samples (its cost grows with the length; the report says what it saw).
@@ -1079,7 +1123,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
                   n_classes=n_classes, sample_rate=sample_rate, duration=duration, max_duration=max_duration, lr=lr,
                   noise=noise, n_jobs=n_jobs, minirocket_kernels=minirocket_kernels, mrhydra_max_length=mrhydra_max_length,
                   temporal_features=temporal_features, backend=backend, balance=balance,
-                  penalty_groups=penalty_groups, device=device, random_state=random_state)
+                  penalty_groups=penalty_groups, device=device, random_state=random_state, budget=budget)
     if not callable(progress):
         quiet = not progress
 
@@ -1228,6 +1272,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         sample_rate=sr, n_filters=n_filters, epochs=epochs, batch_size=batch_size, lr=lr, backend=backend,
         device=device, random_state=random_state, balance=balance, minirocket_kernels=minirocket_kernels,
         mrhydra_max_length=mrhydra_max_length, temporal_features=temporal_features, segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
+        budget=budget, penalty_groups=penalty_groups == "group-column",
     )
     grouping = (f"grouped by {group_column!r}, stratified" if group_column else "grouped, stratified") \
         if groups is not None else "stratified"
@@ -1237,6 +1282,10 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         progress(f"note: {note}")
     warmed = {}
     compiles = [m for m, _ in plan if m in ("minirocket", "mrhydra") or m in FRONTENDS]
+    if any(k == "auto" for _, k in plan):  # the search's candidates compile too
+        from .auto import DEFAULT_CANDIDATES
+
+        compiles += [c["model"] for c in DEFAULT_CANDIDATES if c["model"] in ("minirocket",) + FRONTENDS]
     if compiles:  # numba's one-off compilation and torch's first calls, outside every fold's fit time
         from .recipes import warm_up
 
@@ -1263,11 +1312,11 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         def save(r):  # each finished (row, fold) at once, so an interrupted run keeps what it measured
             finished.append(r)
             if partial is not None:
-                partial.write(json.dumps({k: r[k] for k in (*ROW_KEYS[:-1], "confusion", "diverged")}) + "\n")
+                partial.write(json.dumps({k: r.get(k) for k in (*ROW_KEYS, "confusion")}) + "\n")
                 partial.flush()
 
         results = run_rows(plan, splits, settings, X, y, domains=domains, groups=penalty_by, n_jobs=n_jobs,
-                           progress=progress, keep_last=keep_last, on_result=save)
+                           progress=progress, keep_last=keep_last, on_result=save, split_groups=groups)
         if len(classes) == 2:  # MAcc needs both classes in a fold's test part (sensitivity and specificity)
             undefined = sorted({r["fold"] for r in results if r["macc"] is None and not r.get("diverged")})
             if undefined:
@@ -1318,7 +1367,7 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
             "kinds": sorted({k for _, k in plan}, key=KINDS.index),
             "n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr,
             "backend": backend, "device": device, "n_jobs": n_jobs,
-            "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features,
+            "minirocket_kernels": minirocket_kernels, "temporal_features": temporal_features, "budget": budget,
             "mrhydra_max_length": mrhydra_max_length, "mrhydra_input": seen_by_mrhydra,
             "warm_up_seconds": warmed,
             "penalty_groups": penalty_groups, "penalty_text": penalty_text, "test_train_ratio": ratio,

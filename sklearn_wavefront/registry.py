@@ -16,6 +16,7 @@ __all__ = [
     "BACKENDS",
     "FIT_KINDS",
     "FRONTEND_CLASSES",
+    "AUTO_MODELS",
 ]
 
 #: baseline rows of a comparison: chance; MFCC statistics, openSMILE's eGeMAPS and ComParE 2016
@@ -28,10 +29,13 @@ BASELINE_LIBRARIES = {"egemaps+logreg": "opensmile", "compare2016+logreg": "open
 FRONTENDS = ("comb", "iconnet", "sinc", "gammatone", "mel", "mfcc")
 #: front-ends whose filters learn (``fit(X, y)``); mel and MFCC are fixed
 LEARNABLE = ("comb", "iconnet", "sinc", "gammatone")
-#: kinds of a comparison row, in table order
-KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end")
+#: kinds of a comparison row, in table order; ``auto`` rows choose their recipe on inner splits of each
+#: training fold (:class:`~sklearn_wavefront.auto.AutoWavefrontClassifier`)
+KINDS = ("baseline", "fixed", "temporal", "learned", "end-to-end", "auto")
 #: the kinds a front-end's rows can have
-FRONTEND_KINDS = KINDS[1:]
+FRONTEND_KINDS = ("fixed", "temporal", "learned", "end-to-end")
+#: the rows of kind ``auto``: the best candidate alone, and the soft vote of the three best
+AUTO_MODELS = ("auto", "auto-ensemble")
 #: back-ends of the end-to-end network (:class:`~sklearn_wavefront.networks.heads.WaveformNet`)
 BACKENDS = ("ffn", "conv", "temporal")
 #: the kinds ``wavefront fit`` trains

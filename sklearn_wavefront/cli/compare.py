@@ -51,13 +51,18 @@ def add_parser(sub):
                         "(default: %(default)s)")
     p.add_argument("--models", "--frontends", dest="models", default="all",
                    help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
-    p.add_argument("--kinds", default="baseline,fixed,temporal,learned",
+    p.add_argument("--kinds", default="baseline,fixed,temporal,learned,auto",
                    help=f"comma-separated subset of {','.join(KINDS)}, or 'all' (default: %(default)s; the "
                         "temporal rows are in the default because, on the real-data sets of the docs' 'How well it works', mel frames -> "
                         "MiniRocket head beat the best baseline on spoken digits (+10 to +14 UA points) and PASCAL "
                         "heart sounds (+2.4 to +5.3) and tied MiniRocket on Yaseen's, at 0.4-10 s per fold; the "
                         "end-to-end rows need more epochs than fit in a few minutes: add them with "
-                        "--kinds all or --rows MODEL:end-to-end)")
+                        "--kinds all or --rows MODEL:end-to-end; the auto row chooses among the package's recipes, "
+                        "MiniRocket and openSMILE by grouped CV inside each training fold, within --budget)")
+    p.add_argument("--budget", type=float, default=10.0,
+                   help="minutes of estimated work (2 CPU cores) of each auto row per outer fold: it bounds the "
+                        "candidates and the recordings of each round of the search, never by the clock "
+                        "(default: %(default)s)")
     p.add_argument("--rows", metavar="MODEL:KIND,...",
                    help="further model:kind rows besides --models x --kinds, e.g. comb:learned,mel:end-to-end")
     p.add_argument("--temporal-features", type=int, default=5000,
@@ -113,7 +118,7 @@ def run(args, argv, out=None):
         lr=args.lr, backend=args.backend, balance=None if args.balance == "none" else args.balance,
         penalty_groups=args.penalty_groups, minirocket_kernels=args.minirocket_kernels,
         mrhydra_max_length=args.mrhydra_max_length,
-        temporal_features=args.temporal_features, n_recordings=args.n_recordings, n_classes=args.n_classes,
+        temporal_features=args.temporal_features, budget=args.budget, n_recordings=args.n_recordings, n_classes=args.n_classes,
         noise=args.noise, random_state=args.random_state, n_jobs=args.n_jobs, device=args.device,
         output_dir=args.output_dir, plots=not args.no_plots, report=not args.no_report,
         progress=progress_printer(args), command=command,
