@@ -348,10 +348,12 @@ def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n
 
     The work of a plan is its estimated seconds (:func:`estimated_seconds`): every round's candidates
     on their recordings, ``n_splits`` times, plus the refit of the costliest survivor on all
-    recordings. The plan is, in order of preference: one round of every candidate on every recording
-    (exhaustive); successive halving with the largest first round that fits; the same with the
-    fewest recordings a round may have (``2 * n_splits * n_classes``, scikit-learn's smallest) and
-    candidates dropped from the end of the list until it fits (at least one is kept).
+    recordings. For the first ``n`` candidates (``n`` from all of them down to one) the plan is one
+    round of every candidate on every recording (exhaustive) when it fits the budget, else successive
+    halving whose last round scores the survivors on every recording and whose first round has
+    ``n_recordings / factor ** (rounds - 1)`` recordings (at least ``2 * n_splits * n_classes``,
+    scikit-learn's smallest); the first that fits is taken (one candidate when none does). So the
+    budget drops candidates from the end of the list, the costliest and least often chosen.
 
     Examples
     --------
@@ -364,39 +366,34 @@ def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n
     (False, True, True)
     """
     budget = float(budget_minutes) * 60.0
-    n_train = max(1, int(n_recordings * (n_splits - 1) / n_splits))  # an inner split's training part
+    candidates = list(candidates)
+    n_train = (n_splits - 1) / n_splits  # an inner split's training part, as a share of a round's recordings
+    smallest = min(n_recordings, max(2 * n_splits * n_classes, 1))
 
-    def cost(cands, min_res):
-        rounds = _rounds(len(cands), min_res, n_recordings, factor)
-        total = 0.0
-        kept = list(cands)
+    def cost(cands, rounds):
+        total, kept = 0.0, list(cands)
         for n_cand, res in rounds:
             # the survivors are unknown beforehand: count the costliest ones
             kept = sorted(kept, key=lambda p: -estimated_seconds(p, 1, n_samples))[:n_cand]
-            total += n_splits * sum(estimated_seconds(p, res * n_train / n_recordings, n_samples) for p in kept)
-        refit = max(estimated_seconds(p, n_recordings, n_samples) for p in kept)
-        return total + refit, rounds
+            total += n_splits * sum(estimated_seconds(p, res * n_train, n_samples) for p in kept)
+        return total + max(estimated_seconds(p, n_recordings, n_samples) for p in kept)
 
-    smallest = min(n_recordings, max(2 * n_splits * n_classes, 1))
-    cands = list(candidates)
-    levels = []
-    res = n_recordings
-    while res >= smallest:
-        levels.append(res)
-        if res == smallest:
-            break
-        res = max(smallest, int(res // factor))
-    while True:
-        for min_res in levels:
-            seconds, rounds = cost(cands, min_res)
-            if seconds <= budget:
-                return SearchPlan(cands, list(candidates)[len(cands):], min_res, n_recordings, factor, len(rounds),
-                                  seconds, budget, rounds)
-        if len(cands) == 1:
-            seconds, rounds = cost(cands, levels[-1])
-            return SearchPlan(cands, list(candidates)[1:], levels[-1], n_recordings, factor, len(rounds), seconds,
-                              budget, rounds)
-        cands = cands[:-1]
+    def plan(cands, rounds):
+        return SearchPlan(cands, candidates[len(cands):], rounds[0][1], n_recordings, factor, len(rounds),
+                          cost(cands, rounds), budget, rounds)
+
+    for n in range(len(candidates), 0, -1):
+        cands = candidates[:n]
+        exhaustive = plan(cands, [(n, n_recordings)])
+        if exhaustive.estimated_seconds <= budget or n == 1:
+            return exhaustive
+        n_rounds = 1 + int(math.floor(math.log(n, factor) + 1e-9))
+        min_res = n_recordings // factor ** (n_rounds - 1)
+        if n_rounds > 1 and min_res >= smallest:  # else too few recordings in the first round: fewer candidates
+            halving = plan(cands, _rounds(n, min_res, n_recordings, factor))
+            if halving.estimated_seconds <= budget:
+                return halving
+    raise AssertionError("unreachable: one candidate is always planned")
 
 
 class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):

@@ -172,3 +172,26 @@ def test_routed_domains_reach_the_workers(client, tones):
         # every (class, domain) cell of the training fold, as the worker saw it
         cells = {(int(c), int(d)) for c, d in zip(y[train], domains[train])}
         assert {(int(c), int(d)) for c, d in r.balance_cells_} == cells
+
+
+def test_recipe_search_on_dask_chooses_as_in_one_process(client, tones):
+    """AutoWavefrontClassifier's candidate fits go through joblib: on the cluster they give the
+    choices and inner scores of the same search run in this process."""
+    from sklearn_wavefront.auto import AutoWavefrontClassifier
+
+    X, y, groups = tones
+    candidates = [{"model": "mel", "kind": "fixed", "n_filters": 8}, {"model": "gammatone", "kind": "fixed", "n_filters": 8},
+                  {"model": "comb", "kind": "end-to-end", "n_filters": 4, "epochs": 3}]
+
+    def search(n_jobs):
+        return AutoWavefrontClassifier(sample_rate=SR, candidates=candidates, n_jobs=n_jobs, random_state=0)
+
+    local = search(None).fit(X, y, groups=groups)
+    with distributed.get_task_stream(client) as stream, parallel_backend("dask"):
+        remote = search(-1).fit(X, y, groups=groups)
+    assert {task["worker"] for task in stream.data} == set(client.scheduler_info()["workers"])
+    assert remote.choice_ == local.choice_
+    for key in ("params", "mean_test_score", "std_test_score"):
+        np.testing.assert_array_equal(np.asarray(remote.search_.cv_results_[key]),
+                                      np.asarray(local.search_.cv_results_[key]))
+    np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X), rtol=0, atol=1e-10)
