@@ -15,7 +15,9 @@ MultiRocket-Hydra on the decimated waveform) and every front-end with fixed filt
 ``extra_rows``:
 the cheap temporal rows of mel, gammatone and iconnet (fixed filters' frames -> MiniRocketHead and
 per-channel mean/std -> scaler -> ridge)
-and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows.
+and the costly ones (learned comb and gammatone filters, end-to-end comb and mel) that the budget allows,
+and the ``auto`` row (the recipe chosen on inner splits of each training fold, within ``--budget``
+minutes per fold; ``benchmarks/auto_targets.py`` sets it beside every candidate in hindsight).
 
 * ``fsdd`` (Free Spoken Digit Dataset): 10 digits, folds grouped by **speaker** (no speaker in both
   the training and the test part), ``--per-cell`` recordings per (digit, speaker) drawn at random.
@@ -71,7 +73,7 @@ from sklearn_wavefront.cli import main  # noqa: E402
 # sized for ~30 min per set on 2 (shared) cores; every value is printed with the table
 _ROWS = dict(
     models="dummy,mfcc+logreg,egemaps+logreg,compare2016+logreg,minirocket,mrhydra,comb,iconnet,gammatone,mel,mfcc",
-    kinds="baseline,fixed",
+    kinds="baseline,fixed,auto",
     # the costly rows (learned filters, end to end), chosen to fit the time budget
     extra_rows="comb:learned,gammatone:learned,comb:end-to-end,mel:end-to-end,"
                "mel:temporal,gammatone:temporal,iconnet:temporal",
@@ -169,6 +171,7 @@ def run(name, args):
         "--folds", str(preset["folds"]), "--epochs", str(preset["epochs"]), "--n-filters", str(preset["n_filters"]),
         "--backend", preset.get("backend", "temporal"),
         "--models", preset["models"], "--kinds", preset["kinds"], "--rows", preset["extra_rows"],
+        "--budget", str(args.budget),
         "--random-state", str(args.seed),
         "--n-jobs", str(args.n_jobs), "--output-dir", outdir, "--no-plots", *preset["extra"],
     ]
@@ -413,6 +416,7 @@ def parse(argv=None):
     p.add_argument("--max-duration", type=float)
     p.add_argument("--n-filters", type=int)
     p.add_argument("--n-jobs", type=int, default=1)
+    p.add_argument("--budget", type=float, default=10.0, help="minutes of the auto row per outer fold (the CLI's --budget)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--render-only", action="store_true", help="only rewrite <out>/<set>.md from finished results")
     p.add_argument("--rst", action="store_true", help="with --render-only: print reStructuredText (for the documentation)")

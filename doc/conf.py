@@ -139,6 +139,7 @@ PUBLIC_MODULES = [
     "sklearn_wavefront.temporal",
     "sklearn_wavefront.baselines",
     "sklearn_wavefront.comparison",
+    "sklearn_wavefront.auto",
     "sklearn_wavefront.recipes",
     "sklearn_wavefront.registry",
     "sklearn_wavefront.training",

@@ -40,6 +40,8 @@ _PUBLIC = {
     "FrameStatistics": "temporal",
     "compare": "comparison",
     "CompareResult": "comparison",
+    "AutoWavefrontClassifier": "auto",
+    "RecipeClassifier": "auto",
 }
 
 __all__ = list(_PUBLIC)
@@ -47,7 +49,7 @@ __all__ = list(_PUBLIC)
 
 #: subpackages and modules reachable as attributes (``sklearn_wavefront.frontends``), imported on first use
 _SUBMODULES = {
-    "baselines", "callbacks", "classifiers", "cli", "comparison", "datasets", "exceptions", "filterbanks",
+    "auto", "baselines", "callbacks", "classifiers", "cli", "comparison", "datasets", "exceptions", "filterbanks",
     "frontends", "inspection", "length_policy", "metrics", "networks", "ops", "persistence", "recipes",
     "registry", "report", "resampling", "sampling", "segmenting", "temporal", "training", "verdict",
 }

@@ -434,7 +434,8 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
     best_params_ : dict
     choice_ : dict
         What was chosen: ``name``, ``model``, ``kind``, ``n_filters``, ``epochs_run``, ``inner_ua`` (mean
-        balanced accuracy over the inner splits) and ``inner_ua_std``; with an ensemble, ``members``.
+        balanced accuracy over the inner splits) and ``inner_ua_std``; with an ensemble, ``members``;
+        ``inner_scores``: every candidate's inner UA in the last round it reached, and that round's recordings.
     estimators_ : list of RecipeClassifier
         The refitted choice (one, or the ensemble's members).
     classes_ : ndarray
@@ -643,6 +644,12 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         }
         if len(chosen) > 1:
             self.choice_["members"] = [candidate_name(results["params"][i]) for i in chosen]
+        # what lost too: every candidate's inner score in the last round it reached (and on how many recordings)
+        reached = {}
+        for i, params in enumerate(results["params"]):
+            reached[candidate_name(params)] = (float(results["mean_test_score"][i]), int(results["n_resources"][i]))
+        self.choice_["inner_scores"] = {name: {"ua": ua if math.isfinite(ua) else None, "n_recordings": n}
+                                        for name, (ua, n) in reached.items()}  # None: the candidate failed
         if self.verbose:
             print(f"[auto] chose {self.choice_['name']} (inner UA {self.choice_['inner_ua']:.3f}) in "
                   f"{self.search_seconds_ + self.refit_seconds_:.0f} s", file=sys.stderr, flush=True)
