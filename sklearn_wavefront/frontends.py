@@ -508,8 +508,10 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         groups : array-like of shape (n_recordings,), default=None
             Group of each recording (the recording a segment was cut from, the speaker). With
             ``early_stopping=True`` (learnable front-ends) the hold-out takes whole groups, so no
-            group is on both sides; checked but unused otherwise. In a pipeline:
-            ``frontend__groups``. With metadata routing, request it with ``set_fit_request(groups=True)``.
+            group is on both sides; checked but unused otherwise.
+            :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` passes the recording of each
+            segment here when the front-end has early stopping on (``frontend__groups`` in a
+            pipeline). With metadata routing, request it with ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -589,6 +591,12 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         )
         self._set_learned_attributes(fb)
         return self
+
+    def _fit_uses_groups(self) -> bool:
+        """Whether ``fit(X, y, groups=g)`` would use ``g``: learning with early stopping (read by
+        :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` and
+        :func:`~sklearn_wavefront.recipes.groups_fit_parameter`, which then pass the groups here)."""
+        return bool(getattr(self, "early_stopping", False)) and self.max_epochs > 0
 
     def _holdout(self, y_codes, groups, weights, seed):
         """``(train, valid)`` row indices of the early-stopping hold-out, each sorted."""

@@ -27,6 +27,7 @@ from sklearn_wavefront.frontends import (
     SincFrontend,
     _BaseFrontend,
 )
+from sklearn_wavefront.recipes import Settings, groups_fit_parameter, make_estimator
 
 SR = 4000
 LEARN = dict(sample_rate=SR, n_filters=4, batch_size=8, learning_rate=0.05, random_state=0)
@@ -228,6 +229,38 @@ def test_models_pickled_before_early_stopping_existed_load_with_the_defaults(ton
     np.testing.assert_array_equal(old.transform(X), front.transform(X))
     old.fit(X, y)  # refits as a front-end without early stopping
     assert old.validation_indices_.size == 0
+
+
+# -- (f) the groups reach the front-end in the learned recipe --------------------------------------
+def test_groups_reach_the_front_end_of_the_learned_recipe(tones):
+    X, y = tones  # 40 recordings of 400 samples -> 2 segments of 0.05 s each
+    settings = dict(sample_rate=SR, n_filters=4, epochs=3, batch_size=8, random_state=0)
+    assert groups_fit_parameter(make_estimator("comb", "learned", Settings(**settings, early_stopping=True))) == (
+        "frontend__groups")
+    assert groups_fit_parameter(make_estimator("mel", "temporal", Settings(**settings, early_stopping=True))) == (
+        "ridge__groups")
+    with pytest.raises(ValueError, match="takes no groups"):  # no early stopping: the front-end uses none
+        groups_fit_parameter(make_estimator("comb", "learned", Settings(**settings)))
+
+    est = make_estimator("comb", "learned", Settings(**settings, early_stopping=True, segment_seconds=0.05))
+    assert est.estimator["frontend"].early_stopping is True
+    key = groups_fit_parameter(est)
+    assert key == "frontend__groups"
+    speakers = np.arange(len(y)) // 4  # 10 speakers of 4 recordings
+    est.fit(X, y, **{key: speakers})
+    front = est.estimator_["frontend"]
+    seg_speaker = np.repeat(speakers, 2)  # segments in recording order, 2 per recording
+    valid = front.validation_indices_
+    train = np.setdiff1d(np.arange(2 * len(y)), valid)
+    assert front.n_iter_ >= 1 and valid.size > 0
+    assert np.intersect1d(seg_speaker[valid], seg_speaker[train]).size == 0
+
+    # without the user's groups, SegmentedClassifier passes the recording of each segment
+    est = make_estimator("comb", "learned", Settings(**settings, early_stopping=True, segment_seconds=0.05)).fit(X, y)
+    seg_recording = np.repeat(np.arange(len(y)), 2)
+    valid = est.estimator_["frontend"].validation_indices_
+    train = np.setdiff1d(np.arange(2 * len(y)), valid)
+    assert valid.size > 0 and np.intersect1d(seg_recording[valid], seg_recording[train]).size == 0
 
 
 def test_a_pipeline_routes_the_groups_to_its_front_end(tones):
