@@ -274,3 +274,18 @@ def test_a_pipeline_routes_the_groups_to_its_front_end(tones):
     valid = pipe["frontend"].validation_indices_
     train = np.setdiff1d(np.arange(len(y)), valid)
     assert np.intersect1d(groups[valid], groups[train]).size == 0
+
+
+def test_train_model_holds_out_the_users_groups_for_a_learned_front_end(tones):
+    from sklearn_wavefront.training import train_model
+
+    X, y = tones
+    speakers = np.arange(len(y)) // 4
+    m = train_model(list(X), y, SR, model="comb", kind="learned", groups=speakers, early_stopping=True, epochs=3,
+                    n_filters=4, batch_size=8, segment_seconds=0.05, device="cpu")
+    front = m.estimator.estimator_["frontend"]
+    seg_speaker = np.repeat(speakers, 2)
+    valid = front.validation_indices_
+    train = np.setdiff1d(np.arange(2 * len(y)), valid)
+    assert front.early_stopping and valid.size > 0
+    assert np.intersect1d(seg_speaker[valid], seg_speaker[train]).size == 0
