@@ -60,9 +60,7 @@ from skorch.callbacks import (
     PassthroughScoring,
     PrintLog,
 )
-from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -70,6 +68,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from torch.utils.data import DataLoader, Subset
 
+from ._holdout import holdout_indices
 from ._interrupt import ReraiseInterruptMixin
 from .registry import BACKENDS
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
@@ -441,54 +440,22 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
         """The inner validation split, only when ``early_stopping`` (or an explicit ``train_split``).
 
         Stratified by class when both sides can hold every class, else unstratified; by group when
-        ``fit`` received ``groups`` (see the module docstring).
+        ``fit`` received ``groups`` (see the module docstring; the rule is
+        :func:`sklearn_wavefront._holdout.holdout_indices`, shared with the learned front-ends).
         """
         if self.train_split is None and self.early_stopping:
             dataset = self.get_dataset(X, y)
-            seed = getattr(self, "_split_seed_", None)
-            groups = getattr(self, "_fit_groups_", None)
-            if groups is not None:
-                return self._group_split(dataset, y, groups, seed)
-            y_np = None if y is None else _to_numpy(y)
-            split = ValidSplit(
-                self.validation_fraction, stratified=_can_stratify(y_np, self.validation_fraction),
-                random_state=seed,
+            idx_train, idx_valid = holdout_indices(
+                len(dataset), self.validation_fraction,
+                y=None if y is None else _to_numpy(y),
+                groups=getattr(self, "_fit_groups_", None),
+                random_state=getattr(self, "_split_seed_", None),
             )
-            return split(dataset, y, **fit_params)
+            return Subset(dataset, idx_train), Subset(dataset, idx_valid)
         groups = getattr(self, "_fit_groups_", None)
         if self.train_split is not None and groups is not None:
             fit_params = {**fit_params, "groups": groups}  # e.g. ValidSplit(GroupKFold(5)); not to forward
         return super().get_split_datasets(X, y, **fit_params)
-
-    def _group_split(self, dataset, y, groups, seed):
-        """Hold out ``validation_fraction`` of the groups (whole groups on one side)."""
-        n = len(dataset)
-        if len(groups) != n:
-            raise ValueError(f"groups has {len(groups)} entries but there are {n} training samples")
-        uniques, codes = np.unique(groups, return_inverse=True)
-        codes = codes.reshape(-1)
-        if len(uniques) < 2:
-            raise ValueError(
-                "early_stopping with groups needs at least 2 distinct groups to hold one out for "
-                f"validation, got {len(uniques)}"
-            )
-        group_ids = np.arange(len(uniques))
-        group_y = None
-        if y is not None:
-            y_np = _to_numpy(y)
-            group_y = np.empty(len(uniques), dtype=y_np.dtype)
-            for g in group_ids:  # the most frequent class of each group
-                vals, counts = np.unique(y_np[codes == g], return_counts=True)
-                group_y[g] = vals[np.argmax(counts)]
-        if _can_stratify(group_y, self.validation_fraction):
-            splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
-            train_g, valid_g = next(splitter.split(group_ids, group_y))
-        else:
-            splitter = ShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
-            train_g, valid_g = next(splitter.split(group_ids))
-        idx_train = np.flatnonzero(np.isin(codes, train_g))
-        idx_valid = np.flatnonzero(np.isin(codes, valid_g))
-        return Subset(dataset, idx_train), Subset(dataset, idx_valid)
 
     # -- labels and data ----------------------------------------------------------------------------
     def _encode_labels(self, y, refit: bool):
@@ -750,17 +717,6 @@ def _to_numpy(values):
     if isinstance(values, torch.Tensor):
         return values.detach().cpu().numpy()
     return np.asarray(values)
-
-
-def _can_stratify(y, fraction):
-    """Whether a stratified split of ``y`` with ``test_size=fraction`` holds every class on both sides."""
-    if y is None or len(y) < 2:
-        return False
-    counts = np.unique(y, return_counts=True)[1]
-    n, n_classes = len(y), len(counts)
-    n_test = int(np.ceil(fraction * n))
-    n_train = n - n_test
-    return bool(counts.min() >= 2 and n_test >= n_classes and n_train >= n_classes)
 
 
 _CLF_PARAMS_DOC = """

@@ -30,6 +30,9 @@ statistics (always these, whatever ``output`` is) are standardised with the stat
 initial filterbank on the training data and fed to a linear soft-max head; filterbank and head are
 trained jointly with Adam on the cross-entropy for ``max_epochs`` passes over shuffled mini-batches
 of ``batch_size`` recordings. The head is then discarded and ``transform`` uses the learned filters.
+With ``early_stopping=True`` (the learnable front-ends) a hold-out of ``validation_fraction`` of
+the recordings (whole groups with ``fit(X, y, groups=g)``) is left out of all this; training stops
+after ``patience`` epochs without a lower validation loss and keeps the best epoch's filters.
 The same ``random_state`` gives the same result, also when several fits run at once in threads:
 every random draw comes from a generator private to the estimator, never from torch's global one.
 Learning stops with :class:`~sklearn_wavefront.exceptions.TrainingDivergedError` (naming the epoch
@@ -58,6 +61,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from torch import nn
 
 from ._dtypes import numpy_dtype
+from ._holdout import holdout_indices
 from ._random import global_rng_untouched, make_generator, reset_parameters
 from ._validation import (
     ValidatedParamsMixin,
@@ -98,6 +102,11 @@ def _statistic(z: torch.Tensor, name: str) -> torch.Tensor:
     return z.amin(-1)
 
 
+def _state_copy(module: nn.Module) -> dict:
+    """A copy of ``module``'s parameters and buffers that later optimiser steps leave alone."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
 def _plain(value):
     """A numpy scalar as the Python value it holds (for messages: ``'a'``, not ``np.str_('a')``)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -120,6 +129,12 @@ def _is_ragged(X) -> bool:
 
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 _POSITIVE_REAL = Interval(Real, 0, None, closed="neither")  # finite and > 0 (inf and NaN fall outside)
+#: parameters of the learnable front-ends' early stopping (as WaveformClassifier's)
+_EARLY_STOPPING_CONSTRAINTS: dict = {
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "patience": [_POSITIVE_INT],
+}
 
 
 class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
@@ -291,16 +306,27 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         return out
 
     # -- learning -----------------------------------------------------------------------------------
-    def _learn(self, fb, X: np.ndarray, y_codes: np.ndarray, n_classes: int, seed: int, weights=None) -> list:
+    def _learn(self, fb, X: np.ndarray, y_codes: np.ndarray, n_classes: int, seed: int, weights=None,
+               valid=None):
+        """Learn ``fb``'s parameters; returns ``(loss_curve, validation_loss_curve, best_epoch)``.
+
+        ``valid``: ``(train_indices, valid_indices)`` of the early-stopping hold-out, or ``None``
+        (everything trains). The standardisation of the head's inputs and the head itself see the
+        training rows only."""
         params = [p for p in fb.parameters() if p.requires_grad]
         if not params:
-            return []
+            return [], [], 0
         # every random draw (head weights, shuffling) comes from this estimator's own generator:
         # torch's global one is shared by all threads (joblib's threading backend)
         gen = make_generator(seed)
         device = self._transform_device()  # learning runs where transform does
         fb.to(device)  # in place: the caller's module, moved back to the CPU by fit
         w_all = torch.ones(X.shape[0]) if weights is None else torch.as_tensor(weights, dtype=torch.float32)
+        held_out = None
+        if valid is not None:
+            train, hold = valid
+            held_out = (X[hold], y_codes[hold], w_all[torch.as_tensor(hold)].to(device))
+            X, y_codes, w_all = X[train], y_codes[train], w_all[torch.as_tensor(train)]
         w_all = w_all.to(device)
         if self.learning_head == "temporal":
             from .networks.heads import TemporalConvHead
@@ -316,7 +342,7 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
             frozen = []
         reset_parameters(head, gen)  # the head's weights drawn from this estimator's generator
         head.to(device)
-        return self._train(fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen)
+        return self._train(fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen, held_out)
 
     def _fix_channel_standardisation(self, head, fb, X, w_all, device):
         """Freeze the temporal head's per-channel standardisation at the weighted mean and variance of
@@ -359,9 +385,15 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
 
         return head, logits_of
 
-    def _train(self, fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen=()) -> list:
+    def _train(self, fb, params, head, logits_of, X, y_codes, w_all, gen, device, frozen=(), held_out=None):
         """Adam on filterbank and head jointly; the weighted cross-entropy per mini-batch. Modules in
-        ``frozen`` stay in ``eval()`` mode."""
+        ``frozen`` stay in ``eval()`` mode.
+
+        With ``held_out = (X_valid, y_valid, w_valid)`` (early stopping): the weighted validation
+        cross-entropy after every epoch; a copy of filterbank and head at each strictly lower one;
+        stop after ``patience`` epochs without one and restore that copy. Evaluating draws nothing
+        from ``gen``: on the same split, a run of ``n`` epochs is the first ``n`` epochs of a longer one.
+        Returns ``(loss_curve, validation_loss_curve, best_epoch)``."""
         opt = torch.optim.Adam([*params, *(p for p in head.parameters() if p.requires_grad)], lr=self.learning_rate)
         loss_fn = nn.CrossEntropyLoss(reduction="none")
         X_t = torch.tensor(X, dtype=torch.float32)  # stays on the CPU; each batch goes to the device
@@ -370,7 +402,8 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         head.train()
         for module in frozen:
             module.eval()
-        losses = []
+        losses, valid_losses = [], []
+        best_loss, best_epoch, best_state, misses = float("inf"), 0, None, 0
         for epoch in range(self.max_epochs):
             start_time = time.perf_counter()
             perm = torch.randperm(X_t.shape[0], generator=gen)
@@ -392,14 +425,49 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
                 self._check_finite(fb, value, epoch + 1, batch + 1, X_t[idx])
                 total += value * w_sum
             losses.append(total / float(w_all.sum()))
+            line = f"loss {losses[-1]:.4f}"
+            if held_out is not None:
+                valid_losses.append(self._validation_loss(fb, head, logits_of, held_out, device, frozen))
+                line += f"  valid loss {valid_losses[-1]:.4f}"
+                if valid_losses[-1] < best_loss:  # strictly lower: the first of equal losses is kept
+                    best_loss, best_epoch, misses = valid_losses[-1], epoch + 1, 0
+                    best_state = (_state_copy(fb), _state_copy(head))
+                else:
+                    misses += 1
             if self.verbose:
                 print(
-                    f"[{type(self).__name__}] epoch {epoch + 1}/{self.max_epochs}  loss {losses[-1]:.4f}  "
+                    f"[{type(self).__name__}] epoch {epoch + 1}/{self.max_epochs}  {line}  "
                     f"{time.perf_counter() - start_time:.1f} s",
                     flush=True,
                 )
+            if held_out is not None and misses >= self.patience:
+                break
+        if best_state is not None:  # the best epoch's filterbank and head, as they were
+            fb.load_state_dict(best_state[0])
+            head.load_state_dict(best_state[1])
+        else:  # no early stopping (or every validation loss NaN): the last epoch is the one kept
+            best_epoch = len(losses)
         fb.eval()
-        return losses
+        head.eval()
+        return losses, valid_losses, best_epoch
+
+    def _validation_loss(self, fb, head, logits_of, held_out, device, frozen=()) -> float:
+        """The weighted mean cross-entropy of the held-out recordings (``eval()`` mode, no gradient)."""
+        X_v, y_v, w_v = held_out
+        fb.eval()
+        head.eval()
+        total = 0.0
+        with torch.no_grad():
+            for start in range(0, X_v.shape[0], self.batch_size):
+                x = torch.tensor(X_v[start : start + self.batch_size], dtype=torch.float32).to(device)
+                y = torch.as_tensor(y_v[start : start + self.batch_size], dtype=torch.long).to(device)
+                w = w_v[start : start + self.batch_size]
+                total += float((w * nn.functional.cross_entropy(logits_of(x), y, reduction="none")).sum())
+        fb.train()
+        head.train()
+        for module in frozen:
+            module.eval()
+        return total / float(w_v.sum())
 
     def _check_finite(self, fb, loss: float, epoch: int, batch: int, x: torch.Tensor) -> None:
         """Raise :class:`TrainingDivergedError` if the loss or a filterbank parameter is not finite."""
@@ -418,7 +486,7 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
 
     # -- scikit-learn API ---------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, groups=None):
         """Build the filterbank; with ``y`` and ``max_epochs > 0``, also learn its parameters.
 
         Parameters
@@ -434,8 +502,16 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
             mini-batch's cross-entropy) and in the standardisation of the features that feed the
             linear head. With ``batch_size >= n_recordings`` an integer weight acts exactly as that
             many copies of the recording; with smaller batches each batch is weighted on its own.
-            Checked but unused when nothing is learned. With metadata routing, request it with
+            Checked but unused when nothing is learned. With ``early_stopping=True`` the validation
+            loss is weighted the same way. With metadata routing, request it with
             ``set_fit_request(sample_weight=True)``.
+        groups : array-like of shape (n_recordings,), default=None
+            Group of each recording (the recording a segment was cut from, the speaker). With
+            ``early_stopping=True`` (learnable front-ends) the hold-out takes whole groups, so no
+            group is on both sides; checked but unused otherwise.
+            :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` passes the recording of each
+            segment here when the front-end has early stopping on (``frontend__groups`` in a
+            pipeline). With metadata routing, request it with ``set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -467,11 +543,18 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         if sample_weight is not None:  # checked even when unused: a bad weight vector is a bug upstream
             # scikit-learn's check: one finite weight >= 0 per recording, not all zero
             weights = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        if groups is not None:  # checked even when unused, as sample_weight
+            groups = np.asarray(groups)
+            if groups.ndim != 1 or len(groups) != X.shape[0]:
+                raise ValueError(
+                    f"groups must hold one entry per recording: got shape {groups.shape} for {X.shape[0]} recordings"
+                )
         self._statistics_ = stats
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         fb = self._make_filterbank()  # initialised deterministically (mel- or log-spaced): no draws
         self.min_input_length_ = int(fb.min_input_length())
-        self.loss_curve_ = []
+        self.loss_curve_, self.validation_loss_curve_, self.best_epoch_ = [], [], 0
+        split = None
         if learn:
             encoder = LabelEncoder().fit(y)
             has_parameters = any(p.requires_grad for p in fb.parameters())
@@ -481,9 +564,14 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
                     f"but y contains only one class: {_plain(encoder.classes_[0])!r}; learning needs at least 2 classes "
                     "(or set max_epochs=0 to keep the initial filters)"
                 )
+            y_codes = encoder.transform(y)
+            if has_parameters and getattr(self, "early_stopping", False):
+                split = self._holdout(y_codes, groups, weights, seed)
             self.classes_ = encoder.classes_
             try:
-                self.loss_curve_ = self._learn(fb, X, encoder.transform(y), len(self.classes_), seed, weights)
+                self.loss_curve_, self.validation_loss_curve_, self.best_epoch_ = self._learn(
+                    fb, X, y_codes, len(self.classes_), seed, weights, valid=split
+                )
             except (TrainingDivergedError, KeyboardInterrupt):
                 # no filters of an earlier fit beside this fit's labels, no half-learned filters: unfitted
                 self._forget_fit()
@@ -495,6 +583,7 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         # and rounds once to its precision (and copies them to its device)
         self.filterbank_ = fb.cpu().double()
         self.n_iter_ = len(self.loss_curve_)
+        self.validation_indices_ = np.empty(0, dtype=np.intp) if split is None else split[1]
         n_frames = fb.output_length(max(longest, self.min_input_length_))
         self.n_frames_ = int(n_frames)
         self._n_features_out = (
@@ -502,6 +591,28 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         )
         self._set_learned_attributes(fb)
         return self
+
+    def _fit_uses_groups(self) -> bool:
+        """Whether ``fit(X, y, groups=g)`` would use ``g``: learning with early stopping (read by
+        :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` and
+        :func:`~sklearn_wavefront.recipes.groups_fit_parameter`, which then pass the groups here)."""
+        return bool(getattr(self, "early_stopping", False)) and self.max_epochs > 0
+
+    def _holdout(self, y_codes, groups, weights, seed):
+        """``(train, valid)`` row indices of the early-stopping hold-out, each sorted."""
+        train, valid = holdout_indices(
+            len(y_codes), self.validation_fraction, y=y_codes, groups=groups, random_state=seed, what="recordings"
+        )
+        train, valid = np.sort(train), np.sort(valid)
+        if weights is not None:
+            for side, rows in (("training", train), ("held-out", valid)):
+                if not weights[rows].sum() > 0:
+                    raise ValueError(
+                        f"early_stopping: every {side} recording has sample_weight 0 (the hold-out of "
+                        f"validation_fraction={self.validation_fraction!r} is drawn from random_state); "
+                        "its loss is undefined. Give them weight, or set early_stopping=False"
+                    )
+        return train, valid
 
     def __setstate__(self, state):
         """Unpickle; a parameter added to the class after the object was saved takes its default,
@@ -637,6 +748,21 @@ _COMMON_PARAMS_DOC = """
         When > 0 and the filters are learned, one line per epoch (loss, seconds) on stdout.
 """
 
+_EARLY_STOPPING_DOC = """
+    early_stopping : bool, default=False
+        When learning (``fit(X, y)`` with ``max_epochs > 0``): hold out ``validation_fraction`` of
+        the recordings, train on the rest, and after each epoch compute the (weighted, with
+        ``sample_weight``) cross-entropy of the held-out recordings; stop after ``patience`` epochs
+        without a strictly lower one and restore the filters (and head) of the best epoch. The
+        hold-out is that of :class:`~sklearn_wavefront.classifiers.WaveformClassifier`: whole groups
+        with ``fit(X, y, groups=g)``, stratified by class when both sides can hold every class,
+        drawn from ``random_state``.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the recordings (or groups) held out when ``early_stopping``.
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+"""
+
 _COMMON_ATTRS_DOC = """
     filterbank_ : torch.nn.Module
         The fitted filterbank module (parameters frozen).
@@ -651,15 +777,25 @@ _COMMON_ATTRS_DOC = """
     classes_ : ndarray
         Class labels (only after learning with ``y``; a later ``fit`` without learning removes it).
     loss_curve_ : list of float
-        Mean training loss per epoch when the filters were learned (empty otherwise).
+        Mean training loss per epoch when the filters were learned (empty otherwise; with early
+        stopping, over the training part only).
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run (``len(loss_curve_)``).
+    best_epoch_ : int
+        The epoch (1-based) whose filters were kept: the one of the lowest validation loss with
+        early stopping, else the last one (``n_iter_``; 0 when nothing was learned).
+    validation_loss_curve_ : list of float
+        Validation loss per epoch with early stopping (empty otherwise).
+    validation_indices_ : ndarray of int
+        Rows of ``X`` held out for early stopping, sorted (empty without early stopping).
 """
 
 
 def _doc(cls):
-    cls.__doc__ = cls.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n")).replace(
-        "%(common_attrs)s", _COMMON_ATTRS_DOC.strip("\n")
+    cls.__doc__ = (
+        cls.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n"))
+        .replace("%(early_stopping_params)s", _EARLY_STOPPING_DOC.strip("\n"))
+        .replace("%(common_attrs)s", _COMMON_ATTRS_DOC.strip("\n"))
     )
     return cls
 
@@ -694,6 +830,7 @@ class CombFrontend(_BaseFrontend):
         Same frames and names; the values differ (peak gain ``1/(1-alpha)`` vs about 6.86, quantised
         fundamentals), so fit the downstream model on features of the same ``inference``.
 %(common_params)s
+%(early_stopping_params)s
 
     Attributes
     ----------
@@ -726,6 +863,7 @@ class CombFrontend(_BaseFrontend):
     _frequency_label = "f0_"
     _parameter_constraints: dict = {
         **_BaseFrontend._parameter_constraints,
+        **_EARLY_STOPPING_CONSTRAINTS,
         "alpha": [Interval(Real, -1, 1, closed="neither")],
         "learn_alpha": ["boolean"],
         "window_length": [_POSITIVE_INT, None],
@@ -755,6 +893,9 @@ class CombFrontend(_BaseFrontend):
         device="cpu",
         random_state=None,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -775,6 +916,9 @@ class CombFrontend(_BaseFrontend):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
 
     def _filterbank_class(self):
         from .filterbanks.comb import CombFilterbank
@@ -838,6 +982,7 @@ class IConNetFrontend(_BaseFrontend):
         tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
         band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
+%(early_stopping_params)s
 
     Attributes
     ----------
@@ -866,6 +1011,7 @@ class IConNetFrontend(_BaseFrontend):
     _name = "iconnet"
     _parameter_constraints: dict = {
         **_BaseFrontend._parameter_constraints,
+        **_EARLY_STOPPING_CONSTRAINTS,
         "kernel_size": [Interval(Integral, 3, None, closed="left")],  # odd: checked by the filterbank
         "stride": [_POSITIVE_INT],
         "window": [StrOptions({"hann", "hamming", "blackman"}), "array-like"],
@@ -897,6 +1043,9 @@ class IConNetFrontend(_BaseFrontend):
         device="cpu",
         random_state=None,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -918,6 +1067,9 @@ class IConNetFrontend(_BaseFrontend):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
 
     def _filterbank_class(self):
         from .filterbanks.fir_window import FIRWindowFilterbank
@@ -972,6 +1124,7 @@ class SincFrontend(_BaseFrontend):
         tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
         band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
+%(early_stopping_params)s
 
     Attributes
     ----------
@@ -993,6 +1146,7 @@ class SincFrontend(_BaseFrontend):
     _name = "sinc"
     _parameter_constraints: dict = {
         **_BaseFrontend._parameter_constraints,
+        **_EARLY_STOPPING_CONSTRAINTS,
         "kernel_size": [Interval(Integral, 3, None, closed="left")],  # odd: checked by the filterbank
         "stride": [_POSITIVE_INT],
         "min_low_hz": [Interval(Real, 0, None, closed="left")],
@@ -1022,6 +1176,9 @@ class SincFrontend(_BaseFrontend):
         device="cpu",
         random_state=None,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -1042,6 +1199,9 @@ class SincFrontend(_BaseFrontend):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
 
     def _filterbank_class(self):
         from .filterbanks.sinc import SincFilterbank
@@ -1094,6 +1254,7 @@ class GammatoneFrontend(_BaseFrontend):
         tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
         band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
 %(common_params)s
+%(early_stopping_params)s
 
     Attributes
     ----------
@@ -1117,6 +1278,7 @@ class GammatoneFrontend(_BaseFrontend):
     _name = "gammatone"
     _parameter_constraints: dict = {
         **_BaseFrontend._parameter_constraints,
+        **_EARLY_STOPPING_CONSTRAINTS,
         "kernel_size": [_POSITIVE_INT],
         "window_seconds": [_POSITIVE_REAL],
         "hop_seconds": [_POSITIVE_REAL],
@@ -1144,6 +1306,9 @@ class GammatoneFrontend(_BaseFrontend):
         device="cpu",
         random_state=None,
         verbose=0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
     ):
         self.sample_rate = sample_rate
         self.n_filters = n_filters
@@ -1163,6 +1328,9 @@ class GammatoneFrontend(_BaseFrontend):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
 
     def _filterbank_class(self):
         from .filterbanks.gammatone import GammatoneFilterbank

@@ -20,7 +20,9 @@ A *recipe* is a front-end (or a baseline) and a *kind* (:data:`~sklearn_wavefron
   (steps ``frontend``, ``features`` (a ``FeatureUnion`` of ``minirocket`` and ``statistics``),
   ``scaler``, ``ridge``);
 * ``"learned"``: the fixed pipeline, its front-end fitted with ``fit(X, y)`` and ``max_epochs > 0``
-  (only :data:`~sklearn_wavefront.registry.LEARNABLE` front-ends);
+  (only :data:`~sklearn_wavefront.registry.LEARNABLE` front-ends), with ``early_stopping`` as
+  ``Settings.early_stopping`` says (then its hold-out takes whole groups passed as
+  ``frontend__groups``, see :func:`groups_fit_parameter`);
 * ``"end-to-end"``: :class:`~sklearn_wavefront.classifiers.WaveformClassifier`;
 * ``"auto"`` (models :data:`~sklearn_wavefront.registry.AUTO_MODELS`):
   :class:`~sklearn_wavefront.auto.AutoWavefrontClassifier`, which chooses one of the recipes above by
@@ -70,6 +72,8 @@ class Settings:
     ``learning_rate`` is the learned front-ends' rate (``None``: each front-end's default); ``lr``
     the end-to-end networks' peak rate. ``segment_seconds`` wraps the estimator in a
     :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (recording-level decisions).
+    ``early_stopping`` applies to the end-to-end and the learned rows (their default hold-out of
+    10 % and patience of 5 epochs).
     """
 
     sample_rate: int
@@ -201,7 +205,9 @@ def make_estimator(model, kind, settings, callbacks=None):
         if kind == "learned":
             if model not in LEARNABLE:
                 raise ValueError(f"the {model} front-end has no learnable filters (no 'learned' row)")
-            kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state, verbose=s.verbose)
+            kw.update(max_epochs=s.epochs, batch_size=s.batch_size, random_state=s.random_state, verbose=s.verbose,
+                      early_stopping=s.early_stopping, validation_fraction=s.validation_fraction,
+                      patience=s.patience)
             if s.learning_rate is not None:
                 kw["learning_rate"] = s.learning_rate
         est = Pipeline([("frontend", _frontend_class(model)(**kw)), ("scaler", StandardScaler()),
@@ -261,14 +267,17 @@ def groups_fit_parameter(estimator):
     """The ``fit`` parameter under which a recipe's estimator takes the group of each recording.
 
     For a ``SegmentedClassifier`` that of the estimator it wraps (it passes the groups on, ahead of
-    its own recordings); for a pipeline the last step's (``ridge__groups``). Raises ``ValueError``
-    for an estimator that takes no groups.
+    its own recordings); for a pipeline the last step's (``ridge__groups``), else that of a learned
+    front-end with early stopping (``frontend__groups``: its hold-out takes whole groups). Raises
+    ``ValueError`` for an estimator that takes no groups.
 
     Examples
     --------
     >>> from sklearn_wavefront.recipes import Settings, groups_fit_parameter, make_estimator
     >>> groups_fit_parameter(make_estimator("mel", "temporal", Settings(sample_rate=8000)))
     'ridge__groups'
+    >>> groups_fit_parameter(make_estimator("comb", "learned", Settings(sample_rate=8000, early_stopping=True)))
+    'frontend__groups'
     """
     from .segmenting import SegmentedClassifier, _groups_key
 

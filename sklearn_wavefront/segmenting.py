@@ -182,6 +182,10 @@ def _groups_key(estimator):
             return "groups" if consumes else None
         if last not in (None, "passthrough") and _fit_accepts_groups(last):
             return f"{name}__groups"
+        for name, step in steps[:-1]:  # an earlier step that splits by group in its fit (a learned
+            uses = getattr(step, "_fit_uses_groups", None)  # front-end with early stopping)
+            if callable(uses) and uses() and _fit_accepts_groups(step):
+                return f"{name}__groups"
     return None
 
 
@@ -239,7 +243,9 @@ class SegmentedClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     when that accepts them: an estimator whose ``fit`` has a ``groups`` parameter (the classifiers
     of :mod:`sklearn_wavefront.classifiers` hold out whole groups), or a ``Pipeline`` whose last
     step's ``fit`` has one (as ``<step>__groups``; under metadata routing, when the pipeline
-    requests ``groups``). ``groups`` given to ``fit`` by the user (e.g. subjects, repeated per
+    requests ``groups``), else whose first step that holds recordings out by group in its ``fit``
+    (a learned front-end of :mod:`sklearn_wavefront.frontends` with ``early_stopping=True``: the
+    ``frontend__groups`` of the learned recipe). ``groups`` given to ``fit`` by the user (e.g. subjects, repeated per
     segment) take precedence; they are coarser than recordings, so the guarantee holds.
 
     **Routing per-recording fit parameters.** Every fit parameter that is an array of length

@@ -104,7 +104,8 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     backend : str
         End-to-end back-end (:data:`~sklearn_wavefront.registry.BACKENDS`).
     early_stopping : bool
-        End to end: hold out 10 % of the recordings (or groups) and stop on their loss.
+        End to end, and learned front-ends: hold out 10 % of the recordings (or groups) and stop on
+        their loss, keeping the best epoch.
     random_state : int
     device : str
     progress : callable or None
@@ -132,7 +133,7 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     """
     from .callbacks import EpochProgress, FilterbankHistory
     from .persistence import WavefrontModel
-    from .recipes import Settings, make_estimator
+    from .recipes import Settings, groups_fit_parameter, make_estimator
     from .segmenting import SegmentedClassifier
 
     style = option_style
@@ -177,8 +178,10 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     say(f"training {model} ({kind}, {how}) on segments of {seg:.4g} s, hop {hop:.4g} s ...")
     t1 = time.perf_counter()
     fit_params = {}
-    if groups is not None and kind == "end-to-end":
-        fit_params["groups"] = np.asarray(groups)  # the inner early-stopping split holds out whole groups
+    if groups is not None and (kind == "end-to-end" or (early_stopping and recipe == "learned")):
+        # the inner early-stopping split holds out whole groups ("groups" end to end,
+        # "frontend__groups" for a learned front-end); SegmentedClassifier repeats them per segment
+        fit_params[groups_fit_parameter(estimator)] = np.asarray(groups)
     # the front-ends' epoch lines (verbose) go to stdout; stdout is for results, so they join the
     # other progress lines on stderr
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sys.stderr):

@@ -49,7 +49,8 @@ def add_parser(sub):
     p.add_argument("--lr", type=float, help="learning rate (default: 0.01 learned, 0.003 end-to-end)")
     p.add_argument("--backend", default="temporal", choices=BACKENDS, help="end-to-end back-end (default: %(default)s)")
     p.add_argument("--early-stopping", action="store_true",
-                   help="end-to-end: hold out 10%% of the recordings (or groups) and stop on their loss")
+                   help="end-to-end and learned: hold out 10%% of the recordings (or groups), stop on their "
+                        "loss and keep the best epoch")
     p.add_argument("--output", metavar="MODEL", required=True,
                    help="model file to write: model.skops (plain data, runs no code when loaded: the one to share) "
                         "or model.joblib (a pickle); never the labels file or a recording")
