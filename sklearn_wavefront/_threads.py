@@ -35,9 +35,20 @@ import threading
 
 __all__ = ["thread_budget", "thread_limits", "budgeted", "ThreadBudgetedTask"]
 
-# The BLAS pools' sizes are process-wide: with the thread backend several budgeted tasks share them,
-# so the first task to enter limits them and the last to leave restores them. torch's size (OpenMP:
-# omp_set_num_threads) and numba's are per thread: each task sets and restores its own thread's.
+# Two kinds of pool size (threadpoolctl's controllers, split by library file):
+# - per thread: every OpenMP runtime (omp_set_num_threads sets the nthreads-var of the calling thread
+#   only; torch's libgomp and scikit-learn's vendored libgomp are two runtimes, and
+#   torch.set_num_threads reaches only the first) and a BLAS on an OpenMP threading layer. Each task
+#   sets and restores them in its own thread. (Limited once, in the first task's thread, they left the
+#   other task threads at the runtime's default: the core count, or OMP_NUM_THREADS when set.)
+# - process-wide: the other BLAS pools (OpenBLAS on pthreads, MKL, BLIS). Concurrent tasks share them:
+#   the first to enter limits them, the last to leave restores them. Recent threadpoolctl (3.8 here)
+#   lets only one "controlling" thread set a pthreads OpenBLAS, the first that does, and releases it
+#   only at the end of a ``with threadpool_limits`` in that same thread; the other threads' calls
+#   silently do nothing. Our first and last task may be different threads, so the control is released
+#   around our own changes (under _LOCK), never left to a thread: otherwise the last task's restore was
+#   ignored (the caller's BLAS stayed limited) and, after a block in the caller's thread, every later
+#   task's limit was ignored.
 _LOCK = threading.Lock()
 _ACTIVE = {"count": 0, "limits": None}
 
@@ -92,38 +103,75 @@ def thread_budget(n_jobs, n_tasks=None, n_cpus=None) -> int:
 def thread_limits(n_threads: int):
     """Run the block with torch's intra-op pool, the BLAS/OpenMP pools and numba's threads at ``n_threads``.
 
-    The previous sizes are restored on exit: torch's and numba's for the calling thread (their sizes
-    are per thread), the BLAS pools' when the last of several concurrent blocks in one process exits
-    (their sizes are process-wide).
+    The previous sizes are restored on exit: torch's, numba's and the OpenMP runtimes' for the calling
+    thread (their sizes are per thread), the BLAS pools' when the last of several concurrent blocks in
+    one process exits (their sizes are process-wide; concurrent blocks share the first one's limit).
+
+    Only the thread pools of libraries already loaded on entry are limited (threadpoolctl finds them
+    in the process's loaded libraries): an OpenMP runtime first loaded inside the block starts at its
+    own default (the core count, or ``OMP_NUM_THREADS``). Process workers are started with the
+    budget in those variables (:func:`budgeted`), so this matters for the thread backend only.
     """
     import torch
-    from threadpoolctl import threadpool_limits
 
     n_threads = max(1, int(n_threads))
-    with _LOCK:
-        if _ACTIVE["count"] == 0:
-            _ACTIVE["limits"] = threadpool_limits(limits=n_threads)
-        _ACTIVE["count"] += 1
-    torch_previous = torch.get_num_threads()
+    # per thread, first (its previous values are this thread's, before any BLAS call could touch them)
+    torch_previous = torch.get_num_threads()  # also torch's lazy per-thread init of its OpenMP size
     if torch_previous != n_threads:
         torch.set_num_threads(n_threads)
     numba_previous = None
     numba = sys.modules.get("numba")  # imported by our kernels or a baseline; never imported here
     if numba is not None:
+        # (launches numba's threading layer, loading its OpenMP runtime: before the pools are listed)
         numba_previous = numba.get_num_threads()
         numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+    per_thread, process_wide = _pools()
+    own = per_thread.limit(limits=n_threads)
+    with _LOCK:
+        if _ACTIVE["count"] == 0:
+            _release_blas_control()
+            _ACTIVE["limits"] = process_wide.limit(limits=n_threads)
+            _release_blas_control()
+        _ACTIVE["count"] += 1
     try:
         yield n_threads
     finally:
+        with _LOCK:
+            _ACTIVE["count"] -= 1
+            if _ACTIVE["count"] == 0:
+                _release_blas_control()
+                _ACTIVE["limits"].restore_original_limits()
+                _ACTIVE["limits"] = None
+                _release_blas_control()
+        # after the process-wide restore: an OpenMP-threaded BLAS sets this thread's OpenMP size
+        own.restore_original_limits()
         if numba_previous is not None:
             numba.set_num_threads(numba_previous)
         if torch.get_num_threads() != torch_previous:
             torch.set_num_threads(torch_previous)
-        with _LOCK:
-            _ACTIVE["count"] -= 1
-            if _ACTIVE["count"] == 0:
-                _ACTIVE["limits"].restore_original_limits()
-                _ACTIVE["limits"] = None
+
+
+def _pools():
+    """threadpoolctl controllers of the loaded pools: ``(per_thread, process_wide)``."""
+    from threadpoolctl import ThreadpoolController
+
+    controller = ThreadpoolController()
+    per_thread, process_wide = [], []
+    for lib in controller.lib_controllers:
+        openmp = lib.user_api == "openmp" or getattr(lib, "threading_layer", None) == "openmp"
+        (per_thread if openmp else process_wide).append(lib.filepath)
+    # select(filepath=[]) selects nothing: restore_original_limits then touches only these libraries
+    return controller.select(filepath=per_thread), controller.select(filepath=process_wide)
+
+
+def _release_blas_control():
+    """Let any thread set the pthreads OpenBLAS pools (recent threadpoolctl gives them to one thread)."""
+    import threadpoolctl
+
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    clear = getattr(openblas, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
 
 
 class ThreadBudgetedTask:
