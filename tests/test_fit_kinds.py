@@ -12,7 +12,7 @@ from sklearn_wavefront.cli import main
 from sklearn_wavefront.datasets import make_harmonic_tones
 from sklearn_wavefront.exceptions import InputError
 from sklearn_wavefront.length_policy import apply_length_policy
-from sklearn_wavefront.persistence import WavefrontModel, load_model, save_model
+from sklearn_wavefront.persistence import load_model, save_model
 from sklearn_wavefront.recipes import Settings, make_estimator
 from sklearn_wavefront.registry import FIT_KINDS, FRONTEND_KINDS, RECIPE_DEFAULTS
 from sklearn_wavefront.training import train_model
