@@ -583,4 +583,70 @@ def _iter_callbacks(callbacks):
             yield cb
 
 
-_RULES = (_FrontendRule, _NeuralNetRule)
+class _MiniRocketHeadRule:
+    """A fitted :class:`~sklearn_wavefront.temporal.MiniRocketHead`'s ``module_`` (buffers only: the
+    kernels, the channel masks, the fitted biases and scales): rebuilt as a
+    :class:`~sklearn_wavefront.temporal.MiniRocketModule` from its sizes and the saved buffers, on
+    the CPU (in float32, as ``fit`` builds it; the transform runs where the buffers are)."""
+
+    @staticmethod
+    def cls():
+        from .temporal import MiniRocketHead
+
+        return MiniRocketHead
+
+    @staticmethod
+    def save(obj, state, enc, where):
+        module = state.pop("module_", None)
+        if module is None:
+            return {}
+        return {"module_": {
+            "n_channels": int(module.n_channels), "length": int(module.length),
+            "dilations": [int(d) for d in module.dilations],
+            "n_features_per_dilation": [int(n) for n in module.n_features_per_dilation],
+            "tensors": _module_tensors(module, enc, f"{where}.module_"),
+        }}
+
+    @staticmethod
+    def load(obj, decoded, torch_state, where):
+        if set(torch_state) - {"module_"}:
+            raise PlainStateError(f"{where}: unexpected torch state {sorted(torch_state)}")
+        if "module_" not in torch_state:
+            return
+        from .temporal import MiniRocketModule
+
+        saved = torch_state["module_"]
+        if type(saved) is not dict:
+            raise PlainStateError(f"{where}.module_: malformed MiniRocket state")
+
+        def whole(value, name):
+            if type(value) is not int or value < 1:
+                raise PlainStateError(f"{where}.module_: {name} must be a positive whole number, got {value!r}")
+            return value
+
+        n_channels, length = whole(saved.get("n_channels"), "n_channels"), whole(saved.get("length"), "length")
+        dilations, n_per = saved.get("dilations"), saved.get("n_features_per_dilation")
+        if type(dilations) is not list or type(n_per) is not list or len(dilations) != len(n_per) or not dilations:
+            raise PlainStateError(f"{where}.module_: malformed dilations")
+        dilations = [whole(d, "a dilation") for d in dilations]
+        n_per = [whole(n, "a feature count") for n in n_per]
+        tensors = saved.get("tensors")
+        buffers = tensors.get("buffers") if type(tensors) is dict else None
+        if type(buffers) is not dict:
+            raise PlainStateError(f"{where}.module_: malformed buffers")
+
+        def buffer(name):  # a buffer's shape, from the file (the values are copied in below, checked)
+            value = _decode(buffers.get(name), f"{where}.module_.{name}")
+            if not hasattr(value, "shape"):
+                raise PlainStateError(f"{where}.module_: no buffer {name}")
+            return np.zeros(tuple(value.shape), dtype=np.float32)
+
+        # built with placeholders of the saved shapes; _load_module_tensors then checks every name and
+        # shape against what this version builds and copies the saved values in
+        module = MiniRocketModule(n_channels, length, dilations, n_per, buffer("channel_masks"),
+                                  [buffer(f"biases_{i}") for i in range(len(dilations))], buffer("scales"))
+        _load_module_tensors(module, tensors, f"{where}.module_")
+        obj.module_ = module
+
+
+_RULES = (_FrontendRule, _NeuralNetRule, _MiniRocketHeadRule)

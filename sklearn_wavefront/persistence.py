@@ -134,12 +134,49 @@ class WavefrontModel:
         return np.asarray(self.estimator.predict(recordings))
 
     def describe(self) -> str:
-        """A few lines saying what the model is, how it was trained and with which versions."""
+        """A few lines saying what the model is: its recipe, how it was trained (settings, length
+        policy), its cross-validated score and where that comes from, and the package versions.
+
+        Models saved before the recipe, the settings or the score were recorded leave those lines
+        out (or say the score was not recorded).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from sklearn_wavefront.persistence import WavefrontModel
+        >>> clf = DummyClassifier().fit(np.zeros((4, 1)), ["a", "b", "b", "b"])
+        >>> settings = {"model": "mel", "kind": "fixed", "n_filters": 16, "random_state": 0,
+        ...             "cv_score": {"source": "inner-cv", "ua_mean": 0.75, "ua_std": 0.05, "n_folds": 3,
+        ...                          "ua_folds": [0.7, 0.75, 0.8], "grouping": "stratified"}}
+        >>> print(WavefrontModel(clf, 8000, settings=settings).describe().splitlines()[0])
+        model: mel (fixed), classes ['a', 'b']
+        >>> [line for line in WavefrontModel(clf, 8000, settings=settings).describe().splitlines()
+        ...  if line.startswith("cv score")]
+        ['cv score: UA 0.750 ± 0.050 over 3 stratified folds (per fold 0.700, 0.750, 0.800), from an inner cross-validation of the training recordings']
+        """
         s = self.settings
-        lines = [
-            f"model: {s.get('model', '?')} ({s.get('kind', '?')}), classes {self.classes_.tolist()}",
-            f"sample rate: {self.sample_rate} Hz; segments of {_num(s.get('segment_seconds'))} s, "
-            f"hop {_num(s.get('hop_seconds'))} s, decision per recording by {s.get('aggregate', '?')}",
+        recipe = s.get("recipe") or {}
+        lines = [f"model: {s.get('model', '?')} ({s.get('kind', '?')}), classes {self.classes_.tolist()}"]
+        if recipe:
+            built = recipe.get("built_as")
+            lines.append(f"recipe: {recipe.get('model')} {recipe.get('kind')}"
+                         + (f", built as the {built} recipe" if built and built != recipe.get("kind") else "")
+                         + (f" ({recipe['note']})" if recipe.get("note") else ""))
+        lines.append(f"sample rate: {self.sample_rate} Hz; segments of {_num(s.get('segment_seconds'))} s, "
+                     f"hop {_num(s.get('hop_seconds'))} s, decision per recording by {s.get('aggregate', '?')}")
+        policy = s.get("length_policy")
+        if isinstance(policy, dict) and policy.get("message"):
+            lines.append(f"length policy: {policy['message']}")
+        shown = [f"{name} {_setting(s[name])}" for name in _SETTINGS_SHOWN
+                 if s.get(name) is not None and s.get(name) is not False]
+        if shown:
+            lines.append("settings: " + ", ".join(shown))
+        if "cv_score" in s:
+            lines.append(f"cv score: {_cv_text(s['cv_score'])}")
+        elif recipe or shown:
+            lines.append("cv score: not recorded")
+        lines += [
             f"trained {self.created} on {s.get('n_recordings', '?')} recordings"
             + (f" from {s['data']}" if s.get("data") else ""),
             "versions: " + ", ".join(f"{k} {v}" for k, v in self.versions.items() if v is not None),
@@ -153,6 +190,36 @@ class WavefrontModel:
 
 def _num(value):
     return "?" if value is None else f"{value:.6g}"
+
+
+#: the settings :meth:`WavefrontModel.describe` lists, in this order, when the model records them
+_SETTINGS_SHOWN = ("n_filters", "epochs", "batch_size", "lr", "backend", "balance", "temporal_features",
+                   "penalty_groups", "early_stopping", "duration", "max_duration", "random_state", "device",
+                   "from_results")
+
+
+def _setting(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _cv_text(cv):
+    """The cross-validated score of a model's settings, with its source, in one line."""
+    if not isinstance(cv, dict) or cv.get("source") is None:
+        return "not estimated"
+    n = cv.get("n_folds", "?")
+    if cv.get("ua_mean") is None:
+        return f"none (training diverged in {cv.get('n_diverged', '?')} of {n} folds)"
+    folds = [f for f in cv.get("ua_folds") or [] if f is not None]
+    text = (f"UA {cv['ua_mean']:.3f} ± {cv.get('ua_std') or 0:.3f} over {n} "
+            f"{(cv.get('grouping') or '') + ' ' if cv.get('grouping') else ''}folds"
+            + (f" (per fold {', '.join(f'{f:.3f}' for f in folds)})" if folds else ""))
+    if cv["source"] == "compare":
+        text += f", from wavefront compare ({cv.get('results', '?')}) on {cv.get('data_description') or cv.get('data') or '?'}"
+        if cv.get("verdict"):
+            text += f"; against the best baseline ({cv.get('best_baseline')}): {cv['verdict']}"
+    elif cv["source"] == "inner-cv":
+        text += ", from an inner cross-validation of the training recordings"
+    return text
 
 
 def save_model(model, path, *, protect=()):

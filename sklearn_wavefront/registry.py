@@ -1,4 +1,4 @@
-"""The names every layer agrees on: baselines, front-ends, row kinds, back-ends.
+"""The names every layer agrees on: baselines, front-ends, row kinds, back-ends, recipe defaults.
 
 The command line (:mod:`sklearn_wavefront.cli`), :func:`sklearn_wavefront.compare`, the model
 recipes (:mod:`sklearn_wavefront.recipes`) and the benchmarks read these tuples instead of
@@ -17,6 +17,8 @@ __all__ = [
     "FIT_KINDS",
     "FRONTEND_CLASSES",
     "AUTO_MODELS",
+    "RECIPE_DEFAULTS",
+    "DEFAULT_CV_FOLDS",
 ]
 
 #: baseline rows of a comparison: chance; MFCC statistics, openSMILE's eGeMAPS and ComParE 2016
@@ -38,8 +40,9 @@ FRONTEND_KINDS = ("fixed", "temporal", "learned", "end-to-end")
 AUTO_MODELS = ("auto", "auto-ensemble")
 #: back-ends of the end-to-end network (:class:`~sklearn_wavefront.networks.heads.WaveformNet`)
 BACKENDS = ("ffn", "conv", "temporal")
-#: the kinds ``wavefront fit`` trains
-FIT_KINDS = ("learned", "end-to-end")
+#: the kinds ``wavefront fit`` trains: every kind a front-end's rows of ``compare`` have ("learned"
+#: of a fixed front-end, mel or MFCC, is its fixed recipe)
+FIT_KINDS = FRONTEND_KINDS
 #: front-end name -> its transformer class in :mod:`sklearn_wavefront.frontends`
 FRONTEND_CLASSES = {
     "comb": "CombFrontend",
@@ -49,3 +52,12 @@ FRONTEND_CLASSES = {
     "mel": "MelFrontend",
     "mfcc": "MFCCFrontend",
 }
+#: the settings of a recipe and their defaults: those of :func:`sklearn_wavefront.compare`, which
+#: ``wavefront fit`` (:func:`sklearn_wavefront.training.train_model`) shares (a test checks that they
+#: agree). ``lr`` is the end-to-end networks' peak rate; the learned front-ends train at their own rate.
+RECIPE_DEFAULTS = {
+    "n_filters": 16, "epochs": 4, "batch_size": 16, "lr": 3e-3, "backend": "temporal", "temporal_features": 5000,
+    "balance": None, "penalty_groups": "recordings", "duration": None, "max_duration": 10.0, "random_state": 0,
+}
+#: folds of the inner cross-validation that estimates a fitted model's score when no compare result is given
+DEFAULT_CV_FOLDS = 3

@@ -151,7 +151,7 @@ def test_1_sigint_during_end_to_end_training_writes_no_model_and_exits_130(tmp_p
     root = _folder(tmp_path / "d")
     model = tmp_path / "m.joblib"
     code, out, err = _interrupt(["fit", "--data", root, "--model", "mel", "--kind", "end-to-end", "--n-filters", "4",
-                                 "--epochs", "100000", "--batch-size", "4", "--output", model],
+                                 "--epochs", "100000", "--batch-size", "4", "--cv-folds", "0", "--output", model],
                                 "epoch 2/100000", tmp_path)
     assert code == 130, err
     assert err.strip().splitlines()[-1] == "wavefront: interrupted: no model file written"

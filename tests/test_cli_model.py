@@ -45,7 +45,7 @@ def folder(tmp_path_factory):
     sf.write(new / "long.flac", _tone(200, 3.0, 16000, rng), 16000)  # longer than any training file
     sf.write(new / "nested" / "tiny.wav", _tone(1200, 0.01, 8000, rng), 8000)  # shorter than a segment
     (new / "notes.txt").write_text("not audio, ignored in folders")
-    return root, np.median(np.ceil(lengths))
+    return root, int(np.max(np.ceil(lengths)))  # the longest recording at RATE, in samples
 
 
 def _run(capsys, *argv):
@@ -69,7 +69,7 @@ def models(folder, tmp_path_factory):
 
 
 def test_fit_saves_model_with_settings_and_versions(folder, tmp_path, capsys):
-    root, median = folder
+    root, longest = folder
     path = tmp_path / "m.joblib"
     code, out, err = _run(capsys, "fit", "--data", root, "--model", "mel", *FAST, "--output", path)
     assert code == 0, err
@@ -79,10 +79,17 @@ def test_fit_saves_model_with_settings_and_versions(folder, tmp_path, capsys):
     assert isinstance(model, WavefrontModel)
     assert model.classes_.tolist() == ["high", "low"]
     assert model.sample_rate == RATE
-    # default segment: the median recording length after resampling, in whole samples
+    # default segment: compare's length policy, every recording zero-padded to the longest (after
+    # resampling, in whole samples) as it is at most --max-duration 10 s
     seg = model.estimator
-    assert seg.segment_length_ == int(round(median)) == int(round(model.settings["segment_seconds"] * RATE))
+    assert seg.segment_length_ == longest == int(round(model.settings["segment_seconds"] * RATE))
+    assert model.settings["length_policy"]["mode"] == "pad" and model.settings["max_duration"] == 10
     assert model.settings["model"] == "mel" and model.settings["kind"] == "learned"
+    assert model.settings["recipe"]["built_as"] == "fixed"  # mel has nothing to learn
+    # the score: an inner 3-fold CV of the same recipe (FAST has no --cv-folds), said in the progress
+    cv = model.settings["cv_score"]
+    assert cv["source"] == "inner-cv" and cv["n_folds"] == 3 and len(cv["ua_folds"]) == 3
+    assert "score: inner 3-fold stratified CV" in err and "cv score: UA" in out
     assert model.versions["torch"] and model.versions["scikit-learn"] and model.versions["sklearn-wavefront"]
     assert model.command[:3] == ["wavefront", "fit", "--data"]
 
@@ -97,10 +104,11 @@ def test_predict_csv_matches_model_on_resampled_audio(folder, models, kind, tmp_
     assert rows[0] == ["path", "label", "proba_high", "proba_low", "status", "note"]
     files = [str(root / "rec1.wav"), str(root / "new" / "long.flac"), str(root / "new" / "nested" / "tiny.wav")]
     assert [r[0] for r in rows[1:]] == files  # notes.txt is not audio
-    # the 10 ms file is more than 90 % padding in a 0.395 s segment: labelled, but flagged with the reason
+    # the 10 ms file is more than 90 % padding in a 0.625 s segment (the longest training recording):
+    # labelled, but flagged with the reason
     assert [r[4] for r in rows[1:]] == ["ok", "ok", "flagged"]
-    assert rows[3][5] == ("only 2.53 % of the model's input is sound (|x| > 0.0001); 40 samples padded to 1580: "
-                          "97.5 % of the model's input is padding")
+    assert rows[3][5] == ("only 1.6 % of the model's input is sound (|x| > 0.0001); 40 samples padded to 2501: "
+                          "98.4 % of the model's input is padding")
     proba = np.array([[float(v) for v in r[2:4]] for r in rows[1:]])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     assert [r[1] for r in rows[1:]] == np.array(["high", "low"])[proba.argmax(axis=1)].tolist()
@@ -233,7 +241,7 @@ def test_learned_fit_reports_each_epoch_on_stderr(folder, tmp_path, capsys):
     epochs = [line for line in err.splitlines() if line.startswith("[CombFrontend] epoch ")]
     n = int(FAST[FAST.index("--epochs") + 1])
     assert [line.split("  ")[0] for line in epochs] == [f"[CombFrontend] epoch {i}/{n}" for i in range(1, n + 1)]
-    assert "epoch" not in out  # stdout keeps the results only
+    assert "[CombFrontend] epoch" not in out  # stdout keeps the results only (the model's settings say "epochs 1")
 
 
 def test_predict_labels_follow_the_models_tie_rule(folder, tmp_path, capsys):

@@ -48,10 +48,10 @@ def add_folder_options(p, group_help):
                                       "said in a warning)")
 
 
-def add_common_options(p, device_help):
+def add_common_options(p, device_help, random_state_help="seed of data, folds and training (default: %(default)s)",
+                       random_state_default=0):
     """``--random-state``, ``--device`` and ``--quiet``."""
-    p.add_argument("--random-state", type=int, default=0,
-                   help="seed of data, folds and training (default: %(default)s)")
+    p.add_argument("--random-state", type=int, default=random_state_default, help=random_state_help)
     p.add_argument("--device", default="auto", help=device_help)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
