@@ -206,7 +206,8 @@ def make_mfcc_logreg(sample_rate, n_mfcc=20, n_filters=40, C=1.0):
 
 def _import_minirocket():
     try:
-        from aeon.transformations.collection.convolution_based import MiniRocket
+        with _torch_threads_kept():  # importing aeon starts numba's threads, which resets torch's count
+            from aeon.transformations.collection.convolution_based import MiniRocket
     except ImportError as exc:
         raise ImportError(
             "MiniRocketClassifier needs aeon, an optional extra: pip install 'sklearn-wavefront[baselines]'"
@@ -305,7 +306,8 @@ class MiniRocketClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator)
             n_kernels=self.n_kernels, max_dilations_per_kernel=self.max_dilations_per_kernel,
             n_jobs=self.n_jobs, random_state=self.random_state,
         )
-        F = self.transform_.fit_transform(self._as_3d(X))
+        with _torch_threads_kept():  # numba's first parallel run starts its threads, resetting torch's count
+            F = self.transform_.fit_transform(self._as_3d(X))
         self.scaler_ = StandardScaler().fit(F)
         alphas = np.logspace(-3, 3, 10) if self.alphas is None else self.alphas
         self.ridge_ = SoftmaxRidgeClassifierCV(alphas=alphas).fit(
@@ -316,7 +318,9 @@ class MiniRocketClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator)
         """Ridge decision values of the MiniRocket features."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.ridge_.decision_function(self.scaler_.transform(self.transform_.transform(self._as_3d(X))))
+        with _torch_threads_kept():
+            F = self.transform_.transform(self._as_3d(X))
+        return self.ridge_.decision_function(self.scaler_.transform(F))
 
     def predict(self, X):
         """Class labels."""
@@ -531,7 +535,9 @@ def _grouped_ridge_errors(X, Y, sw, splits, alphas, fit_intercept):
 # ----------------------------------------------------------------------------- MultiRocket-Hydra
 class _torch_threads_kept:
     """Restore torch's intra-op thread count on exit: aeon's Hydra sets it to ``n_jobs`` and leaves it
-    there, which would make every later torch fit of the process single-threaded."""
+    there, which would make every later torch fit of the process single-threaded; importing aeon
+    starts numba's OpenMP threads, which sets it to the number of cores (a process that chose one
+    thread then runs every later torch fit on two, 30x slower on a busy machine)."""
 
     def __enter__(self):
         import torch
@@ -546,7 +552,8 @@ class _torch_threads_kept:
 
 def _import_mrhydra():
     try:
-        from aeon.classification.convolution_based import MultiRocketHydraClassifier as AeonMRHydra
+        with _torch_threads_kept():  # importing aeon starts numba's threads, which resets torch's count
+            from aeon.classification.convolution_based import MultiRocketHydraClassifier as AeonMRHydra
     except ImportError as exc:
         raise ImportError(
             "MultiRocketHydraClassifier needs aeon, an optional extra: pip install 'sklearn-wavefront[baselines]'"

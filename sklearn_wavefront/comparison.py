@@ -563,8 +563,11 @@ def aeon_status():
 
     if aeon_version() is None:
         return False, None
+    from .baselines import _torch_threads_kept
+
     try:
-        import aeon.classification.convolution_based  # noqa: F401
+        with _torch_threads_kept():  # the import starts numba's threads, which resets torch's count
+            import aeon.classification.convolution_based  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means: no MiniRocket row
         return False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     return True, None

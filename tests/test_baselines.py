@@ -183,3 +183,29 @@ def test_minirocket_classifier_chooses_its_penalty_by_groups():
     loo = MiniRocketClassifier(n_kernels=168, random_state=0).fit(X, y)
     assert loo.ridge_.best_score_ != clf.ridge_.best_score_
     assert loo.ridge_.alpha_ == RidgeClassifierCV(alphas=ALPHAS).fit(F, y).alpha_
+
+
+def test_aeon_baselines_leave_the_callers_torch_threads_alone():
+    """Importing aeon and MiniRocket's first numba run start numba's OpenMP threads, which reset torch's
+    count to the number of cores: a process that chose one thread then ran every later torch fit on
+    two (30x slower on a busy machine). Run in a fresh interpreter: the threads start once per process."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("aeon")
+    code = (
+        "import torch, numpy as np\n"
+        "torch.set_num_threads(1)\n"
+        "from sklearn_wavefront.comparison import aeon_status\n"
+        "from sklearn_wavefront.recipes import warm_up\n"
+        "from sklearn_wavefront.baselines import MiniRocketClassifier\n"
+        "assert aeon_status()[0]\n"
+        "warm_up(['minirocket', 'mrhydra'])\n"
+        "X = np.random.default_rng(0).normal(size=(8, 300)); y = np.arange(8) % 2\n"
+        "MiniRocketClassifier(n_kernels=84).fit(X, y).predict(X)\n"
+        "print(torch.get_num_threads())\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1"]
