@@ -536,16 +536,24 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         return kept
 
     def _inner_cv(self, y, groups):
+        """The inner splitter and the groups it splits by, or ``(None, None, reason)`` when no inner
+        split can hold every class on both sides (then the first candidate is taken unsearched)."""
+        import warnings
+
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+        if groups is not None and len(np.unique(groups)) < 2:
+            warnings.warn("groups holds a single group: the recipe is chosen on inner splits by recordings",
+                          UserWarning, stacklevel=3)
+            groups = None
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < 2:
+            return None, None, (f"a class has {smallest} recording here: no inner split can hold it on both sides, "
+                                "so the first candidate was taken without a search")
         if groups is None:
-            smallest = int(np.unique(y, return_counts=True)[1].min())
-            return StratifiedKFold(max(2, min(self.cv, smallest)), shuffle=True, random_state=self.random_state)
+            return StratifiedKFold(min(self.cv, smallest), shuffle=True, random_state=self.random_state), None, None
         n_groups = len(np.unique(groups))
-        if n_groups < 2:
-            raise ValueError(f"groups holds {n_groups} distinct group; choosing a recipe on grouped inner splits "
-                             "needs at least 2 (or pass no groups)")
-        return StratifiedGroupKFold(min(self.cv, n_groups), shuffle=True, random_state=self.random_state)
+        return StratifiedGroupKFold(min(self.cv, n_groups), shuffle=True, random_state=self.random_state), groups, None
 
     # -- fit ----------------------------------------------------------------------------------------
     def fit(self, X, y, groups=None):
@@ -578,20 +586,15 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             if len(groups) != len(y):
                 raise ValueError(f"groups holds {len(groups)} values for {len(y)} recordings")
         cands = self._usable_candidates()
-        cv = self._inner_cv(y, groups)
+        cv, split_groups, unsearched = self._inner_cv(y, groups)
+        if cv is None:
+            return self._fit_unsearched(X, y, groups, cands[0], unsearched)
         n_samples = int(np.median([len(x) for x in X])) if self.segment_seconds is None else int(
             round(self.segment_seconds * self.sample_rate))
         self.plan_ = plan_search(cands, len(y), n_samples, cv.get_n_splits(), self.budget, len(np.unique(y)),
                                  factor=self.factor)
         n_tasks = cv.get_n_splits() * len(self.plan_.candidates)
-        base = RecipeClassifier(
-            sample_rate=self.sample_rate, batch_size=self.batch_size, lr=self.lr, early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction, patience=self.patience, backend=self.backend,
-            temporal_features=self.temporal_features, minirocket_kernels=self.minirocket_kernels,
-            segment_seconds=self.segment_seconds, penalty_groups=self.penalty_groups, device=self.device,
-            random_state=self.random_state,
-            n_threads=thread_budget(self.n_jobs, n_tasks),
-        )
+        base = self._base(n_threads=thread_budget(self.n_jobs, n_tasks))
         grid = [{k: [v] for k, v in c.items()} for c in self.plan_.candidates]
         if self.verbose:
             p = self.plan_
@@ -611,7 +614,7 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
                 error_score=np.nan, n_jobs=self.n_jobs, random_state=self.random_state,
                 verbose=max(0, int(self.verbose) - 1),
             )
-            search.fit(X, y, groups=groups)
+            search.fit(X, y, groups=split_groups)
         self.search_ = search
         self.search_seconds_ = time.perf_counter() - t0
         results = search.cv_results_
@@ -653,6 +656,34 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         if self.verbose:
             print(f"[auto] chose {self.choice_['name']} (inner UA {self.choice_['inner_ua']:.3f}) in "
                   f"{self.search_seconds_ + self.refit_seconds_:.0f} s", file=sys.stderr, flush=True)
+        return self
+
+    def _base(self, n_threads=None):
+        return RecipeClassifier(
+            sample_rate=self.sample_rate, batch_size=self.batch_size, lr=self.lr, early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction, patience=self.patience, backend=self.backend,
+            temporal_features=self.temporal_features, minirocket_kernels=self.minirocket_kernels,
+            segment_seconds=self.segment_seconds, penalty_groups=self.penalty_groups, device=self.device,
+            random_state=self.random_state, n_threads=n_threads,
+        )
+
+    def _fit_unsearched(self, X, y, groups, params, reason):
+        """Too little data for an inner split: the first candidate, fitted on everything, said in ``choice_``."""
+        import warnings
+
+        warnings.warn(f"AutoWavefrontClassifier: {reason}", UserWarning, stacklevel=3)
+        self.plan_ = self.search_ = None
+        self.search_seconds_ = 0.0
+        self.best_params_ = dict(params)
+        t0 = time.perf_counter()
+        est = clone(self._base()).set_params(**params).fit(X, y, groups=groups)
+        self.refit_seconds_ = time.perf_counter() - t0
+        self.estimators_ = [est]
+        self.classes_ = est.classes_
+        self.choice_ = {"name": candidate_name(params), "model": est.model, "kind": est.kind,
+                        "n_filters": None if est.kind == "baseline" else est.n_filters, "epochs_run": est.epochs_run_,
+                        "inner_ua": None, "inner_ua_std": None, "n_candidates": 1, "inner_scores": {},
+                        "note": reason}
         return self
 
     def predict_proba(self, X):

@@ -190,8 +190,9 @@ def test_bad_candidates_and_groups_are_named():
         AutoWavefrontClassifier(SR, candidates=[{"model": "melody"}]).fit(X, y)
     with pytest.raises(ValueError, match="candidates is empty"):
         AutoWavefrontClassifier(SR, candidates=[]).fit(X, y)
-    with pytest.raises(ValueError, match="groups holds 1 distinct group"):
-        AutoWavefrontClassifier(SR, candidates=CHEAP[:1]).fit(X, y, groups=np.zeros(12))
+    with pytest.warns(UserWarning, match="groups holds a single group: the recipe is chosen on inner splits by "
+                                         "recordings"):
+        AutoWavefrontClassifier(SR, candidates=CHEAP[:2]).fit(X, y, groups=np.zeros(12))
     with pytest.raises(ValueError, match="groups holds 5 values for 12 recordings"):
         AutoWavefrontClassifier(SR, candidates=CHEAP[:1]).fit(X, y, groups=np.zeros(5))
     with pytest.raises(ValueError, match="budget"):
@@ -216,6 +217,18 @@ def test_compare_reports_each_folds_choice(tmp_path):
     csv_text = (tmp_path / "results.csv").read_text()
     assert csv_text.splitlines()[0].endswith(",choice") and cmp.choice_text(rows[0]["choice"]) in csv_text
     assert line in cmp.CompareResult.from_json(tmp_path / "results.json").format()  # read back, said again
+
+
+def test_too_few_recordings_for_an_inner_split_take_the_first_candidate_and_say_so():
+    X, y = make_harmonic_tones(n_samples=12, n_classes=2, duration=0.1, random_state=0, return_X_y=True)
+    y = y.astype(str).astype(object)
+    y[0] = "lonely"  # a class with one recording: no inner split holds it on both sides
+    with pytest.warns(UserWarning, match="a class has 1 recording here"):
+        auto = AutoWavefrontClassifier(SR, candidates=CHEAP[1:3]).fit(X, y)
+    assert auto.search_ is None and auto.choice_["name"] == candidate_name(CHEAP[1])
+    assert "without a search" in auto.choice_["note"] and auto.choice_["inner_ua"] is None
+    np.testing.assert_array_equal(auto.predict_proba(X), RecipeClassifier(sample_rate=SR, **CHEAP[1]).fit(X, y)
+                                  .predict_proba(X))
 
 
 def test_plan_rows_has_the_auto_rows():
