@@ -172,6 +172,11 @@ class WavefrontModel:
                  if s.get(name) is not None and s.get(name) is not False]
         if shown:
             lines.append("settings: " + ", ".join(shown))
+        if s.get("choice"):  # the kind auto: what its search chose on the training recordings
+            from .comparison import choice_text
+
+            lines.append(f"chose: {choice_text(s['choice'])}, of {s['choice'].get('n_candidates', '?')} candidates"
+                         + (f" ({s['choice']['note']})" if s["choice"].get("note") else ""))
         if "cv_score" in s:
             lines.append(f"cv score: {_cv_text(s['cv_score'])}")
         elif recipe or shown:
@@ -194,7 +199,7 @@ def _num(value):
 
 #: the settings :meth:`WavefrontModel.describe` lists, in this order, when the model records them
 _SETTINGS_SHOWN = ("n_filters", "epochs", "batch_size", "lr", "backend", "balance", "temporal_features",
-                   "penalty_groups", "early_stopping", "duration", "max_duration", "random_state", "device",
+                   "penalty_groups", "budget", "early_stopping", "duration", "max_duration", "random_state", "device",
                    "from_results")
 
 

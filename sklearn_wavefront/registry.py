@@ -42,7 +42,7 @@ AUTO_MODELS = ("auto", "auto-ensemble")
 BACKENDS = ("ffn", "conv", "temporal")
 #: the kinds ``wavefront fit`` trains: every kind a front-end's rows of ``compare`` have ("learned"
 #: of a fixed front-end, mel or MFCC, is its fixed recipe)
-FIT_KINDS = FRONTEND_KINDS
+FIT_KINDS = FRONTEND_KINDS + ("auto",)
 #: front-end name -> its transformer class in :mod:`sklearn_wavefront.frontends`
 FRONTEND_CLASSES = {
     "comb": "CombFrontend",
@@ -58,6 +58,7 @@ FRONTEND_CLASSES = {
 RECIPE_DEFAULTS = {
     "n_filters": 16, "epochs": 4, "batch_size": 16, "lr": 3e-3, "backend": "temporal", "temporal_features": 5000,
     "balance": None, "penalty_groups": "recordings", "duration": None, "max_duration": 10.0, "random_state": 0,
+    "budget": 10.0,
 }
 #: folds of the inner cross-validation that estimates a fitted model's score when no compare result is given
 DEFAULT_CV_FOLDS = 3

@@ -32,13 +32,14 @@ import numpy as np
 
 from ._options import option
 from .exceptions import InputError
-from .registry import BACKENDS, DEFAULT_CV_FOLDS, FIT_KINDS, FRONTENDS, LEARNABLE, RECIPE_DEFAULTS
+from .registry import AUTO_MODELS, BACKENDS, DEFAULT_CV_FOLDS, FIT_KINDS, FRONTENDS, LEARNABLE, RECIPE_DEFAULTS
 
 __all__ = [
     "train_model",
     "check_training_options",
     "build_estimator",
     "estimator_kind",
+    "resolve_recipe",
     "recipe_from_results",
     "RECIPE_DEFAULTS",
     "DEFAULT_CV_FOLDS",
@@ -51,6 +52,32 @@ MIN_SEGMENT_SAMPLES = 16
 _AGGREGATES = ("mean_proba", "majority")
 _BALANCES = (None, "none", "class", "class_domain")
 _PENALTY_GROUPS = ("recordings", "group-column")
+
+
+def resolve_recipe(model=None, kind=None, option_style="python"):
+    """``(model, kind)`` with the defaults filled in: no kind is ``"auto"`` (the recipe chosen on inner
+    splits) unless a front-end is named, then ``"learned"``; no model is ``"auto"`` for the kind
+    ``"auto"``, else ``"iconnet"``. A front-end with the kind ``"auto"`` (or ``"auto"`` with another
+    kind) is an :class:`~sklearn_wavefront.exceptions.InputError`.
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.training import resolve_recipe
+    >>> resolve_recipe(), resolve_recipe("comb"), resolve_recipe(kind="temporal")
+    (('auto', 'auto'), ('comb', 'learned'), ('iconnet', 'temporal'))
+    """
+    style = option_style
+    if kind is None:
+        kind = "learned" if model is not None and model not in AUTO_MODELS else "auto"
+    if model is None:
+        model = "auto" if kind == "auto" else "iconnet"
+    if kind == "auto" and model not in AUTO_MODELS:
+        raise InputError(f"{option('model', model, style)} names one recipe, but {option('kind', 'auto', style)} "
+                         f"chooses among all of them: pass another {option('kind', style=style)} with "
+                         f"{option('model', model, style)}, or leave {option('model', style=style)} out")
+    if kind != "auto" and model in AUTO_MODELS:
+        raise InputError(f"{option('model', model, style)} goes with {option('kind', 'auto', style)} only")
+    return model, kind
 
 
 def estimator_kind(model, kind):
@@ -101,6 +128,8 @@ def build_estimator(model, kind, settings, *, segment_seconds, hop_seconds=None,
 
     if kind not in FIT_KINDS:
         raise ValueError(f"unknown kind {kind!r} to fit; choose from {FIT_KINDS}")
+    # auto: the search runs on the segments (its candidates do not segment again); the segments of one
+    # recording stay on one side of its inner splits through the groups (_fit_parameters)
     inner = make_estimator(model, estimator_kind(model, kind), replace(settings, segment_seconds=None),
                            callbacks=callbacks)
     return SegmentedClassifier(inner, segment_seconds=segment_seconds, hop_seconds=hop_seconds,
@@ -116,6 +145,8 @@ def _fit_parameters(kind, estimator, settings, groups, domains, penalty_groups, 
         return None if values is None else (values if index is None else values[index])
 
     params = {}
+    if kind == "auto" and groups is not None:
+        params["groups"] = part(groups)  # the search's inner splits and hold-outs keep groups whole
     if kind == "end-to-end":
         if domains is not None and settings.balance == "class_domain":
             params["domains"] = part(domains)
@@ -138,10 +169,11 @@ def _whole(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_training_options(*, model="iconnet", kind="learned", n_filters=None, batch_size=None, epochs=None,
+def check_training_options(*, model=None, kind=None, n_filters=None, batch_size=None, epochs=None,
                            lr=None, backend=None, temporal_features=None, balance=None, penalty_groups=None,
                            duration=None, max_duration=None, segment_seconds=None, hop_seconds=None, aggregate=None,
-                           cv_folds=None, device="auto", random_state=None, sample_rate=None, option_style="python"):
+                           cv_folds=None, budget=None, device="auto", random_state=None, sample_rate=None,
+                           option_style="python"):
     """Reject out-of-range options of :func:`train_model` before any data is read (an :class:`InputError`
     naming the option). ``None`` means not given (a default of :data:`RECIPE_DEFAULTS` or of a
     ``compare`` result). ``sample_rate`` (when known) is checked to be one at which ``model`` can be built.
@@ -153,10 +185,12 @@ def check_training_options(*, model="iconnet", kind="learned", n_filters=None, b
         check_random_state_option(random_state, option_style=style)
     if sample_rate is not None and (isinstance(sample_rate, bool) or sample_rate < 1):
         raise InputError(f"{option('sample_rate', style=style)} must be a positive number of Hz, got {sample_rate}")
-    if model not in FRONTENDS:
-        raise InputError(f"{option('model', model, style)} is not a front-end; choose from {', '.join(FRONTENDS)}")
-    if kind not in FIT_KINDS:
+    if kind is not None and kind not in FIT_KINDS:
         raise InputError(f"{option('kind', kind, style)} is not a kind to fit; choose from {', '.join(FIT_KINDS)}")
+    if model is not None and model not in FRONTENDS + AUTO_MODELS:
+        raise InputError(f"{option('model', model, style)} is not a front-end; choose from {', '.join(FRONTENDS)} "
+                         f"(or {' or '.join(AUTO_MODELS)} with {option('kind', 'auto', style)})")
+    model, kind = resolve_recipe(model, kind, style)
     for name, value, minimum in (("n_filters", n_filters, 1), ("batch_size", batch_size, 1), ("epochs", epochs, 0),
                                  ("temporal_features", temporal_features, 84)):
         if value is None:
@@ -172,7 +206,7 @@ def check_training_options(*, model="iconnet", kind="learned", n_filters=None, b
         raise InputError(f"{option('cv_folds', style=style)} must be 0 (no inner cross-validation) or a whole "
                          f"number >= 2, got {cv_folds!r}")
     for name, value in (("segment_seconds", segment_seconds), ("hop_seconds", hop_seconds), ("lr", lr),
-                        ("duration", duration), ("max_duration", max_duration)):
+                        ("duration", duration), ("max_duration", max_duration), ("budget", budget)):
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
@@ -475,10 +509,11 @@ def _score_text(cv):
 
 
 # ------------------------------------------------------------------------------------------- train
-def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=None, domains=None, from_results=None,
+def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domains=None, from_results=None,
                 cv_folds=None, duration=None, max_duration=None, segment_seconds=None, hop_seconds=None,
                 aggregate=None, n_filters=None, epochs=None, batch_size=None, lr=None, backend=None,
-                temporal_features=None, balance=None, penalty_groups=None, early_stopping=False, random_state=None,
+                temporal_features=None, balance=None, penalty_groups=None, budget=None, early_stopping=False,
+                random_state=None,
                 device="auto", progress=None, provenance=None, command=None, option_style="python"):
     """Train the ``model`` front-end's ``kind`` recipe on whole recordings, as ``compare`` scores it.
 
@@ -501,10 +536,15 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     y : array-like
         One label per recording (at least two classes).
     sample_rate : int
-    model : str, default="iconnet"
-        A front-end (:data:`~sklearn_wavefront.registry.FRONTENDS`).
-    kind : {"fixed", "temporal", "learned", "end-to-end"}, default="learned"
-        As in ``compare``: ``"fixed"``: the front-end's initial filters -> ``StandardScaler`` ->
+    model : str or None
+        A front-end (:data:`~sklearn_wavefront.registry.FRONTENDS`), or with the kind ``"auto"``
+        ``"auto"`` (the default there) or ``"auto-ensemble"`` (:data:`~sklearn_wavefront.registry.AUTO_MODELS`);
+        ``None``: see :func:`resolve_recipe`.
+    kind : {"auto", "fixed", "temporal", "learned", "end-to-end"} or None
+        ``None``: ``"auto"``, or ``"learned"`` when ``model`` names a front-end. As in ``compare``:
+        ``"auto"``: :class:`~sklearn_wavefront.auto.AutoWavefrontClassifier` chooses the recipe by
+        (grouped) cross-validation on these recordings within ``budget`` minutes, and the model keeps
+        what it chose (``settings["choice"]``); ``"fixed"``: the front-end's initial filters -> ``StandardScaler`` ->
         ``LogisticRegression``; ``"temporal"``: the initial filters' frames -> MiniRocket features
         and per-channel statistics -> ridge; ``"learned"``: the front-end learns its filters
         (``fit(X, y)``), then the fixed head (mel and MFCC have nothing to learn: their learned
@@ -545,6 +585,8 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
         MiniRocket features of the temporal kind (default 5000).
     balance : {None, "none", "class", "class_domain"}
         End-to-end batch balancing (``None``: not given, i.e. none or the result's).
+    budget : float or None
+        The kind ``"auto"``: minutes of estimated work of its search (default 10, as ``compare``).
     penalty_groups : {"recordings", "group-column"} or None
         What the temporal kind's ridge penalty is chosen over (``compare``'s option).
     early_stopping : bool
@@ -589,10 +631,11 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     style = option_style
     given = {"n_filters": n_filters, "epochs": epochs, "batch_size": batch_size, "lr": lr, "backend": backend,
              "temporal_features": temporal_features, "balance": balance, "penalty_groups": penalty_groups,
-             "duration": duration, "max_duration": max_duration, "random_state": random_state}
+             "duration": duration, "max_duration": max_duration, "random_state": random_state, "budget": budget}
     check_training_options(model=model, kind=kind, segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                            aggregate=aggregate, cv_folds=cv_folds, device=device, sample_rate=sample_rate,
                            option_style=style, **given)
+    model, kind = resolve_recipe(model, kind, style)
     say = progress if callable(progress) else (lambda msg: None)
     sr = int(sample_rate)
     y = np.asarray(y)
@@ -650,14 +693,20 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     settings = Settings(sample_rate=sr, n_filters=u["n_filters"], epochs=u["epochs"], batch_size=u["batch_size"],
                         lr=u["lr"], learning_rate=lr if recipe == "learned" else None, backend=u["backend"],
                         device=device, random_state=u["random_state"], balance=u["balance"],
-                        temporal_features=u["temporal_features"], early_stopping=early_stopping, verbose=0)
+                        temporal_features=u["temporal_features"], early_stopping=early_stopping, verbose=0,
+                        budget=u["budget"], penalty_groups=u["penalty_groups"] == "group-column")
+    # auto on several segments per recording: without the user's groups each recording is one, so the
+    # search's inner splits never part its segments
+    fit_groups = groups
+    if kind == "auto" and groups is None and policy["mode"] in ("segment", "segment-seconds"):
+        fit_groups = np.arange(len(y))
 
     def build(callbacks=None, verbose=0):
         return build_estimator(model, kind, replace(settings, verbose=verbose), segment_seconds=seg,
                                hop_seconds=hop_seconds, aggregate=aggregate, callbacks=callbacks)
 
     def fit_parameters(est, index=None):
-        return _fit_parameters(kind, est, settings, groups, domains, u["penalty_groups"], index)
+        return _fit_parameters(kind, est, settings, fit_groups, domains, u["penalty_groups"], index)
 
     note = (f"{model} has no learnable filters: its learned recipe is the fixed one" if recipe != kind else None)
     source = f"settings of {results['path']}" if results else "compare's default settings"
@@ -690,6 +739,8 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
         how = "fixed filters, nothing to learn"
     elif recipe == "temporal":
         how = "fixed filters' frames -> MiniRocket features and statistics -> ridge"
+    elif recipe == "auto":
+        how = f"the recipe chosen by grouped inner CV within {u['budget']:g} minutes of estimated work"
     else:
         how = f"{u['epochs']} epochs"
     say(f"training {model} ({kind}, {how}) on segments of {seg:.4g} s, hop {hop:.4g} s ...")
@@ -711,6 +762,12 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
     _said_once(cv_caught + list(caught), 2)  # once each after training (not dropped, not once per batch or fold)
     history, initial = _filter_records(kind, segmented.estimator_)
     say(f"trained on {segmented.n_segments_} segments in {time.perf_counter() - t1:.1f} s")
+    choice = None
+    if kind == "auto":
+        from .comparison import choice_text
+
+        choice = _plain_tree(segmented.estimator_.choice_)
+        say(f"chose {choice_text(choice)}")
     used = {k: (_plain(v) if recipe in _USED_BY.get(k, FIT_KINDS) else None) for k, v in u.items()}
     if recipe == "learned":  # the rate the front-end trained at (its own default unless lr was given)
         used["lr"] = float(segmented.estimator_.named_steps["frontend"].learning_rate)
@@ -722,6 +779,7 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
         "early_stopping": bool(early_stopping), "device": device,
         "from_results": None if results is None else os.path.abspath(results["path"]),
         "cv_score": {k: _plain(v) for k, v in cv_score.items()},
+        "choice": choice,
         "n_recordings": len(X), "initial_center_frequencies": initial,
     }
     kept.update(provenance or {})
@@ -730,10 +788,20 @@ def train_model(X, y, sample_rate, *, model="iconnet", kind="learned", groups=No
 
 #: the settings that only some kinds (of make_estimator) use; the model keeps the others as None
 _USED_BY = {
-    "epochs": ("learned", "end-to-end"), "batch_size": ("learned", "end-to-end"), "lr": ("learned", "end-to-end"),
-    "backend": ("end-to-end",), "balance": ("end-to-end",), "temporal_features": ("temporal",),
-    "penalty_groups": ("temporal",),
+    "n_filters": ("fixed", "temporal", "learned", "end-to-end"), "epochs": ("learned", "end-to-end"),
+    "batch_size": ("learned", "end-to-end", "auto"), "lr": ("learned", "end-to-end", "auto"),
+    "backend": ("end-to-end", "auto"), "balance": ("end-to-end",), "temporal_features": ("temporal", "auto"),
+    "penalty_groups": ("temporal", "auto"), "budget": ("auto",),
 }
+
+
+def _plain_tree(value):
+    """A dict of lists and numbers as plain Python data, all the way down (for a .skops file)."""
+    if isinstance(value, dict):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_tree(v) for v in value]
+    return _plain(value)
 
 
 def _plain(value):

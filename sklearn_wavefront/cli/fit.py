@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from ..registry import BACKENDS, FIT_KINDS, FRONTENDS
+from ..registry import AUTO_MODELS, BACKENDS, FIT_KINDS, FRONTENDS
 from ._common import CommandError, add_common_options, add_folder_options, one_line, progress_printer
 
 __all__ = ["add_parser", "run", "TRUST"]
@@ -43,12 +43,17 @@ def add_parser(sub):
                           "--early-stopping whole groups are held out; with --penalty-groups group-column the "
                           "temporal kind's ridge penalty is chosen over them")
     p.add_argument("--domain-column", help="CSV column of recording domains, for --balance class_domain")
-    p.add_argument("--model", default="iconnet", choices=FRONTENDS, help="front-end (default: %(default)s)")
-    p.add_argument("--kind", default="learned", choices=FIT_KINDS,
-                   help="the row kind of compare: fixed (initial filters -> statistics -> logistic regression), "
-                        "temporal (initial filters' frames -> MiniRocket features and statistics -> ridge), learned "
-                        "(the front-end learns its filters, then the fixed head; mel and mfcc: their fixed recipe), "
-                        "end-to-end (default: %(default)s)")
+    p.add_argument("--model", choices=FRONTENDS + AUTO_MODELS,
+                   help="front-end (default: auto with --kind auto, else iconnet); with --kind auto: auto (the best "
+                        "candidate) or auto-ensemble (the soft vote of the three best)")
+    p.add_argument("--kind", choices=FIT_KINDS,
+                   help="the row kind of compare: auto (the recipe chosen by grouped inner cross-validation on these "
+                        "recordings within --budget, as compare's auto row), fixed (initial filters -> statistics -> "
+                        "logistic regression), temporal (initial filters' frames -> MiniRocket features and statistics "
+                        "-> ridge), learned (the front-end learns its filters, then the fixed head; mel and mfcc: their "
+                        "fixed recipe), end-to-end (default: auto, or learned when --model names a front-end)")
+    p.add_argument("--budget", type=float,
+                   help=f"--kind auto: minutes of estimated work of the search (default: {D['budget']:g}, {given})")
     p.add_argument("--from-results", metavar="DIR_OR_JSON",
                    help="a results.json of wavefront compare (or its --output-dir): train the --model --kind row "
                         "with its settings and keep its cross-validated score in the model; a flag that contradicts "
@@ -123,7 +128,7 @@ def run(args, argv, out=None):
     from .._csv import refuse_inputs
     from ..comparison import folder_column, load_folder
     from ..persistence import save_model
-    from ..training import check_training_options, recipe_from_results, train_model
+    from ..training import check_training_options, recipe_from_results, resolve_recipe, train_model
 
     out = sys.stdout if out is None else out
     progress = progress_printer(args)
@@ -132,13 +137,14 @@ def run(args, argv, out=None):
     recipe = {"n_filters": args.n_filters, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
               "backend": args.backend, "temporal_features": args.temporal_features, "balance": args.balance,
               "penalty_groups": args.penalty_groups, "duration": args.duration, "max_duration": args.max_duration,
-              "random_state": args.random_state}
+              "random_state": args.random_state, "budget": args.budget}
     check_training_options(model=args.model, kind=args.kind, segment_seconds=args.segment_seconds,
                            hop_seconds=args.hop_seconds, aggregate=args.aggregate, cv_folds=args.cv_folds,
                            device=args.device, sample_rate=args.sample_rate, option_style="cli", **recipe)
+    model_name, kind = resolve_recipe(args.model, args.kind, option_style="cli")
     sample_rate = args.sample_rate
     if args.from_results is not None:  # before reading the data: the row must be there, its rate is the model's
-        row = recipe_from_results(args.from_results, args.model, args.kind, option_style="cli")
+        row = recipe_from_results(args.from_results, model_name, kind, option_style="cli")
         if sample_rate is None:
             sample_rate = row["settings"].get("sample_rate")
     _check_output(args.output)
@@ -163,7 +169,7 @@ def run(args, argv, out=None):
              f"{lengths.min():.2f} to {lengths.max():.2f} s (median {np.median(lengths):.2f} s) "
              f"in {time.perf_counter() - t0:.1f} s")
     model = train_model(
-        X, y, sr, model=args.model, kind=args.kind, groups=groups, domains=domains, from_results=args.from_results,
+        X, y, sr, model=model_name, kind=kind, groups=groups, domains=domains, from_results=args.from_results,
         cv_folds=args.cv_folds, segment_seconds=args.segment_seconds, hop_seconds=args.hop_seconds,
         aggregate=args.aggregate, early_stopping=args.early_stopping, device=args.device,
         progress=None if args.quiet else progress,
