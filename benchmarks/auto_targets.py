@@ -65,7 +65,7 @@ def run_compare(name, args, outdir):
     argv = [
         "compare", "--data", os.path.join(args.data_root, name), "--labels", os.path.abspath(labels),
         "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
-        "--folds", str(preset["folds"]), "--models", BASELINE_MODELS, "--kinds", "baseline,auto",
+        "--folds", str(preset["folds"]), "--models", BASELINE_MODELS + ",auto", "--kinds", "baseline,auto",
         "--budget", str(args.budget), "--random-state", str(args.seed), "--output-dir", os.path.join(outdir, "compare"),
         "--no-plots", "--no-report", *preset["extra"],
     ]

@@ -46,6 +46,7 @@ from ._validation import ValidatedParamsMixin
 from .registry import BASELINES, FRONTENDS, LEARNABLE
 
 __all__ = [
+    "make_recipe",
     "RecipeClassifier",
     "AutoWavefrontClassifier",
     "DEFAULT_CANDIDATES",
@@ -101,6 +102,41 @@ _COST_PER_MSAMPLE = {
 _COST_PER_MSAMPLE_FILTER_EPOCH = {"comb": 0.003, "iconnet": 0.005, "sinc": 0.005, "gammatone": 0.012}
 _FIXED_FRONTEND_SECONDS = 0.05
 _TEMPORAL_FILTERS = 16  # the filter count at which the fixed and temporal figures were measured
+
+
+def make_recipe(model, kind, settings, callbacks=None):
+    """The estimator of any row of ``compare``: :class:`AutoWavefrontClassifier` for the kind ``"auto"``
+    (``model`` ``"auto"``, or ``"auto-ensemble"``: the soft vote of the three best), else
+    :func:`~sklearn_wavefront.recipes.make_estimator`'s.
+
+    The search takes ``settings``' sample rate, segment length, training settings and ``budget``;
+    it segments inside each candidate, never around the search (whose inner splits would then part
+    the segments of one recording).
+
+    Examples
+    --------
+    >>> from sklearn_wavefront.auto import make_recipe
+    >>> from sklearn_wavefront.recipes import Settings
+    >>> type(make_recipe("auto", "auto", Settings(sample_rate=8000, budget=2.0))).__name__
+    'AutoWavefrontClassifier'
+    >>> make_recipe("auto-ensemble", "auto", Settings(sample_rate=8000)).ensemble
+    3
+    """
+    from .recipes import make_estimator
+    from .registry import AUTO_MODELS
+
+    if kind != "auto":
+        return make_estimator(model, kind, settings, callbacks=callbacks)
+    if model not in AUTO_MODELS:
+        raise ValueError(f"unknown auto row {model!r}; choose from {AUTO_MODELS}")
+    s = settings
+    return AutoWavefrontClassifier(
+        sample_rate=s.sample_rate, budget=s.budget, ensemble=3 if model == "auto-ensemble" else 1,
+        batch_size=s.batch_size, lr=s.lr, backend=s.backend, temporal_features=s.temporal_features,
+        minirocket_kernels=s.minirocket_kernels, segment_seconds=s.segment_seconds,
+        early_stopping=True, validation_fraction=s.validation_fraction, patience=s.patience,
+        penalty_groups=s.penalty_groups, device=s.device, random_state=s.random_state, verbose=s.verbose,
+    )
 
 
 def candidate_name(params) -> str:

@@ -111,7 +111,8 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
     Parameters
     ----------
     models : str or None
-        Comma-separated subset of :data:`BASELINES` and :data:`FRONTENDS`, or ``"all"``.
+        Comma-separated subset of :data:`BASELINES`, :data:`FRONTENDS` and
+        :data:`~sklearn_wavefront.registry.AUTO_MODELS`, or ``"all"`` (every one but ``auto-ensemble``).
     kinds : str or None
         Comma-separated subset of :data:`KINDS`, or ``"all"``.
     aeon_available, opensmile_available : bool
@@ -139,7 +140,9 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
     >>> plan_rows("dummy,mel,comb", "baseline,fixed,learned")[0]
     [('dummy', 'baseline'), ('comb', 'fixed'), ('comb', 'learned'), ('mel', 'fixed')]
     """
-    model_list = _parse_list(models, BASELINES + FRONTENDS, option("models", style=option_style))
+    model_list = _parse_list(models, BASELINES + FRONTENDS + AUTO_MODELS, option("models", style=option_style))
+    if (models or "all").strip().lower() == "all":  # "all" is every recipe and the search, not its ensemble
+        model_list = [m for m in model_list if m != "auto-ensemble"]
     kind_list = _parse_list(kinds, KINDS, option("kinds", style=option_style))
     wanted = set()
     for pair in [p.strip() for p in (extra_rows or "").split(",") if p.strip()]:
@@ -173,8 +176,8 @@ def plan_rows(models="all", kinds="all", aeon_available=True, extra_rows=None, o
                 continue
             if (m, k) in wanted or (m in model_list and k in kind_list):
                 rows.append((m, k))
-    for m in AUTO_MODELS:  # the search's own candidates, whatever the models are (AutoWavefrontClassifier)
-        if (m, "auto") in wanted or (m == "auto" and "auto" in kind_list):
+    for m in AUTO_MODELS:  # its candidates are its own, whatever the other models are (AutoWavefrontClassifier)
+        if (m, "auto") in wanted or (m in model_list and "auto" in kind_list):
             rows.append((m, "auto"))
     if not rows:
         raise ValueError(
@@ -218,7 +221,9 @@ def _fit_one(model, kind, fold, settings, X, y, domains, train, test, classes, k
 
         history = FilterbankHistory()
         callbacks = [("filter_history", history)]
-    est = make_estimator(model, kind, settings, callbacks)
+    from .auto import make_recipe
+
+    est = make_recipe(model, kind, settings, callbacks)
     fit_params = {}
     if kind == "end-to-end" and domains is not None and settings.balance == "class_domain":
         fit_params["domains"] = domains[train]

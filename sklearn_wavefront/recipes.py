@@ -27,8 +27,9 @@ A *recipe* is a front-end (or a baseline) and a *kind* (:data:`~sklearn_wavefron
 * ``"auto"`` (models :data:`~sklearn_wavefront.registry.AUTO_MODELS`):
   :class:`~sklearn_wavefront.auto.AutoWavefrontClassifier`, which chooses one of the recipes above by
   grouped cross-validation inside the data given to ``fit`` (``auto-ensemble``: the soft vote of the
-  three best). It segments inside each candidate (never around the search, whose inner splits would
-  then part the segments of one recording).
+  three best); built by :func:`sklearn_wavefront.auto.make_recipe` (which builds every other kind
+  here), since the search sits above the recipes it searches. It segments inside each candidate
+  (never around the search, whose inner splits would then part the segments of one recording).
 
 :func:`make_estimator` builds every one of them from a :class:`Settings`; ``wavefront compare``
 (:func:`sklearn_wavefront.compare`) and ``wavefront fit`` (:func:`sklearn_wavefront.training.train_model`)
@@ -45,7 +46,7 @@ import numpy as np
 
 from ._options import option
 from .exceptions import InputError
-from .registry import AUTO_MODELS, BASELINES, FRONTEND_CLASSES, FRONTENDS, KINDS, LEARNABLE
+from .registry import BASELINES, FRONTEND_CLASSES, FRONTENDS, KINDS, LEARNABLE
 
 __all__ = [
     "TEMPORAL_ALPHAS",
@@ -159,18 +160,9 @@ def make_estimator(model, kind, settings, callbacks=None):
     (['minirocket', 'statistics'], 5000)
     """
     s = settings
-    if kind == "auto":
-        from .auto import AutoWavefrontClassifier
-
-        if model not in AUTO_MODELS:
-            raise ValueError(f"unknown auto row {model!r}; choose from {AUTO_MODELS}")
-        return AutoWavefrontClassifier(
-            sample_rate=s.sample_rate, budget=s.budget, ensemble=3 if model == "auto-ensemble" else 1,
-            batch_size=s.batch_size, lr=s.lr, backend=s.backend, temporal_features=s.temporal_features,
-            minirocket_kernels=s.minirocket_kernels, segment_seconds=s.segment_seconds,
-            early_stopping=True, validation_fraction=s.validation_fraction, patience=s.patience,
-            penalty_groups=s.penalty_groups, device=s.device, random_state=s.random_state, verbose=s.verbose,
-        )
+    if kind == "auto":  # the search sits above the recipes it searches
+        raise ValueError("the auto kind chooses among these recipes: build it with "
+                         "sklearn_wavefront.auto.make_recipe (or AutoWavefrontClassifier)")
     if kind == "baseline":
         if model == "dummy":
             from sklearn.dummy import DummyClassifier

@@ -123,15 +123,15 @@ def build_estimator(model, kind, settings, *, segment_seconds, hop_seconds=None,
     >>> type(est).__name__, [name for name, _ in est.estimator.steps]
     ('SegmentedClassifier', ['frontend', 'features', 'scaler', 'ridge'])
     """
-    from .recipes import make_estimator
+    from .auto import make_recipe
     from .segmenting import SegmentedClassifier
 
     if kind not in FIT_KINDS:
         raise ValueError(f"unknown kind {kind!r} to fit; choose from {FIT_KINDS}")
     # auto: the search runs on the segments (its candidates do not segment again); the segments of one
     # recording stay on one side of its inner splits through the groups (_fit_parameters)
-    inner = make_estimator(model, estimator_kind(model, kind), replace(settings, segment_seconds=None),
-                           callbacks=callbacks)
+    inner = make_recipe(model, estimator_kind(model, kind), replace(settings, segment_seconds=None),
+                        callbacks=callbacks)
     return SegmentedClassifier(inner, segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                                sample_rate=settings.sample_rate, aggregate=aggregate)
 

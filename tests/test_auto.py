@@ -213,7 +213,7 @@ def test_bad_candidates_and_groups_are_named():
 
 
 def test_compare_reports_each_folds_choice(tmp_path):
-    result = cmp.compare(n_recordings=36, folds=3, models="dummy,mel", kinds="baseline,fixed,auto", budget=0.005,
+    result = cmp.compare(n_recordings=36, folds=3, models="dummy,mel,auto", kinds="baseline,fixed,auto", budget=0.005,
                          progress=False, output_dir=str(tmp_path), plots=False, report=False)
     rows = [r for r in result.rows if r["kind"] == "auto"]
     assert [r["fold"] for r in rows] == [0, 1, 2]
@@ -243,7 +243,10 @@ def test_too_few_recordings_for_an_inner_split_take_the_first_candidate_and_say_
 
 
 def test_plan_rows_has_the_auto_rows():
-    rows, _ = cmp.plan_rows("dummy,mel", "baseline,auto", extra_rows="auto-ensemble:auto")
+    rows, _ = cmp.plan_rows("dummy,mel,auto", "baseline,auto", extra_rows="auto-ensemble:auto")
     assert rows == [("dummy", "baseline"), ("auto", "auto"), ("auto-ensemble", "auto")]
+    # "all" models: the search row, not its ensemble; models without auto: no auto row
+    assert cmp.plan_rows("all", "auto")[0] == [("auto", "auto")]
+    assert cmp.plan_rows("dummy,mel", "baseline,auto")[0] == [("dummy", "baseline")]
     with pytest.raises(ValueError, match="'mel:auto' is not a row"):
         cmp.plan_rows("dummy", "baseline", extra_rows="mel:auto")

@@ -76,7 +76,7 @@ def test_table_and_results_schema(tmp_path, capsys):
     assert set(res) == {"schema", "settings", "rows", "summary", "confusion_matrices", "folds"} and res["schema"] == 1
     assert len(res["rows"]) == 10
     for r in res["rows"]:
-        assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged"}
+        assert set(r) == {"model", "kind", "fold", "ua", "uf1", "macc", "fit_seconds", "diverged", "choice"}
         assert r["diverged"] is None  # nothing diverged here (tests/test_cli.py covers a diverged row)
         assert r["kind"] in ("baseline", "fixed", "temporal", "learned", "end-to-end")
         assert isinstance(r["fold"], int) and 0 <= r["ua"] <= 1 and 0 <= r["uf1"] <= 1
@@ -324,7 +324,9 @@ def test_default_rows_leave_end_to_end_out():
     args = build_parser().parse_args(["compare"])
     rows, _ = cmp.plan_rows(args.models, args.kinds, extra_rows=args.rows)
     kinds = {k for _, k in rows}
-    assert kinds == {"baseline", "fixed", "temporal", "learned"}
+    assert kinds == {"baseline", "fixed", "temporal", "learned", "auto"}
+    # the recipe chosen on inner splits: a default row (its candidates are its own, whatever --models says)
+    assert rows[-1] == ("auto", "auto") and [r for r in rows if r[1] == "auto"] == [("auto", "auto")]
     assert [m for m, k in rows if k == "baseline"] == ["dummy", "mfcc+logreg", "egemaps+logreg", "compare2016+logreg",
                                                        "minirocket", "mrhydra"]
     assert {m for m, k in rows if k == "fixed"} == set(cmp.FRONTENDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 import sys
 
-from ..registry import BACKENDS, BASELINES, FRONTENDS, KINDS
+from ..registry import AUTO_MODELS, BACKENDS, BASELINES, FRONTENDS, KINDS
 from ._common import add_common_options, add_folder_options, progress_printer
 
 __all__ = ["add_parser", "run"]
@@ -32,7 +32,7 @@ def add_parser(sub):
             "report.html and filter plots of the end-to-end rows to --output-dir."
         ),
     )
-    models = ",".join(BASELINES + FRONTENDS)
+    models = ",".join(BASELINES + FRONTENDS + AUTO_MODELS)
     p.add_argument("--data", metavar="DIR", help="folder with the recordings and the labels file (default: built-in data)")
     add_folder_options(p, "CSV column of groups (e.g. speaker): folds never split a group")
     p.add_argument("--domain-column",
@@ -50,7 +50,8 @@ def add_parser(sub):
                         "seconds; otherwise cut all into segments of this length and decide per recording "
                         "(default: %(default)s)")
     p.add_argument("--models", "--frontends", dest="models", default="all",
-                   help=f"comma-separated subset of {models}, or 'all' (default: %(default)s)")
+                   help=f"comma-separated subset of {models}, or 'all': every one but auto-ensemble (the soft vote of the "
+                        "auto search's three best candidates) (default: %(default)s)")
     p.add_argument("--kinds", default="baseline,fixed,temporal,learned,auto",
                    help=f"comma-separated subset of {','.join(KINDS)}, or 'all' (default: %(default)s; the "
                         "temporal rows are in the default because, on the real-data sets of the docs' 'How well it works', mel frames -> "
