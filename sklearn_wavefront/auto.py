@@ -590,6 +590,8 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             warnings.warn("groups holds a single group: the recipe is chosen on inner splits by recordings",
                           UserWarning, stacklevel=3)
             groups = None
+        if groups is not None and len(np.unique(groups)) == len(groups):
+            groups = None  # a group per recording constrains nothing: the same splits as without groups
         smallest = int(np.unique(y, return_counts=True)[1].min())
         if smallest < 2:
             return None, None, (f"a class has {smallest} recording here: no inner split can hold it on both sides, "

@@ -146,7 +146,9 @@ def _fit_parameters(kind, estimator, settings, groups, domains, penalty_groups, 
 
     params = {}
     if kind == "auto" and groups is not None:
-        params["groups"] = part(groups)  # the search's inner splits and hold-outs keep groups whole
+        # the search's inner splits and hold-outs keep groups whole (without them SegmentedClassifier
+        # gives each recording its own group, so a recording's segments stay together)
+        params["groups"] = part(groups)
     if kind == "end-to-end":
         if domains is not None and settings.balance == "class_domain":
             params["domains"] = part(domains)
@@ -191,6 +193,11 @@ def check_training_options(*, model=None, kind=None, n_filters=None, batch_size=
         raise InputError(f"{option('model', model, style)} is not a front-end; choose from {', '.join(FRONTENDS)} "
                          f"(or {' or '.join(AUTO_MODELS)} with {option('kind', 'auto', style)})")
     model, kind = resolve_recipe(model, kind, style)
+    for name, value in (("n_filters", n_filters), ("epochs", epochs)):
+        if kind == "auto" and value is not None:  # never ignored in silence
+            raise InputError(f"{option(name, value, style)} is not used by {option('kind', 'auto', style)}: its "
+                             "candidates have their own sizes and stop early (sklearn_wavefront.auto.DEFAULT_CANDIDATES); "
+                             f"name a {option('kind', style=style)} and a {option('model', style=style)} to set it")
     for name, value, minimum in (("n_filters", n_filters, 1), ("batch_size", batch_size, 1), ("epochs", epochs, 0),
                                  ("temporal_features", temporal_features, 84)):
         if value is None:
@@ -666,7 +673,8 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
         if settings_used["duration"] is not None and max_duration is None:
             settings_used["max_duration"] = None  # a forced duration: no cap applies (as compare records it)
     u = settings_used
-    check_training_options(model=model, kind=kind, option_style=style, sample_rate=sr, **u)
+    unused = {"n_filters": None, "epochs": None} if kind == "auto" else {}  # its candidates' own; refused if given
+    check_training_options(model=model, kind=kind, option_style=style, sample_rate=sr, **{**u, **unused})
     if u["balance"] == "class_domain" and kind == "end-to-end" and domains is None:
         raise InputError(f"{option('balance', 'class_domain', style)} needs "
                          f"{option('domain_column' if style == 'cli' else 'domains', style=style)} (each recording's domain)")
@@ -695,18 +703,13 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
                         device=device, random_state=u["random_state"], balance=u["balance"],
                         temporal_features=u["temporal_features"], early_stopping=early_stopping, verbose=0,
                         budget=u["budget"], penalty_groups=u["penalty_groups"] == "group-column")
-    # auto on several segments per recording: without the user's groups each recording is one, so the
-    # search's inner splits never part its segments
-    fit_groups = groups
-    if kind == "auto" and groups is None and policy["mode"] in ("segment", "segment-seconds"):
-        fit_groups = np.arange(len(y))
 
     def build(callbacks=None, verbose=0):
         return build_estimator(model, kind, replace(settings, verbose=verbose), segment_seconds=seg,
                                hop_seconds=hop_seconds, aggregate=aggregate, callbacks=callbacks)
 
     def fit_parameters(est, index=None):
-        return _fit_parameters(kind, est, settings, fit_groups, domains, u["penalty_groups"], index)
+        return _fit_parameters(kind, est, settings, groups, domains, u["penalty_groups"], index)
 
     note = (f"{model} has no learnable filters: its learned recipe is the fixed one" if recipe != kind else None)
     source = f"settings of {results['path']}" if results else "compare's default settings"

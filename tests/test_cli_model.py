@@ -182,11 +182,15 @@ def test_errors_are_one_line_exit_2(folder, models, tmp_path, capsys):
     model = models["learned"]
     assert "nowhere" in _error(capsys, "fit", "--data", tmp_path / "nowhere", "--output", tmp_path / "m.joblib")
     assert "--output" in _error(capsys, "fit", "--data", root, "--output", tmp_path / "no" / "m.joblib")
-    assert "'dialect'" in _error(capsys, "fit", "--data", root, *FAST, "--group-column", "dialect",
+    assert "'dialect'" in _error(capsys, "fit", "--data", root, "--model", "iconnet", *FAST, "--group-column", "dialect",
                                  "--output", tmp_path / "m.joblib", "--quiet")
-    assert "--segment-seconds" in _error(capsys, "fit", "--data", root, *FAST, "--segment-seconds", "0.001",
+    assert "--segment-seconds" in _error(capsys, "fit", "--data", root, "--model", "iconnet", *FAST, "--segment-seconds", "0.001",
                                          "--output", tmp_path / "m.joblib", "--quiet")
-    assert "--epochs" in _error(capsys, "fit", "--data", root, "--epochs", "0", "--output", tmp_path / "m.joblib")
+    assert "--epochs" in _error(capsys, "fit", "--data", root, "--model", "iconnet", "--epochs", "0",
+                                "--output", tmp_path / "m.joblib")
+    # the search's candidates have their own sizes: a size given with the kind auto is refused, by name
+    assert "--n-filters 8 is not used by --kind auto" in _error(capsys, "fit", "--data", root, "--n-filters", "8",
+                                                               "--output", tmp_path / "m.joblib")
     assert "model file not found" in _error(capsys, "predict", tmp_path / "none.joblib", root)
     assert "not a model file" in _error(capsys, "predict", root / "labels.csv", root)
     joblib.dump({"not": "a model"}, tmp_path / "dict.joblib")

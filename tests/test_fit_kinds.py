@@ -47,9 +47,10 @@ def test_defaults_and_kinds_are_compares():
     params = inspect.signature(compare).parameters
     for name, value in RECIPE_DEFAULTS.items():
         assert params[name].default == value, name
-    assert FIT_KINDS == FRONTEND_KINDS == ("fixed", "temporal", "learned", "end-to-end")
+    assert FRONTEND_KINDS == ("fixed", "temporal", "learned", "end-to-end")
+    assert FIT_KINDS == FRONTEND_KINDS + ("auto",)
     train = inspect.signature(train_model).parameters
-    assert train["kind"].default == "learned"
+    assert train["kind"].default is None and train["model"].default is None  # auto, or learned with a front-end
     assert all(train[name].default is None for name in RECIPE_DEFAULTS)  # None: compare's, or the result's
 
 
@@ -71,6 +72,30 @@ def test_fit_predicts_what_compares_model_predicts(data, model, kind, max_durati
     assert s["segment_seconds"] == pytest.approx(expected) and s["length_policy"]["mode"] == (
         "segment" if max_duration == 0.1 else "pad")
     assert s["recipe"] == {"model": model, "kind": kind, "built_as": kind, "note": None}
+
+
+def test_fit_of_the_kind_auto_predicts_what_compares_auto_row_predicts(data):
+    """The default kind: the same search on the same recordings chooses the same recipe, and the model
+    keeps what it chose (and inspect prints it)."""
+    from sklearn_wavefront.auto import make_recipe
+
+    recs, y, train, test = data
+    X, _ = apply_length_policy(recs, SR, max_duration=10.0)
+    settings = Settings(sample_rate=SR, batch_size=8, lr=3e-3, device="cpu", random_state=0, temporal_features=168,
+                        budget=0.01)
+    ref = make_recipe("auto", "auto", settings).fit(X[train], y[train])
+    fitted = train_model([recs[i] for i in train], y[train], SR, cv_folds=0, device="cpu", budget=0.01,
+                         batch_size=8, temporal_features=168)
+    s = fitted.settings
+    assert (s["model"], s["kind"]) == ("auto", "auto") and s["budget"] == 0.01
+    assert s["choice"]["name"] == ref.choice_["name"] and s["choice"]["inner_ua"] == ref.choice_["inner_ua"]
+    held_out = [recs[i] for i in test]
+    np.testing.assert_array_equal(fitted.predict_proba(held_out), ref.predict_proba(X[test]))
+    assert f"chose: {ref.choice_['name']}" in fitted.describe()
+    with pytest.raises(InputError, match="n_filters=4 is not used by kind='auto'"):
+        train_model(recs, y, SR, n_filters=4)
+    with pytest.raises(InputError, match="model='mel' names one recipe, but kind='auto' chooses among all"):
+        train_model(recs, y, SR, model="mel", kind="auto")
 
 
 def test_learned_of_a_fixed_front_end_is_its_fixed_recipe_and_says_so(data):
