@@ -19,6 +19,11 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     assert search.best_params_["module__n_filters"] in (16, 32)
     # four well-separated pitches: far above the 0.25 of guessing
     assert search.best_score_ > 0.5
+    from sklearn_wavefront.auto import candidate_name
+
+    auto = namespace["auto"]  # the recipe search: it chose one of its candidates, scored on inner splits
+    assert auto.choice_["name"] in [candidate_name(p) for p in auto.search_.cv_results_["params"]]
+    assert 0.5 < auto.choice_["inner_ua"] <= 1
     result = namespace["result"]
     assert [tuple(r) for r in result.table[["model", "kind"]].to_numpy()] == [
         ("dummy", "baseline"), ("mfcc+logreg", "baseline"), ("comb", "fixed"), ("comb", "temporal"),
