@@ -44,13 +44,13 @@ def main():
     wall = time.perf_counter() - t0
     plan = auto.plan_
     print(f"{int(train.sum())} recordings of {args.seconds:g} s at {args.sample_rate} Hz, budget {args.budget:g} min")
-    print(f"plan: {len(plan.candidates)} of {len(plan.candidates) + len(plan.dropped)} candidates, rounds "
-          f"{plan.rounds} (candidates, recordings); dropped: {[candidate_name(c) for c in plan.dropped]}")
-    print(f"estimated {plan.estimated_seconds:.0f} s, measured {wall:.0f} s (search {auto.search_seconds_:.0f} s, "
-          f"refit {auto.refit_seconds_:.0f} s): measured / estimated = {wall / plan.estimated_seconds:.2f}; "
+    print(f"plan: {len(plan['candidates'])} of {len(plan['candidates']) + len(plan['dropped'])} candidates, rounds "
+          f"{plan['rounds']} (candidates, recordings); dropped: {[candidate_name(c) for c in plan['dropped']]}")
+    print(f"estimated {plan['estimated_seconds']:.0f} s, measured {wall:.0f} s (search {auto.search_seconds_:.0f} s, "
+          f"refit {auto.refit_seconds_:.0f} s): measured / estimated = {wall / plan['estimated_seconds']:.2f}; "
           f"within the budget: {'yes' if wall <= args.budget * 60 else 'NO'}")
     print(f"chose {auto.choice_['name']} (inner UA {auto.choice_['inner_ua']:.3f}, epochs run {auto.choice_['epochs_run']})")
-    res = auto.search_.cv_results_
+    res = auto.cv_results_
     n_samples = X.shape[1]
     print("\n| candidate | round | recordings | estimated fit (s) | measured mean fit (s) | ratio | inner UA |")
     print("|---|---|---|---|---|---|---|")

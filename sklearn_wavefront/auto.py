@@ -13,11 +13,11 @@ predicts with it:
   more, until the last round scores the survivors on all of them; when the budget allows, one round
   scores every candidate on all the recordings (an exhaustive grid search);
 * the **budget** (``budget``, minutes) bounds the work *before* anything is fitted, through a cost
-  model (:func:`estimated_seconds`: seconds per million samples, per filter and epoch, measured on
-  2 CPU cores, ``benchmarks/auto_budget.py``): the plan (:func:`plan_search`) takes the largest first
-  round that fits, and drops candidates from the end of the list (the last are the costliest and the
-  least often chosen) when even the smallest does not. The plan, not the clock, limits the work, so
-  the choices do not depend on the machine's load;
+  model (:func:`estimated_seconds`: a fixed part per fit plus seconds per million samples, per filter
+  and epoch for the trained kinds, measured on 2 CPU cores by ``benchmarks/auto_costs.py``): the plan
+  (:func:`plan_search`) scores every candidate on every recording when that fits, else halves, else
+  drops candidates from the end of the list (the list is in priority order). The plan, not the
+  clock, limits the work, so the choices do not depend on the machine's load;
 * the learned and end-to-end candidates stop early: they hold out ``validation_fraction`` of their
   training recordings (whole groups), stop after ``patience`` epochs without a better validation
   loss and keep the best epoch's weights; ``epochs`` is their upper bound, and the epochs run are
@@ -172,14 +172,13 @@ def estimated_seconds(params, n_recordings, n_samples) -> float:
     if kind == "baseline":
         return _FIXED_SECONDS.get(model, 1.0) + _COST_PER_MSAMPLE.get((model, kind), 3.5) * msamples
     n_filters = params.get("n_filters", 16)
-    base = "comb" if model == "comb" else "fir"
-    # every kind pays the fixed filters' pass (the trained kinds: the head's standardisation, the frames)
-    first_pass = _COST_PER_MSAMPLE[(base, "temporal" if kind == "temporal" else "fixed")] * msamples * max(
-        1.0, n_filters / _TEMPORAL_FILTERS)
     if kind in ("learned", "end-to-end") and model in LEARNABLE:
+        # the per-filter-epoch figure is the measured slope of the whole fit (its first pass included)
         per = _COST_PER_MSAMPLE_FILTER_EPOCH[model]
-        return _FIXED_FRONTEND_SECONDS + first_pass + per * msamples * n_filters * params.get("epochs", 4)
-    return _FIXED_FRONTEND_SECONDS + first_pass
+        return _FIXED_FRONTEND_SECONDS + per * msamples * n_filters * params.get("epochs", 4)
+    base = "comb" if model == "comb" else "fir"
+    # measured at 16 filters (mel temporal 32 cost no more: the head's feature count is fixed)
+    return _FIXED_FRONTEND_SECONDS + _COST_PER_MSAMPLE[(base, "temporal" if kind == "temporal" else "fixed")] * msamples
 
 
 class RecipeClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
@@ -374,6 +373,14 @@ class SearchPlan:
     def exhaustive(self):
         return self.n_rounds == 1
 
+    def as_dict(self):
+        """The plan as plain data (what a fitted :class:`AutoWavefrontClassifier` keeps in ``plan_``)."""
+        return {"candidates": [dict(c) for c in self.candidates], "dropped": [dict(c) for c in self.dropped],
+                "min_resources": int(self.min_resources), "max_resources": int(self.max_resources),
+                "factor": int(self.factor), "n_rounds": int(self.n_rounds), "exhaustive": self.exhaustive,
+                "estimated_seconds": float(self.estimated_seconds), "budget_seconds": float(self.budget_seconds),
+                "rounds": [[int(a), int(b)] for a, b in self.rounds]}
+
 
 def _rounds(n_candidates, min_resources, max_resources, factor):
     """The (candidates, recordings) of each round of scikit-learn's successive halving."""
@@ -387,17 +394,19 @@ def _rounds(n_candidates, min_resources, max_resources, factor):
     return out
 
 
-def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n_classes, factor=3):
+def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n_classes, factor=3, ensemble=1):
     """Plan the search within the budget, before anything is fitted (deterministic).
 
-    The work of a plan is its estimated seconds (:func:`estimated_seconds`): every round's candidates
-    on their recordings, ``n_splits`` times, plus the refit of the costliest survivor on all
-    recordings. For the first ``n`` candidates (``n`` from all of them down to one) the plan is one
-    round of every candidate on every recording (exhaustive) when it fits the budget, else successive
-    halving whose last round scores the survivors on every recording and whose first round has
-    ``n_recordings / factor ** (rounds - 1)`` recordings (at least ``2 * n_splits * n_classes``,
+    The work of a plan is its estimated seconds (:func:`estimated_seconds`): in every round, the
+    round's candidates on the training part of its recordings, ``n_splits`` times (the survivors of a
+    round are unknown beforehand: the costliest are counted), plus the refit of the ``ensemble``
+    costliest survivors on all recordings. For the first ``n`` candidates (``n`` from all of them down
+    to one) the plan is one round of every candidate on every recording (exhaustive) when it fits the
+    budget, else successive halving whose last round scores the survivors on (nearly: up to
+    ``factor ** (rounds - 1) - 1`` left out) every recording and whose first round has
+    ``n_recordings // factor ** (rounds - 1)`` recordings (at least ``2 * n_splits * n_classes``,
     scikit-learn's smallest); the first that fits is taken (one candidate when none does). So the
-    budget drops candidates from the end of the list, the costliest and least often chosen.
+    budget drops candidates from the end of the list: the list is in priority order.
 
     Examples
     --------
@@ -415,12 +424,13 @@ def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n
     smallest = min(n_recordings, max(2 * n_splits * n_classes, 1))
 
     def cost(cands, rounds):
-        total, kept = 0.0, list(cands)
+        total = 0.0
         for n_cand, res in rounds:
-            # the survivors are unknown beforehand: count the costliest ones
-            kept = sorted(kept, key=lambda p: -estimated_seconds(p, 1, n_samples))[:n_cand]
-            total += n_splits * sum(estimated_seconds(p, res * n_train, n_samples) for p in kept)
-        return total + max(estimated_seconds(p, n_recordings, n_samples) for p in kept)
+            each = sorted((estimated_seconds(c, res * n_train, n_samples) for c in cands), reverse=True)
+            total += n_splits * sum(each[:n_cand])  # the costliest n_cand at this round's size
+        last = rounds[-1][0]
+        refits = sorted((estimated_seconds(c, n_recordings, n_samples) for c in cands), reverse=True)
+        return total + sum(refits[: max(1, min(ensemble, last))])
 
     def plan(cands, rounds):
         return SearchPlan(cands, candidates[len(cands):], rounds[0][1], n_recordings, factor, len(rounds),
@@ -472,9 +482,13 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
 
     Attributes
     ----------
-    plan_ : SearchPlan
-    search_ : HalvingGridSearchCV
-        The fitted search (``cv_results_`` holds every candidate's inner scores).
+    plan_ : dict
+        The :class:`SearchPlan` of the search, as a dict (``None`` when too few recordings allowed no search).
+    cv_results_ : dict
+        The search's record (``HalvingGridSearchCV.cv_results_``'s ``params``, ``iter``, ``n_resources``,
+        ``mean_test_score``, ``std_test_score``, ``mean_fit_time``): every candidate, what lost too.
+    n_candidates_, n_resources_ : list of int
+        Candidates and recordings of each round.
     best_params_ : dict
     choice_ : dict
         What was chosen: ``name``, ``model``, ``kind``, ``n_filters``, ``epochs_run``, ``inner_ua`` (mean
@@ -582,16 +596,8 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
     def _inner_cv(self, y, groups):
         """The inner splitter and the groups it splits by, or ``(None, None, reason)`` when no inner
         split can hold every class on both sides (then the first candidate is taken unsearched)."""
-        import warnings
-
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-        if groups is not None and len(np.unique(groups)) < 2:
-            warnings.warn("groups holds a single group: the recipe is chosen on inner splits by recordings",
-                          UserWarning, stacklevel=3)
-            groups = None
-        if groups is not None and len(np.unique(groups)) == len(groups):
-            groups = None  # a group per recording constrains nothing: the same splits as without groups
         smallest = int(np.unique(y, return_counts=True)[1].min())
         if smallest < 2:
             return None, None, (f"a class has {smallest} recording here: no inner split can hold it on both sides, "
@@ -631,19 +637,22 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             groups = np.asarray(groups)
             if len(groups) != len(y):
                 raise ValueError(f"groups holds {len(groups)} values for {len(y)} recordings")
+            groups = _normalised_groups(groups)
         cands = self._usable_candidates()
         cv, split_groups, unsearched = self._inner_cv(y, groups)
         if cv is None:
             return self._fit_unsearched(X, y, groups, cands[0], unsearched)
-        n_samples = int(np.median([len(x) for x in X])) if self.segment_seconds is None else int(
-            round(self.segment_seconds * self.sample_rate))
-        self.plan_ = plan_search(cands, len(y), n_samples, cv.get_n_splits(), self.budget, len(np.unique(y)),
-                                 factor=self.factor)
-        n_tasks = cv.get_n_splits() * len(self.plan_.candidates)
-        base = self._base(n_threads=thread_budget(self.n_jobs, n_tasks))
-        grid = [{k: [v] for k, v in c.items()} for c in self.plan_.candidates]
+        if self.segment_seconds is None:
+            n_samples = int(np.mean([len(x) for x in X]))
+        else:  # every recording is cut into segments (the last padded): the samples the candidates see
+            seg = max(1, int(round(self.segment_seconds * self.sample_rate)))
+            n_samples = int(np.mean([max(1, math.ceil(len(x) / seg)) * seg for x in X]))
+        p = plan_search(cands, len(y), n_samples, cv.get_n_splits(), self.budget, len(np.unique(y)),
+                        factor=self.factor, ensemble=self.ensemble)
+        self.plan_ = p.as_dict()
+        n_tasks = cv.get_n_splits() * len(p.candidates)
+        grid = [{k: [v] for k, v in c.items()} for c in p.candidates]
         if self.verbose:
-            p = self.plan_
             print(f"[auto] {len(p.candidates)} candidates ({len(p.dropped)} dropped by the budget), "
                   f"{p.n_rounds} round(s) from {p.min_resources} of {p.max_resources} recordings, "
                   f"{cv.get_n_splits()} inner folds, estimated {p.estimated_seconds / 60:.1f} of "
@@ -653,28 +662,39 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         # hold-out) through scikit-learn's metadata routing, enabled for this search only
         with config_context(enable_metadata_routing=True), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*least populated class.*")
+            searched = self._base(n_threads=thread_budget(self.n_jobs, n_tasks)).set_fit_request(groups=True)
             search = HalvingGridSearchCV(
-                base.set_fit_request(groups=True), grid, factor=self.factor, resource="n_samples",
-                min_resources=self.plan_.min_resources, max_resources=self.plan_.max_resources,
+                searched, grid, factor=self.factor, resource="n_samples",
+                min_resources=p.min_resources, max_resources=p.max_resources,
                 aggressive_elimination=False, cv=cv, scoring="balanced_accuracy", refit=False,
                 error_score=np.nan, n_jobs=self.n_jobs, random_state=self.random_state,
                 verbose=max(0, int(self.verbose) - 1),
             )
             search.fit(X, y, groups=split_groups)
-        self.search_ = search
         self.search_seconds_ = time.perf_counter() - t0
-        results = search.cv_results_
+        # the search's record, as plain data (a model file holds no search object): every candidate's
+        # parameters, round, recordings and inner scores
+        results = {key: (list(search.cv_results_[key]) if key == "params" else np.asarray(search.cv_results_[key]))
+                   for key in ("params", "iter", "n_resources", "mean_test_score", "std_test_score", "mean_fit_time")}
+        results["params"] = [dict(params) for params in results["params"]]
+        self.cv_results_ = results
+        self.n_candidates_ = [int(n) for n in search.n_candidates_]
+        self.n_resources_ = [int(n) for n in search.n_resources_]
         last = results["iter"] == results["iter"].max()
         scores = np.where(last & np.isfinite(results["mean_test_score"]), results["mean_test_score"], -np.inf)
         if not np.isfinite(scores).any():
             raise ValueError("every candidate failed on the inner splits (see the FitFailedWarning above)")
         order = np.argsort(-scores, kind="stable")
         chosen = [int(i) for i in order[: self.ensemble] if np.isfinite(scores[i])]
+        if len(chosen) < self.ensemble:
+            warnings.warn(f"AutoWavefrontClassifier: ensemble={self.ensemble} but the last round of the search scored "
+                          f"{len(chosen)} candidate(s) on all the recordings: the soft vote has {len(chosen)} member(s) "
+                          "(a larger budget lets more candidates reach the last round)", UserWarning, stacklevel=2)
         self.best_params_ = dict(results["params"][chosen[0]])
         t1 = time.perf_counter()
         self.estimators_ = []
-        for i in chosen:
-            est = clone(base).set_params(**results["params"][i])
+        for i in chosen:  # with the caller's threads (a fitted model keeps no training-time budget)
+            est = self._base().set_params(**results["params"][i])
             with config_context(enable_metadata_routing=False):
                 est.fit(X, y, groups=groups)
             self.estimators_.append(est)
@@ -689,9 +709,9 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             "epochs_run": best.epochs_run_,
             "inner_ua": float(results["mean_test_score"][chosen[0]]),
             "inner_ua_std": float(results["std_test_score"][chosen[0]]),
-            "n_candidates": len(self.plan_.candidates),
+            "n_candidates": len(p.candidates),
         }
-        if len(chosen) > 1:
+        if self.ensemble > 1:
             self.choice_["members"] = [candidate_name(results["params"][i]) for i in chosen]
         # what lost too: every candidate's inner score in the last round it reached (and on how many recordings)
         reached = {}
@@ -718,11 +738,12 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         import warnings
 
         warnings.warn(f"AutoWavefrontClassifier: {reason}", UserWarning, stacklevel=3)
-        self.plan_ = self.search_ = None
+        self.plan_ = self.cv_results_ = None
+        self.n_candidates_, self.n_resources_ = [1], [len(y)]
         self.search_seconds_ = 0.0
         self.best_params_ = dict(params)
         t0 = time.perf_counter()
-        est = clone(self._base()).set_params(**params).fit(X, y, groups=groups)
+        est = self._base().set_params(**params).fit(X, y, groups=groups)
         self.refit_seconds_ = time.perf_counter() - t0
         self.estimators_ = [est]
         self.classes_ = est.classes_
@@ -742,6 +763,20 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         if len(self.estimators_) == 1:
             return self.estimators_[0].predict(X)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _normalised_groups(groups):
+    """The groups the search and the refits use: ``None`` when they constrain nothing (one group per
+    recording: the same splits and hold-outs as without groups) or cannot be used (a single group:
+    said in a warning)."""
+    import warnings
+
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        warnings.warn("groups holds a single group: the recipe is chosen, and its early-stopping hold-out drawn, "
+                      "by recordings", UserWarning, stacklevel=3)
+        return None
+    return None if n_groups == len(groups) else groups
 
 
 def _importable(name):

@@ -1241,6 +1241,9 @@ def compare(X=None, y=None, *, sample_rate=None, groups=None, domains=None,
         raise InputError(f"{option('balance', balance, style)} needs "
                          f"{option('domains' if arrays and style == 'python' else 'domain_column', style=style)} "
                          "(each recording's domain)")
+    if balance and any(k == "auto" for _, k in plan):  # never ignored in silence
+        notes.append(f"{option('balance', balance, style)} balances the end-to-end rows' batches; the auto row's "
+                     "end-to-end candidates train on plain shuffled batches")
     _check_folds(y, groups, folds, where, group_name, style)
     check_sample_rate(sorted({m for m, _ in plan if m in FRONTENDS}), sr, n_filters, option_style=style)
     if not duration:

@@ -95,7 +95,7 @@ def estimator_kind(model, kind):
 
 
 def build_estimator(model, kind, settings, *, segment_seconds, hop_seconds=None, aggregate="mean_proba",
-                    callbacks=None):
+                    callbacks=None, segmented_search=False):
     """The recording-level estimator of one recipe, unfitted: the one place a kind becomes an estimator.
 
     ``make_estimator(model, estimator_kind(model, kind), settings)`` (without its own segmenting)
@@ -114,6 +114,10 @@ def build_estimator(model, kind, settings, *, segment_seconds, hop_seconds=None,
     aggregate : {"mean_proba", "majority"}
     callbacks : list or None
         skorch callbacks of the end-to-end kind.
+    segmented_search : bool
+        The kind ``"auto"`` on recordings cut into several segments: the search itself, each candidate
+        segmenting (as ``compare`` runs it, so that its inner splits and scores are over recordings),
+        instead of the search inside a ``SegmentedClassifier``.
 
     Examples
     --------
@@ -128,8 +132,9 @@ def build_estimator(model, kind, settings, *, segment_seconds, hop_seconds=None,
 
     if kind not in FIT_KINDS:
         raise ValueError(f"unknown kind {kind!r} to fit; choose from {FIT_KINDS}")
-    # auto: the search runs on the segments (its candidates do not segment again); the segments of one
-    # recording stay on one side of its inner splits through the groups (_fit_parameters)
+    if kind == "auto" and segmented_search:
+        return make_recipe(model, kind, replace(settings, segment_seconds=segment_seconds), callbacks=callbacks)
+    # auto on one segment per recording: the search runs on the segments (the recordings, padded)
     inner = make_recipe(model, estimator_kind(model, kind), replace(settings, segment_seconds=None),
                         callbacks=callbacks)
     return SegmentedClassifier(inner, segment_seconds=segment_seconds, hop_seconds=hop_seconds,
@@ -193,7 +198,8 @@ def check_training_options(*, model=None, kind=None, n_filters=None, batch_size=
         raise InputError(f"{option('model', model, style)} is not a front-end; choose from {', '.join(FRONTENDS)} "
                          f"(or {' or '.join(AUTO_MODELS)} with {option('kind', 'auto', style)})")
     model, kind = resolve_recipe(model, kind, style)
-    for name, value in (("n_filters", n_filters), ("epochs", epochs)):
+    for name, value in (("n_filters", n_filters), ("epochs", epochs),
+                        ("balance", None if balance in (None, "none") else balance)):
         if kind == "auto" and value is not None:  # never ignored in silence
             raise InputError(f"{option(name, value, style)} is not used by {option('kind', 'auto', style)}: its "
                              "candidates have their own sizes and stop early (sklearn_wavefront.auto.DEFAULT_CANDIDATES); "
@@ -673,7 +679,7 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
         if settings_used["duration"] is not None and max_duration is None:
             settings_used["max_duration"] = None  # a forced duration: no cap applies (as compare records it)
     u = settings_used
-    unused = {"n_filters": None, "epochs": None} if kind == "auto" else {}  # its candidates' own; refused if given
+    unused = {"n_filters": None, "epochs": None, "balance": None} if kind == "auto" else {}  # refused if given
     check_training_options(model=model, kind=kind, option_style=style, sample_rate=sr, **{**u, **unused})
     if u["balance"] == "class_domain" and kind == "end-to-end" and domains is None:
         raise InputError(f"{option('balance', 'class_domain', style)} needs "
@@ -704,9 +710,16 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
                         temporal_features=u["temporal_features"], early_stopping=early_stopping, verbose=0,
                         budget=u["budget"], penalty_groups=u["penalty_groups"] == "group-column")
 
+    segmented_search = kind == "auto" and policy["mode"] in ("segment", "segment-seconds")
+    if segmented_search and (hop_seconds is not None or aggregate != "mean_proba"):
+        raise InputError(f"{option('kind', 'auto', style)} on segments: its candidates cut recordings as compare "
+                         f"does (hop = segment length, mean probability); {option('hop_seconds', style=style)} and "
+                         f"{option('aggregate', style=style)} apply to the other kinds")
+
     def build(callbacks=None, verbose=0):
         return build_estimator(model, kind, replace(settings, verbose=verbose), segment_seconds=seg,
-                               hop_seconds=hop_seconds, aggregate=aggregate, callbacks=callbacks)
+                               hop_seconds=hop_seconds, aggregate=aggregate, callbacks=callbacks,
+                               segmented_search=segmented_search)
 
     def fit_parameters(est, index=None):
         return _fit_parameters(kind, est, settings, groups, domains, u["penalty_groups"], index)
@@ -753,7 +766,12 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("always")
         try:
-            segmented.fit(X_train, y, **fit_parameters(segmented))
+            # the package routes its own fit parameters by name: a session's global metadata routing
+            # (which would ask every estimator to request them) does not apply inside
+            from sklearn import config_context
+
+            with config_context(enable_metadata_routing=False):
+                segmented.fit(X_train, y, **fit_parameters(segmented))
         except InputError:
             raise
         except ValueError as exc:
@@ -763,13 +781,16 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
                 raise
             raise InputError(f"training failed: {' '.join(str(exc).split())}") from exc
     _said_once(cv_caught + list(caught), 2)  # once each after training (not dropped, not once per batch or fold)
-    history, initial = _filter_records(kind, segmented.estimator_)
-    say(f"trained on {segmented.n_segments_} segments in {time.perf_counter() - t1:.1f} s")
+    inner = segmented if segmented_search else segmented.estimator_  # the search, or the segments' estimator
+    n_segments = (sum(max(1, math.ceil(len(x) / round(seg * sr))) for x in X_train) if segmented_search
+                  else segmented.n_segments_)
+    history, initial = _filter_records(kind, inner)
+    say(f"trained on {n_segments} segments in {time.perf_counter() - t1:.1f} s")
     choice = None
     if kind == "auto":
         from .comparison import choice_text
 
-        choice = _plain_tree(segmented.estimator_.choice_)
+        choice = _plain_tree(inner.choice_)
         say(f"chose {choice_text(choice)}")
     used = {k: (_plain(v) if recipe in _USED_BY.get(k, FIT_KINDS) else None) for k, v in u.items()}
     if recipe == "learned":  # the rate the front-end trained at (its own default unless lr was given)
@@ -777,7 +798,8 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
     kept = {
         "model": model, "kind": kind,
         "recipe": {"model": model, "kind": kind, "built_as": recipe, "note": note},
-        "segment_seconds": seg, "hop_seconds": hop, "aggregate": aggregate, "pad": segmented.pad,
+        "segment_seconds": seg, "hop_seconds": hop, "aggregate": aggregate,
+        "pad": True if segmented_search else segmented.pad,
         "length_policy": policy, **used,
         "early_stopping": bool(early_stopping), "device": device,
         "from_results": None if results is None else os.path.abspath(results["path"]),

@@ -77,7 +77,7 @@ def test_the_choice_never_depends_on_the_outer_test_labels(tones):
     assert results[0]["choice"] == results[1]["choice"]
     # and with a candidate list: the search's inner scores themselves are identical
     a, b = (_auto().fit(X[train], labels[train], groups=groups[train]) for labels in (y, y_leak))
-    np.testing.assert_array_equal(a.search_.cv_results_["mean_test_score"], b.search_.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
 
 
 def test_inner_splits_and_the_candidates_keep_groups_whole(tones, monkeypatch, per_sample_costs):
@@ -102,9 +102,9 @@ def test_inner_splits_and_the_candidates_keep_groups_whole(tones, monkeypatch, p
     monkeypatch.setattr(RecipeClassifier, "fit", recording_fit)
     monkeypatch.setattr(RecipeClassifier, "predict", recording_predict)
     auto = _auto(budget=_half_budget()).fit(X, y, groups=groups)  # a small budget: several rounds on parts of the data
-    assert auto.plan_.n_rounds > 1
+    assert auto.plan_["n_rounds"] > 1
     pairs = [(a[1], b[1]) for a, b in zip(events, events[1:]) if a[0] == "fit" and b[0] == "predict"]
-    assert len(pairs) == auto.search_.n_candidates_[0] * 3 + sum(auto.search_.n_candidates_[1:]) * 3
+    assert len(pairs) == auto.n_candidates_[0] * 3 + sum(auto.n_candidates_[1:]) * 3
     for trained_on, scored_on in pairs:
         assert not trained_on & scored_on
 
@@ -114,15 +114,15 @@ def test_the_search_is_deterministic_with_random_state(tones):
     a = _auto(random_state=3).fit(X, y, groups=groups)
     b = _auto(random_state=3).fit(X, y, groups=groups)
     assert a.choice_ == b.choice_
-    np.testing.assert_array_equal(a.search_.cv_results_["mean_test_score"], b.search_.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
 def test_the_choice_is_the_best_inner_score_refitted_on_everything(tones):
     X, y, groups = tones
     auto = _auto().fit(X, y, groups=groups)
-    res = auto.search_.cv_results_
-    assert auto.plan_.exhaustive  # a large budget: one round, every candidate on every recording
+    res = auto.cv_results_
+    assert auto.plan_["exhaustive"]  # a large budget: one round, every candidate on every recording
     best = int(np.argmax(res["mean_test_score"]))
     assert auto.best_params_ == res["params"][best]
     assert auto.choice_["inner_ua"] == pytest.approx(res["mean_test_score"][best])
@@ -155,9 +155,20 @@ def test_the_search_follows_the_plan(tones, per_sample_costs):
     X, y, groups = tones
     auto = _auto(budget=_half_budget()).fit(X, y, groups=groups)
     p = auto.plan_
-    assert list(auto.search_.n_candidates_) == [n for n, _ in p.rounds]
-    assert list(auto.search_.n_resources_) == [r for _, r in p.rounds]
-    assert len(auto.search_.cv_results_["params"]) == sum(n for n, _ in p.rounds)
+    assert list(auto.n_candidates_) == [n for n, _ in p["rounds"]]
+    assert list(auto.n_resources_) == [r for _, r in p["rounds"]]
+    assert len(auto.cv_results_["params"]) == sum(n for n, _ in p["rounds"])
+
+
+def test_a_group_per_recording_is_the_same_as_no_groups(tones):
+    """One group per recording constrains nothing: the same inner splits, and an end-to-end candidate's
+    early-stopping hold-out (drawn by group, or by recording) the same, so the same model."""
+    X, y, _ = tones
+    e2e = [{"model": "comb", "kind": "end-to-end", "n_filters": 4, "epochs": 3}, CHEAP[0]]
+    a = AutoWavefrontClassifier(SR, candidates=e2e, ensemble=2).fit(X, y)
+    b = AutoWavefrontClassifier(SR, candidates=e2e, ensemble=2).fit(X, y, groups=np.arange(len(y)))
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
 def test_an_ensemble_soft_votes_the_best_candidates(tones):
@@ -201,9 +212,12 @@ def test_bad_candidates_and_groups_are_named():
         AutoWavefrontClassifier(SR, candidates=[{"model": "melody"}]).fit(X, y)
     with pytest.raises(ValueError, match="candidates is empty"):
         AutoWavefrontClassifier(SR, candidates=[]).fit(X, y)
-    with pytest.warns(UserWarning, match="groups holds a single group: the recipe is chosen on inner splits by "
-                                         "recordings"):
-        AutoWavefrontClassifier(SR, candidates=CHEAP[:2]).fit(X, y, groups=np.zeros(12))
+    # a single group: chosen on splits by recordings, and a learned candidate's hold-out by recordings too
+    learned = {"model": "comb", "kind": "learned", "n_filters": 4, "epochs": 2}
+    with pytest.warns(UserWarning, match="groups holds a single group: the recipe is chosen, and its "
+                                         "early-stopping hold-out drawn, by recordings"):
+        single = AutoWavefrontClassifier(SR, candidates=[learned, CHEAP[0]], ensemble=2).fit(X, y, groups=np.zeros(12))
+    assert len(single.estimators_) == 2
     with pytest.raises(ValueError, match="groups holds 5 values for 12 recordings"):
         AutoWavefrontClassifier(SR, candidates=CHEAP[:1]).fit(X, y, groups=np.zeros(5))
     with pytest.raises(ValueError, match="budget"):
@@ -236,7 +250,7 @@ def test_too_few_recordings_for_an_inner_split_take_the_first_candidate_and_say_
     y[0] = "lonely"  # a class with one recording: no inner split holds it on both sides
     with pytest.warns(UserWarning, match="a class has 1 recording here"):
         auto = AutoWavefrontClassifier(SR, candidates=CHEAP[1:3]).fit(X, y)
-    assert auto.search_ is None and auto.choice_["name"] == candidate_name(CHEAP[1])
+    assert auto.cv_results_ is None and auto.choice_["name"] == candidate_name(CHEAP[1])
     assert "without a search" in auto.choice_["note"] and auto.choice_["inner_ua"] is None
     np.testing.assert_array_equal(auto.predict_proba(X), RecipeClassifier(sample_rate=SR, **CHEAP[1]).fit(X, y)
                                   .predict_proba(X))

@@ -192,6 +192,6 @@ def test_recipe_search_on_dask_chooses_as_in_one_process(client, tones):
     assert {task["worker"] for task in stream.data} == set(client.scheduler_info()["workers"])
     assert remote.choice_ == local.choice_
     for key in ("params", "mean_test_score", "std_test_score"):
-        np.testing.assert_array_equal(np.asarray(remote.search_.cv_results_[key]),
-                                      np.asarray(local.search_.cv_results_[key]))
+        np.testing.assert_array_equal(np.asarray(remote.cv_results_[key]),
+                                      np.asarray(local.cv_results_[key]))
     np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X), rtol=0, atol=1e-10)

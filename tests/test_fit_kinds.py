@@ -98,6 +98,41 @@ def test_fit_of_the_kind_auto_predicts_what_compares_auto_row_predicts(data):
         train_model(recs, y, SR, model="mel", kind="auto")
 
 
+def test_fit_of_the_kind_auto_on_segments_is_compares_search_over_recordings(data, tmp_path):
+    """Recordings longer than max_duration: compare's auto row searches over recordings, each candidate
+    cutting them into segments; fit does the same (its inner scores are over recordings), and the
+    model saves and loads in both formats with the same predictions."""
+    from sklearn_wavefront.auto import make_recipe
+
+    recs, y, train, test = data
+    X, policy = apply_length_policy(recs, SR, max_duration=0.1)
+    assert policy.mode == "segment"
+    settings = Settings(sample_rate=SR, batch_size=8, lr=3e-3, device="cpu", random_state=0, temporal_features=168,
+                        budget=0.02, segment_seconds=policy.segment_seconds)
+    ref = make_recipe("auto", "auto", settings).fit(X[train], y[train])
+    fitted = train_model([recs[i] for i in train], y[train], SR, cv_folds=0, device="cpu", budget=0.02,
+                         batch_size=8, temporal_features=168, max_duration=0.1)
+    assert fitted.settings["choice"]["inner_scores"] == ref.choice_["inner_scores"]  # over the same 16 recordings
+    assert {v["n_recordings"] for v in ref.choice_["inner_scores"].values()} <= {16}
+    held_out = [recs[i] for i in test]
+    expected = ref.predict_proba(X[test])
+    np.testing.assert_array_equal(fitted.predict_proba(held_out), expected)
+    for name in ("auto.skops", "auto.joblib"):
+        save_model(fitted, tmp_path / name)
+        np.testing.assert_array_equal(load_model(tmp_path / name).predict_proba(held_out), expected)
+
+
+def test_a_padded_auto_model_saves_in_the_safe_format(data, tmp_path):
+    recs, y, train, test = data
+    fitted = train_model([recs[i] for i in train], y[train], SR, cv_folds=0, device="cpu", budget=0.02,
+                         batch_size=8, temporal_features=168)
+    save_model(fitted, tmp_path / "auto.skops")
+    back = load_model(tmp_path / "auto.skops")
+    held_out = [recs[i] for i in test]
+    np.testing.assert_array_equal(back.predict_proba(held_out), fitted.predict_proba(held_out))
+    assert back.settings["choice"] == fitted.settings["choice"]
+
+
 def test_learned_of_a_fixed_front_end_is_its_fixed_recipe_and_says_so(data):
     recs, y, train, test = data
     ref, X = _compares_model(recs, y, train, "mfcc", "fixed")

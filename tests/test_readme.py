@@ -22,7 +22,7 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     from sklearn_wavefront.auto import candidate_name
 
     auto = namespace["auto"]  # the recipe search: it chose one of its candidates, scored on inner splits
-    assert auto.choice_["name"] in [candidate_name(p) for p in auto.search_.cv_results_["params"]]
+    assert auto.choice_["name"] in [candidate_name(p) for p in auto.cv_results_["params"]]
     assert 0.5 < auto.choice_["inner_ua"] <= 1
     result = namespace["result"]
     assert [tuple(r) for r in result.table[["model", "kind"]].to_numpy()] == [
