@@ -100,7 +100,8 @@ def run_hindsight(name, args, outdir, preset, labels):
                 sample_rate=sr, segment_seconds=policy.segment_seconds if policy.mode == "segment" else None,
                 random_state=s["random_state"], batch_size=s["batch_size"], lr=s["lr"], backend=s["backend"],
                 temporal_features=s["temporal_features"], minirocket_kernels=s["minirocket_kernels"],
-                device=s["device"], **{k2: v for k2, v in params.items()})
+                device=s["device"], penalty_groups=s.get("penalty_groups") == "group-column",
+                **{k2: v for k2, v in params.items()})
             t0 = time.perf_counter()
             try:
                 est.fit(X[train], y[train], groups=None if groups is None else groups[train])
@@ -144,10 +145,13 @@ def analyse(name, outdir):
     ens, exact = [], True
     for k in range(n_folds):
         inner = choices[k]["inner_scores"]
-        ranked = sorted((nm for nm in inner if inner[nm]["ua"] is not None),
+        # as AutoWavefrontClassifier(ensemble=3): the three best of the search's last round
+        last = max(v["n_recordings"] for v in inner.values())
+        ranked = sorted((nm for nm in inner if inner[nm]["ua"] is not None and inner[nm]["n_recordings"] == last),
                         key=lambda nm: (-inner[nm]["ua"], cand_names.index(nm)))
         top = [nm for nm in ranked if "proba" in hs["folds"][k]["candidates"].get(nm, {})][:3]
-        exact &= len({v["n_recordings"] for v in inner.values()}) == 1
+        # exact: every default candidate scored on all the recordings (none dropped by the budget or halved)
+        exact &= len(inner) == len(cand_names) and len({v["n_recordings"] for v in inner.values()}) == 1
         proba = np.mean([hs["folds"][k]["candidates"][nm]["proba"] for nm in top], axis=0)
         ens.append(_ua(hs["y_test"][k], proba, classes))
         chosen = choices[k]["name"]
@@ -232,7 +236,10 @@ def loso(outroot, sets):
         scores = []
         for k, c in sorted(data[held]["choices"].items()):
             inner = {nm: v["ua"] for nm, v in c["inner_scores"].items() if nm in grid and v["ua"] is not None}
-            pick = max(inner, key=lambda nm: inner[nm]) if inner else c["name"]
+            if not inner:  # no candidate of the grid was scored in this fold: no choice to re-make
+                scores.append(None)
+                continue
+            pick = max(inner, key=lambda nm: inner[nm])  # the first on a tie, as the search
             scores.append(data[held]["hindsight"][pick][k])
         lines.append(f"| {held} | {', '.join(sorted(grid))} | {_mean(data[held]['rows']['auto']):.3f} | "
                      f"{_mean(scores):.3f} | {data[held]['best_baseline']} {_mean(data[held]['rows'][data[held]['best_baseline']]):.3f} |")
