@@ -245,8 +245,10 @@ def test_a_diverged_row_is_reported_and_the_run_goes_on(tmp_path, capsys, monkey
 
     from sklearn_wavefront import comparison as cmp
 
-    real = cmp.make_estimator
-    monkeypatch.setattr(cmp, "make_estimator",
+    import sklearn_wavefront.auto as auto  # compare builds every row through auto.make_recipe
+
+    real = auto.make_recipe
+    monkeypatch.setattr(auto, "make_recipe",
                         lambda model, kind, *a, **k: _DivergesOnFit() if kind == "learned" else real(model, kind, *a, **k))
     code, out, err = _run(capsys, "compare", "--frontends", "gammatone", "--kinds", "fixed,learned",
                           "--n-recordings", "8", "--n-classes", "2", "--no-plots", *FAST, "--output-dir", str(tmp_path))

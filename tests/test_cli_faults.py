@@ -239,7 +239,9 @@ def test_9_warnings_raised_inside_a_fold_are_said_once_in_the_notes(tmp_path, ca
             warnings.warn("lbfgs failed to converge", ConvergenceWarning)
             return super().fit(X, y)
 
-    monkeypatch.setattr(cmp, "make_estimator", lambda *args, **kwargs: Warns())
+    import sklearn_wavefront.auto as auto  # compare builds every row through auto.make_recipe
+
+    monkeypatch.setattr(auto, "make_recipe", lambda *args, **kwargs: Warns())
     code, out, err = _run(capsys, "compare", *TINY, "--models", "dummy", "--kinds", "baseline",
                           "--output-dir", tmp_path / "o", "--quiet")
     assert code == 0, err
