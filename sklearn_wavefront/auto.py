@@ -684,7 +684,10 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         scores = np.where(last & np.isfinite(results["mean_test_score"]), results["mean_test_score"], -np.inf)
         if not np.isfinite(scores).any():
             raise ValueError("every candidate failed on the inner splits (see the FitFailedWarning above)")
-        order = np.argsort(-scores, kind="stable")
+        # ties go to the candidate earliest in the list (its priority order), whatever order the search kept
+        priority = [next(j for j, c in enumerate(p.candidates) if all(params.get(k) == v for k, v in c.items()))
+                    for params in results["params"]]
+        order = np.lexsort((priority, -scores))
         chosen = [int(i) for i in order[: self.ensemble] if np.isfinite(scores[i])]
         if len(chosen) < self.ensemble:
             warnings.warn(f"AutoWavefrontClassifier: ensemble={self.ensemble} but the last round of the search scored "

@@ -264,3 +264,4 @@ def test_plan_rows_has_the_auto_rows():
     assert cmp.plan_rows("dummy,mel", "baseline,auto")[0] == [("dummy", "baseline")]
     with pytest.raises(ValueError, match="'mel:auto' is not a row"):
         cmp.plan_rows("dummy", "baseline", extra_rows="mel:auto")
+
