@@ -54,14 +54,7 @@ def run_compare(name, args, outdir):
     preset = dict(real_data.PRESETS[name])
     if args.per_cell is not None:
         preset["per_cell"] = args.per_cell
-    rows, columns = real_data.derive_labels(name, os.path.join(args.data_root, name), preset["per_cell"], args.seed)
-    labels = os.path.join(outdir, "labels.csv")
-    import csv
-
-    with open(labels, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    labels = real_data.write_labels(name, os.path.join(args.data_root, name), preset["per_cell"], args.seed, outdir)
     argv = [
         "compare", "--data", os.path.join(args.data_root, name), "--labels", os.path.abspath(labels),
         "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),

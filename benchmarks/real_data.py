@@ -140,6 +140,17 @@ def derive_labels(name, root, per_cell, seed):
     raise ValueError(f"unknown set {name!r}")
 
 
+def write_labels(name, root, per_cell, seed, outdir):
+    """The labels file of the subset (:func:`derive_labels`), written to ``outdir``; returns its path."""
+    rows, columns = derive_labels(name, root, per_cell, seed)
+    labels = os.path.join(outdir, "labels.csv")
+    with open(labels, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return labels
+
+
 def hardware():
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     try:
@@ -159,12 +170,7 @@ def run(name, args):
     root = os.path.join(args.data_root, name)
     outdir = os.path.join(args.out, name)
     os.makedirs(outdir, exist_ok=True)
-    rows, columns = derive_labels(name, root, preset["per_cell"], args.seed)
-    labels = os.path.join(outdir, "labels.csv")
-    with open(labels, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+    labels = write_labels(name, root, preset["per_cell"], args.seed, outdir)
     argv = [
         "compare", "--data", root, "--labels", os.path.abspath(labels),
         "--sample-rate", str(preset["sample_rate"]), "--max-duration", str(preset["max_duration"]),
