@@ -10,7 +10,7 @@ predicts with it:
 * the search is scikit-learn's successive halving
   (:class:`~sklearn.model_selection.HalvingGridSearchCV`, resource: the number of recordings): every
   candidate is scored on a part of the recordings, the best ``1 / factor`` go on with ``factor`` times
-  more, until the last round scores the survivors on all of them; when the budget allows, one round
+  more, until the last round scores the survivors on (nearly) all of them; when the budget allows, one round
   scores every candidate on all the recordings (an exhaustive grid search);
 * the **budget** (``budget``, minutes) bounds the work *before* anything is fitted, through a cost
   model (:func:`estimated_seconds`: a fixed part per fit plus seconds per million samples, per filter
@@ -685,8 +685,7 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         if not np.isfinite(scores).any():
             raise ValueError("every candidate failed on the inner splits (see the FitFailedWarning above)")
         # ties go to the candidate earliest in the list (its priority order), whatever order the search kept
-        priority = [next(j for j, c in enumerate(p.candidates) if all(params.get(k) == v for k, v in c.items()))
-                    for params in results["params"]]
+        priority = [p.candidates.index(params) for params in results["params"]]  # each grid entry is a candidate
         order = np.lexsort((priority, -scores))
         chosen = [int(i) for i in order[: self.ensemble] if np.isfinite(scores[i])]
         if len(chosen) < self.ensemble:

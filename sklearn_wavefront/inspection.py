@@ -28,8 +28,9 @@ def find_filterbank(estimator):
     Accepts a filterbank module itself, a fitted front-end transformer (``filterbank_``), a fitted
     skorch classifier of this package (``module_.filterbank``), a scikit-learn ``Pipeline`` holding
     one of them (the first found, in step order), or a fitted meta-estimator around any of these:
-    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (``estimator_``) or a search such as
-    ``GridSearchCV`` (``best_estimator_``).
+    :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` (``estimator_``), a search such as
+    ``GridSearchCV`` (``best_estimator_``) or :class:`~sklearn_wavefront.AutoWavefrontClassifier` (the
+    recipe it chose, ``estimators_[0]``).
     """
     from sklearn.exceptions import NotFittedError
 
@@ -44,7 +45,10 @@ def find_filterbank(estimator):
                 continue
         raise TypeError(f"no step of the pipeline holds a fitted filterbank: {[n for n, _ in steps]}")
     # meta-estimators: the fitted inner estimator (SegmentedClassifier.estimator_, a search's
-    # best_estimator_) holds the filterbank
+    # best_estimator_, the recipe an AutoWavefrontClassifier chose: estimators_[0]) holds the filterbank
+    chosen = getattr(estimator, "estimators_", None)
+    if hasattr(estimator, "choice_") and chosen:
+        return find_filterbank(chosen[0])
     for attr in ("best_estimator_", "estimator_"):
         inner = getattr(estimator, attr, None)
         if inner is not None:

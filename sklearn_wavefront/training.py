@@ -799,7 +799,7 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
         "model": model, "kind": kind,
         "recipe": {"model": model, "kind": kind, "built_as": recipe, "note": note},
         "segment_seconds": seg, "hop_seconds": hop, "aggregate": aggregate,
-        "pad": True if segmented_search else segmented.pad,
+        "pad": "constant" if segmented_search else segmented.pad,  # the candidates' segments: zero-padded
         "length_policy": policy, **used,
         "early_stopping": bool(early_stopping), "device": device,
         "from_results": None if results is None else os.path.abspath(results["path"]),

@@ -239,6 +239,29 @@ def folder(data, tmp_path_factory):
     return root
 
 
+@pytest.mark.parametrize("max_duration", ["0.1", "1"])  # the search on segments; inside a SegmentedClassifier
+def test_cli_fit_auto_then_inspect_prints_the_choice_and_predict_flags_padding(folder, tmp_path, capsys, max_duration):
+    import soundfile as sf
+
+    from sklearn_wavefront.auto import DEFAULT_CANDIDATES, candidate_name
+
+    path = tmp_path / "auto.skops"
+    code, _, err = _run(capsys, "fit", "--data", folder, "--max-duration", max_duration, "--budget", "0.02",
+                        "--cv-folds", "0", "--batch-size", "8", "--temporal-features", "168", "--output", path)
+    assert code == 0, err
+    model = load_model(path)
+    chosen = model.settings["choice"]["name"]
+    assert chosen in [candidate_name(c) for c in DEFAULT_CANDIDATES]
+    code, stdout, err = _run(capsys, "inspect", path, "--output-dir", tmp_path / "insp", "--no-plots")
+    assert code == 0, err
+    assert "model: auto (auto)" in stdout and f"chose: {chosen}" in stdout
+    # a recording of 40 samples is mostly padding in every model's input: flagged, whatever the kind
+    sf.write(tmp_path / "short.wav", np.full(40, 0.3), SR, subtype="FLOAT")
+    code, _, err = _run(capsys, "predict", path, tmp_path / "short.wav", "--output", tmp_path / "p.csv")
+    text = (tmp_path / "p.csv").read_text()
+    assert ",flagged," in text and "padded to" in text, text
+
+
 def test_cli_from_results_then_inspect_prints_recipe_settings_and_score(folder, tmp_path, capsys):
     out = tmp_path / "cmp"
     code, _, err = _run(capsys, "compare", "--data", folder, "--models", "mel", "--kinds", "fixed", "--folds", "2",

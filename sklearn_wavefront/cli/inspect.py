@@ -39,7 +39,14 @@ def run(args, argv, out=None):
     model = load(args.model)
     try:
         find_filterbank(model.estimator)
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:
+        choice = (model.settings or {}).get("choice")
+        if choice and choice.get("kind") == "baseline":  # auto chose a baseline: a model with no filters
+            print(model.describe(), file=out)
+            print(f"note: no filters to inspect: the recipe auto chose, {choice['name']}, is a baseline", file=out)
+            return 0
+        raise CommandError(f"{args.model}: {one_line(exc)}") from exc
+    except ValueError as exc:
         raise CommandError(f"{args.model}: {one_line(exc)}") from exc
     try:
         os.makedirs(args.output_dir, exist_ok=True)
