@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -101,7 +101,6 @@ _COST_PER_MSAMPLE = {
 # comb measured (learned 0.0030, end to end 0.0021-0.0024); the FIR front-ends not measured
 _COST_PER_MSAMPLE_FILTER_EPOCH = {"comb": 0.003, "iconnet": 0.005, "sinc": 0.005, "gammatone": 0.012}
 _FIXED_FRONTEND_SECONDS = 0.05
-_TEMPORAL_FILTERS = 16  # the filter count at which the fixed and temporal figures were measured
 
 
 def make_recipe(model, kind, settings, callbacks=None):
@@ -496,6 +495,9 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         ``inner_scores``: every candidate's inner UA in the last round it reached, and that round's recordings.
     estimators_ : list of RecipeClassifier
         The refitted choice (one, or the ensemble's members).
+    segment_length_, hop_length_ : int
+        With ``segment_seconds``: the samples of each segment its candidates cut and between their
+        starts (the same), as their :class:`~sklearn_wavefront.segmenting.SegmentedClassifier` cuts them.
     classes_ : ndarray
 
     Examples
@@ -702,6 +704,7 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             self.estimators_.append(est)
         self.refit_seconds_ = time.perf_counter() - t1
         self.classes_ = self.estimators_[0].classes_
+        self._set_segments()
         best = self.estimators_[0]
         self.choice_ = {
             "name": candidate_name(self.best_params_),
@@ -735,6 +738,15 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
             random_state=self.random_state, n_threads=n_threads,
         )
 
+    def _set_segments(self):
+        """With ``segment_seconds``, the segments its candidates cut (as a SegmentedClassifier says
+        them: what :func:`~sklearn_wavefront.persistence.input_coverage` reads to flag padding)."""
+        if self.segment_seconds is None:
+            for name in ("segment_length_", "hop_length_"):
+                self.__dict__.pop(name, None)
+            return
+        self.segment_length_ = self.hop_length_ = max(1, int(round(self.segment_seconds * self.sample_rate)))
+
     def _fit_unsearched(self, X, y, groups, params, reason):
         """Too little data for an inner split: the first candidate, fitted on everything, said in ``choice_``."""
         import warnings
@@ -749,6 +761,7 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         self.refit_seconds_ = time.perf_counter() - t0
         self.estimators_ = [est]
         self.classes_ = est.classes_
+        self._set_segments()
         self.choice_ = {"name": candidate_name(params), "model": est.model, "kind": est.kind,
                         "n_filters": None if est.kind == "baseline" else est.n_filters, "epochs_run": est.epochs_run_,
                         "inner_ua": None, "inner_ua_std": None, "n_candidates": 1, "inner_scores": {},

@@ -791,9 +791,21 @@ _COMMON_ATTRS_DOC = """
 """
 
 
+#: the multirate parameter of the FIR front-ends (IConNet, SincNet, gammatone)
+_MULTIRATE_DOC = """
+    multirate : bool, default=True
+        Filter each band at the lowest rate its spectrum allows and take the envelope there (a
+        documented approximation of the full-rate filterbank: see *Multirate* in
+        :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
+        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
+        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+"""
+
+
 def _doc(cls):
     cls.__doc__ = (
-        cls.__doc__.replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n"))
+        cls.__doc__.replace("%(multirate_param)s", _MULTIRATE_DOC.strip("\n"))
+        .replace("%(common_params)s", _COMMON_PARAMS_DOC.strip("\n"))
         .replace("%(early_stopping_params)s", _EARLY_STOPPING_DOC.strip("\n"))
         .replace("%(common_attrs)s", _COMMON_ATTRS_DOC.strip("\n"))
     )
@@ -975,12 +987,7 @@ class IConNetFrontend(_BaseFrontend):
         Initial window.
     learn_bands, learn_windows : bool, default=True
         Which parameters ``fit(X, y)`` learns.
-    multirate : bool, default=True
-        Filter each band at the lowest rate its spectrum allows and take the envelope there (a
-        documented approximation of the full-rate filterbank: see *Multirate* in
-        :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
-        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+%(multirate_param)s
 %(common_params)s
 %(early_stopping_params)s
 
@@ -1117,12 +1124,7 @@ class SincFrontend(_BaseFrontend):
         Pooling window and hop in samples.
     min_low_hz, min_band_hz : float, default=50.0 and 20.0
         Floors of the low cut-offs and bandwidths.
-    multirate : bool, default=True
-        Filter each band at the lowest rate its spectrum allows and take the envelope there (a
-        documented approximation of the full-rate filterbank: see *Multirate* in
-        :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
-        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+%(multirate_param)s
 %(common_params)s
 %(early_stopping_params)s
 
@@ -1247,12 +1249,7 @@ class GammatoneFrontend(_BaseFrontend):
         Taps of each gammatone kernel.
     window_seconds, hop_seconds : float, default=0.025 and 0.010
         Energy frame length and hop in seconds.
-    multirate : bool, default=True
-        Filter each band at the lowest rate its spectrum allows and take the envelope there (a
-        documented approximation of the full-rate filterbank: see *Multirate* in
-        :class:`~sklearn_wavefront.filterbanks._base.FIRFilterbank` for the rule and the measured
-        tolerance; 2.5-5x faster ``transform``, 2.7-6x faster learning). ``False`` computes every
-        band at the full rate. Read by ``fit`` (learning uses the same forward) and by ``transform``.
+%(multirate_param)s
 %(common_params)s
 %(early_stopping_params)s
 

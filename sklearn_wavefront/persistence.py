@@ -558,11 +558,6 @@ def input_coverage(model, recordings, *, silence_threshold=SILENCE_THRESHOLD,
     seg_len = getattr(estimator, "segment_length_", None)
     hop = getattr(estimator, "hop_length_", None)
     pad = getattr(estimator, "pad", "constant")
-    if seg_len is None and getattr(estimator, "segment_seconds", None) is not None:
-        # a search whose candidates segment (the kind auto on long recordings): segments of that
-        # length, hop = segment length, zero-padded
-        seg_len = hop = max(1, int(round(estimator.segment_seconds * estimator.sample_rate)))
-        pad = "constant"
     n = len(recordings)
     n_samples = np.array([len(r) for r in recordings], dtype=np.int64)
     input_samples = np.zeros(n, dtype=np.int64)
