@@ -115,14 +115,33 @@ def _wait_for(proc, text, timeout=120):
 
 
 def _rest(proc, timeout=120):
-    """The rest of stderr after the process ends (read by the pump of :func:`_wait_for`)."""
-    proc.wait(timeout=timeout)
+    """The rest of stderr after the process ends (read by the pump of :func:`_wait_for`). A process
+    still running after ``timeout`` s fails the test with every thread's Python stack (the child's
+    faulthandler answers SIGUSR1, see :data:`_CHILD`), so a hang says where it hung."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"still running {timeout} s after the signal; stderr with its stacks:\n"
+                             f"{_drain(proc)}") from None
+    return _drain(proc)
+
+
+def _drain(proc):
     rest = []
     while True:
-        line = proc._lines.get(timeout=timeout)
+        line = proc._lines.get(timeout=10)
         if line is None:
             return "".join(rest)
         rest.append(line)
+
+
+# ``python -m sklearn_wavefront``, with faulthandler dumping every thread's stack on SIGUSR1
+_CHILD = ("import faulthandler, signal; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+          "from sklearn_wavefront.cli import entry_point; entry_point()")
 
 
 def _interrupt(argv, wait_text, cwd, delay=0.5):
@@ -131,7 +150,7 @@ def _interrupt(argv, wait_text, cwd, delay=0.5):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TORCHINDUCTOR_CACHE_DIR=str(cwd / "inductor"))
     # SIGINT's default action in the child, whatever this process does with it (a pytest started in
     # the background ignores SIGINT, and an ignored signal stays ignored across exec)
-    proc = subprocess.Popen([sys.executable, "-m", "sklearn_wavefront", *map(str, argv)], cwd=cwd, env=env,
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, *map(str, argv)], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
@@ -144,6 +163,46 @@ def _interrupt(argv, wait_text, cwd, delay=0.5):
         if proc.poll() is None:
             proc.kill()
     return proc.returncode, out, before + err
+
+
+def test_an_interrupt_that_a_library_swallows_still_ends_the_command(tmp_path):
+    # Python run by C code (a ctypes callback, a finalizer) prints an exception raised in it and goes
+    # on, and some libraries catch KeyboardInterrupt: the command raises it again until handled
+    script = tmp_path / "swallow.py"
+    script.write_text(
+        "import sys, time\n"
+        "from sklearn_wavefront import cli\n"
+        "from sklearn_wavefront.cli._common import run_handler\n"
+        "def swallowing(args, argv):\n"
+        "    print('ready', file=sys.stderr, flush=True)\n"
+        "    try:\n"
+        "        while True:\n"
+        "            time.sleep(0.01)\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('swallowed', file=sys.stderr, flush=True)\n"
+        "    while True:  # a training that goes on as if nothing happened\n"
+        "        time.sleep(0.01)\n"
+        "class Args:\n"
+        "    on_interrupt = 'nothing kept'\n"
+        "cli.main = lambda argv=None: run_handler(swallowing, Args(), [])\n"
+        "cli.entry_point()\n")
+    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        _wait_for(proc, "ready")
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        err = _rest(proc, timeout=60)
+        waited = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    from sklearn_wavefront.cli._signals import REDELIVER_SECONDS
+
+    assert proc.returncode == 130, err
+    assert err.splitlines() == ["swallowed", "wavefront: interrupted: nothing kept"]
+    assert waited >= REDELIVER_SECONDS  # raised again after the wait, not at once
 
 
 @pytest.mark.slow

@@ -53,23 +53,22 @@ def main(argv=None) -> int:
 def entry_point():
     """The ``wavefront`` executable: :func:`main`, then exit with its code.
 
-    SIGTERM and SIGHUP end a command as Ctrl-C does (what was finished is kept, one line, code 130).
-    After an interrupt (code 130) the process leaves at once (``os._exit``, streams flushed): an interrupt
-    that crossed C code running Python (torch's compiler does) leaves CPython's "unhandled
-    KeyboardInterrupt" mark set even though :func:`main` handled it, and CPython would then end the
-    process by SIGINT at exit, turning the 130 into a death by signal.
+    SIGTERM and SIGHUP end a command as Ctrl-C does (what was finished is kept, one line, code 130),
+    and an interrupt that a library swallowed is raised again until the command has handled it
+    (:mod:`._signals`). After an interrupt (code 130) the process leaves at once (``os._exit``, streams
+    flushed): an interrupt that crossed C code running Python (torch's compiler does) leaves CPython's
+    "unhandled KeyboardInterrupt" mark set even though :func:`main` handled it, and CPython would then
+    end the process by SIGINT at exit, turning the 130 into a death by signal.
     """
     import os
-    import signal
 
-    def as_interrupt(signum, frame):  # a kill or a closed terminal: the same clean ending as Ctrl-C
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+    from . import _signals
 
-    for name in ("SIGTERM", "SIGHUP"):
-        # only where nobody chose otherwise: under nohup SIGHUP is ignored, and must stay so
-        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is signal.SIG_DFL:
-            signal.signal(getattr(signal, name), as_interrupt)
-    code = main()
+    _signals.install()
+    try:
+        code = main()
+    finally:
+        _signals.interrupt_handled()  # whatever main ended with: no interrupt raised into the exit
     if code == 130:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -74,6 +74,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 def run_handler(handler, args, argv):
     """Run a command's handler: its exit code, or 2 with one line for a user error."""
     from ..exceptions import InputError, Interrupted, TrainingDivergedError
+    from ._signals import interrupt_handled
 
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning  # one line, never the source line of the warning
@@ -90,6 +91,7 @@ def run_handler(handler, args, argv):
             print(f"wavefront: error: {one_line(exc.strerror or exc)}{where}", file=sys.stderr)
             return 1
         except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, exit 130 as shells do
+            interrupt_handled()
             said = one_line(exc) if isinstance(exc, Interrupted) else getattr(args, "on_interrupt", "")
             print(f"wavefront: interrupted{': ' + said if said else ''}", file=sys.stderr, flush=True)
             return 130

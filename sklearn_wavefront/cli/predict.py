@@ -18,6 +18,7 @@ import time
 import warnings
 
 from ._common import CommandError, one_line, progress_printer
+from ._signals import interrupt_handled
 
 __all__ = ["add_parser", "run", "load"]
 
@@ -172,6 +173,7 @@ def run(args, argv, out=None):
             if len(files) > args.batch_size:
                 progress(f"[{min(start + args.batch_size, len(files))}/{len(files)}] {time.perf_counter() - t0:.1f} s")
     except KeyboardInterrupt:
+        interrupt_handled()  # closing the sink below must not be interrupted again
         interrupted = True  # keep what was written: the sink still closes normally below
     except BrokenPipeError:  # stdout closed by the reader (| head): stop quietly, as a shell tool does
         sys.stdout = open(os.devnull, "w")
