@@ -332,20 +332,27 @@ def test_compiled_max_envelope_backward_equals_the_torch_rule(dtype, need_grad_x
         torch.testing.assert_close(got, ref, **tol)
 
 
-def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(monkeypatch):
+@pytest.mark.parametrize("n_echoes", [1, 2, 3, 4, 5, 10])
+def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(n_echoes, monkeypatch):
     """Where validation is skipped (the operator called directly), NaN frames and ties still pick the
-    sample max_pool1d picks: the last NaN, the first of equal maxima."""
+    sample max_pool1d picks: the last NaN, the first of equal maxima; an infinity wins its frames;
+    a NaN after the last frame changes nothing (the blocked maxima still serve that row). Every
+    number of echoes: the filter's first pass (four echoes plus x) is there from four echoes on."""
     pytest.importorskip("numba")
     from sklearn_wavefront.ops import comb as C
 
-    x = torch.zeros(2, 600)
+    x = torch.zeros(5, 600)
     x[0, 100], x[0, 130], x[1, 7] = float("nan"), float("nan"), 1.0  # row 1: a step, many equal maxima
+    x[2, 300], x[3, 40] = float("inf"), -float("inf")
+    x[4] = torch.linspace(-1.0, 1.0, 600)
+    x[4, 595] = float("nan")  # frames of 64 every 32 end at sample 575: no frame sees it
     delay, alpha = torch.tensor([3.0, 50.5]), torch.tensor([0.5, 0.9])
-    compiled = C._comb_envelope_torch(x, delay, alpha, 4, 64, 32, "max", 0)
+    compiled = C._comb_envelope_torch(x, delay, alpha, n_echoes, 64, 32, "max", 0)
     monkeypatch.setattr(C._numba_comb_kernels, "module", False)
-    reference = C._comb_envelope_torch(x, delay, alpha, 4, 64, 32, "max", 0)
+    reference = C._comb_envelope_torch(x, delay, alpha, n_echoes, 64, 32, "max", 0)
     torch.testing.assert_close(compiled[0], reference[0], equal_nan=True)
-    assert torch.isnan(compiled[0][0]).any()
+    assert torch.isnan(compiled[0][0]).any() and torch.isinf(compiled[0][2]).any()
+    assert not torch.isnan(compiled[0][4]).any()
     assert torch.equal(compiled[1], reference[1])
 
 
@@ -384,10 +391,35 @@ def test_public_functions_take_the_eager_path_outside_torch_compile(monkeypatch)
     calls = []
     monkeypatch.setattr(C._CombEnvelopeFunction, "apply", lambda *a: calls.append("envelope") or C._comb_envelope_op(*a))
     monkeypatch.setattr(C._CombFilterFunction, "apply", lambda *a: calls.append("filter") or C._comb_filter_op(*a))
-    x, delay, alpha = _inputs(torch.float32)
+    x, delay, alpha = _inputs(torch.float32, requires_grad=True)
     C.comb_envelope(x, delay, alpha, window=12, stride=8, n_echoes=T)
     C.comb_filter(x, delay, alpha, n_echoes=T)
-    assert calls == ["envelope", "filter"]
+    with torch.no_grad():  # the argmax asked for: the Function even without a gradient
+        C.comb_envelope(x, delay, alpha, window=12, stride=8, n_echoes=T, return_argmax=True)
+    assert calls == ["envelope", "filter", "envelope"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("window, stride, pad", ENVELOPES)
+def test_frames_without_a_gradient_skip_the_argmax_and_equal_the_frames_with_one(dtype, window, stride, pad,
+                                                                                monkeypatch):
+    """Nothing to differentiate and no argmax asked for: the max envelope skips the search for each
+    maximum's index (neither the Function nor the operator runs) and its frames equal, bit for bit,
+    those of the differentiable call; with a gradient to come, the Function runs."""
+    pytest.importorskip("numba")
+    calls = []
+    real = C._CombEnvelopeFunction.apply
+    monkeypatch.setattr(C._CombEnvelopeFunction, "apply", lambda *a: calls.append("function") or real(*a))
+    x, delay, alpha = _inputs(dtype, n=400, delays=(2.3, 7.7, 40.5))
+    args = (x, delay, alpha, T, window, stride, "max", pad)
+    z, argmax = C._comb_envelope_call(*args, need_argmax=False)
+    assert calls == [] and argmax.numel() == 0
+    z_reference, argmax_reference = C._comb_envelope_call(*args)
+    assert calls == ["function"] and argmax_reference.shape == z_reference.shape
+    assert torch.equal(z, z_reference)
+    x.requires_grad_(True)
+    z_graph, _ = C._comb_envelope_call(*args, need_argmax=False)  # a gradient to come: the argmax is kept
+    assert calls == ["function", "function"] and z_graph.requires_grad and torch.equal(z_graph.detach(), z)
 
 
 _NO_DYNAMO = """

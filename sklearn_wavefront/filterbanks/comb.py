@@ -197,7 +197,7 @@ class CombFilterbank(Filterbank):
         # device-to-host sync for delay and alpha on every training step) would only repeat work.
         z, _ = _comb_envelope_call(
             x.contiguous(), self.delays(), self.alphas(), self.n_echoes, self.window_length, self.hop_length,
-            self.envelope, pad,
+            self.envelope, pad, need_argmax=False,
         )
         return compress(z, self.compression, self.eps)
 

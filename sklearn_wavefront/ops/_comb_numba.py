@@ -16,11 +16,13 @@ frame's maximum keep the first sample and a NaN the last, as ``max_pool1d`` does
 
 Where the time goes (B = 16, F = 32, 2 s at 16 kHz, one thread): the frame maxima took more than
 the filtering (38 ms vs 25 ms) when every frame was scanned on its own with a NaN-aware maximum
-that LLVM cannot vectorise (a NaN-propagating ``max`` is not associative). Now a row is first
-checked finite (one vectorised pass), its maxima are taken per hop-long block (each sample read
-once, a vectorised no-NaN maximum, then a short scan for the first index of it) and a frame is the
-earliest largest of its ``window / hop`` blocks; a row with a NaN or infinity (or frames that are
-not whole blocks) takes the exact per-frame scan. Filtering four echoes per pass: 20-25 % faster.
+that LLVM cannot vectorise (a NaN-propagating ``max`` is not associative). Now the maxima are taken
+per hop-long block (each sample read once, a vectorised no-NaN maximum over the bits of ``|y|``,
+which also tells whether the block holds a NaN or an infinity, then a chunked search for the first
+index of it) and a frame is the earliest largest of its ``window / hop`` blocks; a row where some
+frame sees a NaN or an infinity (or frames that are not whole blocks) takes the exact per-frame
+scan. Filtering four echoes per pass, the first pass also adding ``x`` itself (no copy pass):
+``benchmarks/comb_kernel.py`` measures each step against the one before.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numba
 import numpy as np
 
 
-_TILE = 2048  # output samples filtered at a time: the tile of y stays in the L1/L2 cache across the echoes
+_TILE = 4096  # output samples filtered at a time: the tile of y stays in the L1/L2 cache across the echoes
 
 
 @numba.njit(cache=True, nogil=True, fastmath={"contract"})
@@ -38,13 +40,15 @@ def _filter_row(xb, shifts, c0, c1, y):
 
     The first ``max(s) + 1`` samples (where some echo reaches before the start) echo by echo; then,
     tile by tile, four echoes (eight shifted slices; then two, then one) per pass over the tile of
-    ``y``, which stays in cache. The loops are written over slices, which LLVM vectorises (offset indexing of ``y`` and
-    ``xb`` in one loop stays scalar: 4x slower here).
+    ``y``, which stays in cache. The first pass writes ``xb + (its eight products)`` (no separate copy
+    of ``xb`` into ``y``: one pass over the tile fewer, the same sums). The loops are written over
+    slices, which LLVM vectorises (offset indexing of ``y`` and ``xb`` in one loop stays scalar: 4x
+    slower here).
     """
     n = xb.shape[0]
     n_echoes = shifts.shape[0]
     head = min(shifts.max() + 1, n) if n_echoes else 0
-    y[:] = xb
+    y[:head] = xb[:head]
     for t in range(n_echoes):
         s = shifts[t]
         for j in range(s, head):
@@ -54,6 +58,7 @@ def _filter_row(xb, shifts, c0, c1, y):
     for lo in range(head, n, _TILE):
         hi = min(lo + _TILE, n)
         ys = y[lo:hi]
+        xs = xb[lo:hi]
         t = 0
         while t + 4 <= n_echoes:
             s0, s1, s2, s3 = shifts[t], shifts[t + 1], shifts[t + 2], shifts[t + 3]
@@ -63,10 +68,17 @@ def _filter_row(xb, shifts, c0, c1, y):
             x1, x1m = xb[lo - s1 : hi - s1], xb[lo - s1 - 1 : hi - s1 - 1]
             x2, x2m = xb[lo - s2 : hi - s2], xb[lo - s2 - 1 : hi - s2 - 1]
             x3, x3m = xb[lo - s3 : hi - s3], xb[lo - s3 - 1 : hi - s3 - 1]
-            for j in range(hi - lo):
-                ys[j] += (a0 * x0[j] + b0 * x0m[j] + a1 * x1[j] + b1 * x1m[j]
-                          + a2 * x2[j] + b2 * x2m[j] + a3 * x3[j] + b3 * x3m[j])
+            if t == 0:
+                for j in range(hi - lo):
+                    ys[j] = xs[j] + (a0 * x0[j] + b0 * x0m[j] + a1 * x1[j] + b1 * x1m[j]
+                                     + a2 * x2[j] + b2 * x2m[j] + a3 * x3[j] + b3 * x3m[j])
+            else:
+                for j in range(hi - lo):
+                    ys[j] += (a0 * x0[j] + b0 * x0m[j] + a1 * x1[j] + b1 * x1m[j]
+                              + a2 * x2[j] + b2 * x2m[j] + a3 * x3[j] + b3 * x3m[j])
             t += 4
+        if t == 0:
+            ys[:] = xs
         while t + 2 <= n_echoes:
             s0, s1 = shifts[t], shifts[t + 1]
             a0, b0, a1, b1 = c0[t], c1[t], c0[t + 1], c1[t + 1]
@@ -83,16 +95,6 @@ def _filter_row(xb, shifts, c0, c1, y):
                 ys[j] += a0 * x0[j] + b0 * x0m[j]
 
 
-@numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
-def _row_finite(y) -> bool:
-    """Whether every sample is finite: ``y - y`` is 0 for finite samples and NaN otherwise, and a NaN
-    survives any order of the additions (reassociation only: ``y - y`` is not folded to 0)."""
-    acc = y.dtype.type(0)
-    for i in range(y.shape[0]):
-        acc += y[i] - y[i]
-    return acc == 0
-
-
 @numba.njit(cache=True, nogil=True)
 def _max_abs_bits(bits, lo, hi, mask):
     """``max |y[lo:hi]|`` of a finite row, as the bits of ``|y|`` (``bits`` is ``y`` viewed as integers
@@ -107,37 +109,53 @@ def _max_abs_bits(bits, lo, hi, mask):
 
 
 @numba.njit(cache=True, nogil=True)
-def _max_abs_blocks(y, bits, mask, window, stride, pad, z, argmax, blocks, where):
-    """Frames of a finite row from hop-long blocks (``window`` a multiple of ``stride``).
+def _first_index_of(bits, lo, mask, best):
+    """The first ``i >= lo`` with ``bits[i] & mask == best`` (there is one before the block's end).
+    One by one: chunked searches (a vectorised maximum or comparison per 16-64 samples) were no
+    faster on half a block of 400 samples on average."""
+    i = lo
+    while (bits[i] & mask) != best:
+        i += 1
+    return i
 
-    Block ``j`` covers ``[j S - pad, j S - pad + S)`` (clipped to the row; an empty block has value
-    -1), frame ``p`` the blocks ``p ... p + W/S - 1``; each block's maximum and its first index,
-    then each frame's largest block, the earliest on ties: the first index of the frame's maximum.
+
+@numba.njit(cache=True, nogil=True)
+def _max_abs_blocks(bits, mask, not_finite, window, stride, pad, z, argmax, need_argmax, blocks, block_bits, where):
+    """Frames of a row from hop-long blocks (``window`` a multiple of ``stride``); ``False``, with
+    nothing written, when a sample that some frame sees is a NaN or an infinity.
+
+    Block ``j`` covers ``[j S - pad, j S - pad + S)`` (clipped to the row; an empty block has bits
+    -1, below every sample's), frame ``p`` the blocks ``p ... p + W/S - 1``. Each block's maximum
+    first (as the bits of ``|y|``, into ``block_bits``, whose float view is ``blocks``), then each
+    frame's largest block, the earliest on ties, and, only when ``need_argmax`` and only for the
+    blocks that win a frame, the first index of that block's maximum: the first index of the frame's
+    maximum. ``not_finite`` is the bit pattern of infinity: ``|y|``'s bits at or above it are an
+    infinity or a NaN, which :func:`_max_abs_frames` must rank (a NaN wins there).
     """
-    n = y.shape[0]
-    per = window // stride
-    for j in range(blocks.shape[0]):
+    n = bits.shape[0]
+    for j in range(block_bits.shape[0]):
         lo = max(j * stride - pad, 0)
         hi = min(j * stride - pad + stride, n)
+        where[j] = -1  # its index not searched yet
         if lo >= hi:
-            blocks[j] = -1
-            where[j] = -1
+            block_bits[j] = -1
             continue
         best = _max_abs_bits(bits, lo, hi, mask)
-        i = lo
-        while (bits[i] & mask) != best:
-            i += 1
-        blocks[j] = abs(y[i])
-        where[j] = i
+        if best >= not_finite:
+            return False
+        block_bits[j] = best
+    per = window // stride
     for p in range(z.shape[0]):
-        best = blocks[p]
-        at = where[p]
+        at = p
         for j in range(p + 1, p + per):
-            if blocks[j] > best:
-                best = blocks[j]
-                at = where[j]
-        z[p] = best
-        argmax[p] = at
+            if block_bits[j] > block_bits[at]:
+                at = j
+        z[p] = blocks[at]
+        if need_argmax:
+            if where[at] < 0:
+                where[at] = _first_index_of(bits, max(at * stride - pad, 0), mask, block_bits[at])
+            argmax[p] = where[at]
+    return True
 
 
 @numba.njit(cache=True, nogil=True)
@@ -172,26 +190,28 @@ def _max_abs_frames(y, window, stride, pad, z, argmax):
 
 
 @numba.njit(cache=True, nogil=True)
-def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, y, bits, mask):
+def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, need_argmax, y, bits, mask,
+                             not_finite, blocks, block_bits):
     """``x`` (B, N); ``shifts`` (F, T) int64; ``c0``, ``c1`` (F, T) dtype of x; scratch ``y`` (N,) of
     the dtype of ``x``, ``bits`` the same memory viewed as integers of that width, ``mask`` their
-    sign bit cleared (``0x7FFFFFFF`` or ``0x7FFFFFFFFFFFFFFF``).
+    sign bit cleared (``0x7FFFFFFF`` or ``0x7FFFFFFFFFFFFFFF``), ``not_finite`` the bits of infinity
+    (``0x7F800000`` or ``0x7FF0000000000000``); scratch ``blocks`` (``P + W // S - 1``,) of the dtype
+    of ``x`` and ``block_bits`` its integer view.
 
     Fills ``z`` (B, F, P) with ``max |y|`` over frame ``p`` = samples ``[p S - pad, p S - pad + W)``
-    of ``y`` (outside ``[0, N)`` ignored, as ``max_pool1d``'s ``-inf`` padding does) and ``argmax``
-    (B, F, P) with the absolute index of that maximum (the first one on ties; a NaN wins, the last NaN).
+    of ``y`` (outside ``[0, N)`` ignored, as ``max_pool1d``'s ``-inf`` padding does) and, when
+    ``need_argmax``, ``argmax`` (B, F, P) with the absolute index of that maximum (the first one on
+    ties; a NaN wins, the last NaN). Without ``need_argmax`` (no gradient to come) ``argmax`` is
+    left as it was except for rows with a NaN or an infinity.
     """
     n_b = x.shape[0]
     blocked = window % stride == 0
-    n_blocks = z.shape[2] + window // stride - 1
-    blocks = np.empty(n_blocks if blocked else 1, dtype=x.dtype)
-    where = np.empty(n_blocks if blocked else 1, dtype=np.int64)
+    where = np.empty(block_bits.shape[0], dtype=np.int64)
     for b in range(n_b):
         for f in range(shifts.shape[0]):
             _filter_row(x[b], shifts[f], c0[f], c1[f], y)
-            if blocked and _row_finite(y):
-                _max_abs_blocks(y, bits, mask, window, stride, pad, z[b, f], argmax[b, f], blocks, where)
-            else:
+            if not (blocked and _max_abs_blocks(bits, mask, not_finite, window, stride, pad, z[b, f], argmax[b, f],
+                                                need_argmax, blocks, block_bits, where)):
                 _max_abs_frames(y, window, stride, pad, z[b, f], argmax[b, f])
 
 

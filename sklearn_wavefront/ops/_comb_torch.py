@@ -137,8 +137,12 @@ def _envelope_pool_torch(y: Tensor, window: int, stride: int, mode: str, pad: in
 _numba_comb_kernels = OptionalKernels("._comb_numba")
 
 
-def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad):
-    """The max-envelope forward through the compiled kernel (CPU float32/float64 ``x``), or ``None``."""
+def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad, need_argmax=True):
+    """The max-envelope forward through the compiled kernel (CPU float32/float64 ``x``), or ``None``.
+
+    ``(z, argmax)``; without ``need_argmax`` (nothing will differentiate these frames) the kernel
+    skips the search for each maximum's index and ``argmax`` is empty.
+    """
     kernels = _numba_comb_kernels()
     if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return None
@@ -150,11 +154,14 @@ def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad):
     n_frames = frames_for_pad(xn.shape[1], window, stride, pad)
     z = np.empty((xn.shape[0], shifts.shape[0], n_frames), dtype=np_dtype)
     argmax = np.empty(z.shape, dtype=np.int64)
+    int_dtype, mask, not_finite = ((np.int32, 0x7FFFFFFF, 0x7F800000) if np_dtype == np.float32
+                                   else (np.int64, 0x7FFFFFFFFFFFFFFF, 0x7FF0000000000000))
     y = np.empty(xn.shape[1], dtype=np_dtype)  # the kernel's scratch row, also read as integers
-    int_dtype, mask = (np.int32, 0x7FFFFFFF) if np_dtype == np.float32 else (np.int64, 0x7FFFFFFFFFFFFFFF)
-    kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax, y, y.view(int_dtype),
-                                     int_dtype(mask))
-    return torch.from_numpy(z), torch.from_numpy(argmax)
+    blocks = np.empty(n_frames + max(window // stride, 1) - 1, dtype=np_dtype)  # the same for the blocks' maxima
+    kernels.comb_max_envelope_kernel(xn, shifts, c0, c1, window, stride, pad, z, argmax, bool(need_argmax), y,
+                                     y.view(int_dtype), int_dtype(mask), int_dtype(not_finite), blocks,
+                                     blocks.view(int_dtype))
+    return torch.from_numpy(z), (torch.from_numpy(argmax) if need_argmax else torch.empty(0, dtype=torch.int64))
 
 
 def _comb_envelope_torch(x, delay, alpha, n_echoes, window, stride, mode, pad):

@@ -70,6 +70,7 @@ from ._comb_torch import (  # noqa: F401  (the reference kernels are also read f
     _comb_envelope_torch,
     _comb_filter_backward_torch,
     _comb_filter_torch,
+    _comb_max_envelope_numba,
     _echo_taps,
     _no_grad_x,
     _numba_comb_kernels,
@@ -314,9 +315,20 @@ def _comb_filter_call(x, delay, alpha, n_echoes):
     return _comb_filter_op(x, delay, alpha, n_echoes)
 
 
-def _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad):
-    """The comb_envelope operator on prepared inputs ``(z, argmax)``: the eager Function, or the custom op."""
+def _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad, need_argmax=True):
+    """The comb_envelope operator on prepared inputs ``(z, argmax)``: the eager Function, or the custom op.
+
+    ``need_argmax=False``: the caller reads only ``z``. When nothing will differentiate ``z`` either
+    (grad mode off, or no input requiring a gradient) the max envelope on the CPU then skips the
+    search for each maximum's index (transforms and predictions: a sixth of the kernel's time), and
+    ``argmax`` is empty; ``z`` is the same.
+    """
     if _eager(x, delay, alpha):
+        records_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, delay, alpha))
+        if not (need_argmax or records_grad) and mode == "max" and _backend(x) is None:
+            values = _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad, need_argmax=False)
+            if values is not None:
+                return values
         return _CombEnvelopeFunction.apply(x, delay, alpha, n_echoes, window, stride, mode, pad)
     return _comb_envelope_op(x, delay, alpha, n_echoes, window, stride, mode, pad)
 
@@ -439,7 +451,7 @@ def comb_envelope(
         min_length=max(1, window - 2 * pad),
         min_length_reason=f"one frame of window={window} samples with padding={padding!r}",
     )
-    z, argmax = _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad)
+    z, argmax = _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad, need_argmax=return_argmax)
     return (z, argmax) if return_argmax else z
 
 
