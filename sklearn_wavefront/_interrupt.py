@@ -32,8 +32,14 @@ class StopTraining(KeyboardInterrupt):
 
 def _deliberate_stop(exc):
     """Whether ``exc`` is a request to stop training rather than an interruption: a
-    :class:`StopTraining`, or a ``KeyboardInterrupt`` raised by the ``on_epoch_end`` of a skorch
-    ``EarlyStopping`` (found from the innermost frame of its traceback)."""
+    :class:`StopTraining`, or a ``KeyboardInterrupt`` raised by a ``raise`` statement of the
+    ``on_epoch_end`` of a skorch ``EarlyStopping`` (found from the innermost frame of its traceback).
+
+    The ``raise`` matters: a Ctrl-C that lands while ``on_epoch_end`` runs leaves that method as the
+    innermost frame too (Python's own SIGINT handler is C code, no frame of its own), and it must not
+    pass for early stopping."""
+    import linecache
+
     if isinstance(exc, StopTraining):
         return True
     from skorch.callbacks import EarlyStopping
@@ -44,7 +50,9 @@ def _deliberate_stop(exc):
     while tb.tb_next is not None:
         tb = tb.tb_next
     frame = tb.tb_frame
-    return frame.f_code.co_name == "on_epoch_end" and isinstance(frame.f_locals.get("self"), EarlyStopping)
+    if not (frame.f_code.co_name == "on_epoch_end" and isinstance(frame.f_locals.get("self"), EarlyStopping)):
+        return False
+    return linecache.getline(frame.f_code.co_filename, tb.tb_lineno).lstrip().startswith("raise")
 
 
 class ReraiseInterruptMixin:

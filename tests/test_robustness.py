@@ -79,6 +79,31 @@ def test_early_stopping_still_ends_a_fit_quietly():
     assert len(clf.history) < 30
 
 
+def test_a_ctrl_c_while_early_stopping_checks_its_epoch_is_an_interruption():
+    # Python's SIGINT handler is C code: a Ctrl-C landing while EarlyStopping.on_epoch_end runs leaves
+    # that method as the innermost frame, as its own deliberate stop does; only the latter is a `raise`
+    import signal
+
+    from skorch.callbacks import EarlyStopping
+
+    class CtrlCWhileChecking(EarlyStopping):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                signal.raise_signal(signal.SIGINT)  # Python's own handler raises KeyboardInterrupt here
+            super().on_epoch_end(net, **kwargs)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        X, y = _data()
+        clf = WaveformClassifier(sample_rate=RATE, n_filters=4, max_epochs=6, batch_size=4, random_state=0,
+                                 callbacks=[("stop", CtrlCWhileChecking(monitor="train_loss", patience=100))])
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(clf.history) == 2
+
+
 def test_stop_training_signal_ends_a_fit_quietly():
     from sklearn_wavefront._interrupt import StopTraining
 
