@@ -61,13 +61,11 @@ def call(kernel, x, shifts, c0, c1, need_argmax=True, window=800, stride=400, pa
     code = kernel.py_func.__code__
     params = code.co_varnames[: code.co_argcount]
     mask, not_finite = np.int32(0x7FFFFFFF), np.int32(0x7F800000)
-    if "need_argmax" in params:  # 2026-12-08 on: the index search only when asked; scratch blocks passed in
+    if "need_argmax" in params:  # from ae3d75c: the index search only when asked; scratch blocks passed in
         blocks = np.empty(n_frames + window // stride - 1, np.float32)
         kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, need_argmax, y, y.view(np.int32), mask,
                not_finite, blocks, blocks.view(np.int32))
-    elif "not_finite" in params:
-        kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, y, y.view(np.int32), mask, not_finite)
-    else:
+    else:  # before
         kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, y, y.view(np.int32), mask)
     return z, argmax
 

@@ -420,6 +420,12 @@ def test_frames_without_a_gradient_skip_the_argmax_and_equal_the_frames_with_one
     x.requires_grad_(True)
     z_graph, _ = C._comb_envelope_call(*args, need_argmax=False)  # a gradient to come: the argmax is kept
     assert calls == ["function", "function"] and z_graph.requires_grad and torch.equal(z_graph.detach(), z)
+    import torch.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():  # a tangent to carry: never dropped silently (the Function has no jvp)
+        dual = fwAD.make_dual(x.detach(), torch.ones_like(x))
+        with pytest.raises(NotImplementedError, match="jvp"):
+            C._comb_envelope_call(dual, *args[1:], need_argmax=False)
 
 
 _NO_DYNAMO = """

@@ -18,8 +18,9 @@ Where the time goes (B = 16, F = 32, 2 s at 16 kHz, one thread): the frame maxim
 the filtering (38 ms vs 25 ms) when every frame was scanned on its own with a NaN-aware maximum
 that LLVM cannot vectorise (a NaN-propagating ``max`` is not associative). Now the maxima are taken
 per hop-long block (each sample read once, a vectorised no-NaN maximum over the bits of ``|y|``,
-which also tells whether the block holds a NaN or an infinity, then a chunked search for the first
-index of it) and a frame is the earliest largest of its ``window / hop`` blocks; a row where some
+which also tells whether the block holds a NaN or an infinity) and a frame is the earliest largest
+of its ``window / hop`` blocks; the index of a maximum is searched (a scan of its block) only for
+the blocks that win a frame, and only when the frames will be differentiated; a row where some
 frame sees a NaN or an infinity (or frames that are not whole blocks) takes the exact per-frame
 scan. Filtering four echoes per pass, the first pass also adding ``x`` itself (no copy pass):
 ``benchmarks/comb_kernel.py`` measures each step against the one before.
@@ -97,7 +98,8 @@ def _filter_row(xb, shifts, c0, c1, y):
 
 @numba.njit(cache=True, nogil=True)
 def _max_abs_bits(bits, lo, hi, mask):
-    """``max |y[lo:hi]|`` of a finite row, as the bits of ``|y|`` (``bits`` is ``y`` viewed as integers
+    """``max |y[lo:hi]|`` as the bits of ``|y|`` (meaningful where the block is finite; a NaN or an
+    infinity shows as bits at or above infinity's) (``bits`` is ``y`` viewed as integers
     of its width, ``mask`` clears the sign bit): the bits of non-negative finite floats order as the
     floats do, and LLVM vectorises an integer maximum (a float maximum it does not: 7x slower here)."""
     s = bits[lo:hi]
@@ -202,7 +204,8 @@ def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, 
     of ``y`` (outside ``[0, N)`` ignored, as ``max_pool1d``'s ``-inf`` padding does) and, when
     ``need_argmax``, ``argmax`` (B, F, P) with the absolute index of that maximum (the first one on
     ties; a NaN wins, the last NaN). Without ``need_argmax`` (no gradient to come) ``argmax`` is
-    left as it was except for rows with a NaN or an infinity.
+    left as it was where frames are whole hops (the blocked maxima), except in rows with a NaN or an
+    infinity that a frame sees; the per-frame scan (other windows, those rows) always writes it.
     """
     n_b = x.shape[0]
     blocked = window % stride == 0

@@ -140,8 +140,8 @@ _numba_comb_kernels = OptionalKernels("._comb_numba")
 def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad, need_argmax=True):
     """The max-envelope forward through the compiled kernel (CPU float32/float64 ``x``), or ``None``.
 
-    ``(z, argmax)``; without ``need_argmax`` (nothing will differentiate these frames) the kernel
-    skips the search for each maximum's index and ``argmax`` is empty.
+    ``(z, argmax)``; without ``need_argmax`` (nothing will differentiate these frames) ``argmax`` is
+    empty, and the kernel skips the search for each maximum's index where frames are whole hops.
     """
     kernels = _numba_comb_kernels()
     if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):

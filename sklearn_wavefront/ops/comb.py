@@ -319,13 +319,16 @@ def _comb_envelope_call(x, delay, alpha, n_echoes, window, stride, mode, pad, ne
     """The comb_envelope operator on prepared inputs ``(z, argmax)``: the eager Function, or the custom op.
 
     ``need_argmax=False``: the caller reads only ``z``. When nothing will differentiate ``z`` either
-    (grad mode off, or no input requiring a gradient) the max envelope on the CPU then skips the
-    search for each maximum's index (transforms and predictions: a sixth of the kernel's time), and
-    ``argmax`` is empty; ``z`` is the same.
+    (grad mode off, or no input requiring a gradient, and no forward-mode level open) the max envelope
+    on the CPU then skips the search for each maximum's index where frames are whole hops
+    (transforms and predictions: a sixth of the kernel's time), and ``argmax`` is empty; ``z`` is the
+    same.
     """
     if _eager(x, delay, alpha):
         records_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, delay, alpha))
-        if not (need_argmax or records_grad) and mode == "max" and _backend(x) is None:
+        # dual tensors of forward-mode AD do not require grad: the Function says it has no jvp
+        forward_ad = getattr(torch.autograd.forward_ad, "_current_level", -1) >= 0
+        if not (need_argmax or records_grad or forward_ad) and mode == "max" and _backend(x) is None:
             values = _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad, need_argmax=False)
             if values is not None:
                 return values
