@@ -198,3 +198,20 @@ def test_a_model_saved_before_multirate_existed_keeps_the_full_rate():
     restored = pickle.loads(pickle.dumps(old))
     assert restored.multirate is False
     np.testing.assert_array_equal(restored.transform(X), full.transform(X))
+
+
+@pytest.mark.parametrize("length", [160, 163])  # whole blocks; a tail past the last block
+def test_block_energy_equals_pooled_squares_and_its_gradient_finite_differences(length):
+    """The multirate path's energy per block (one pass over y, its own backward) against the pooled
+    squares it replaces, and its gradient against finite differences (float64); the tail past the
+    last whole block takes no gradient, as with the pooling."""
+    import torch.nn.functional as F
+
+    from sklearn_wavefront.filterbanks._base import _block_energy
+
+    y = torch.randn(2, 3, length, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    torch.testing.assert_close(_block_energy(y, 8), F.avg_pool1d(y.square(), 8, 8), rtol=1e-14, atol=0)
+    assert torch.autograd.gradcheck(lambda t: _block_energy(t, 8), (y,))
+    _block_energy(y, 8).sum().backward()
+    assert torch.equal(y.grad[..., 160:], torch.zeros_like(y.grad[..., 160:]))
+    torch.testing.assert_close(y.grad[..., :160], 2 * y.detach()[..., :160] / 8)
