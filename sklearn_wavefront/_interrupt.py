@@ -37,8 +37,10 @@ def _deliberate_stop(exc):
 
     The ``raise`` matters: a Ctrl-C that lands while ``on_epoch_end`` runs leaves that method as the
     innermost frame too (Python's own SIGINT handler is C code, no frame of its own), and it must not
-    pass for early stopping."""
-    import linecache
+    pass for early stopping. The instruction the frame stopped at tells them apart, with or without
+    the source: a signal's handler runs at calls, function starts and backward jumps, never at a
+    ``raise`` instruction."""
+    import dis
 
     if isinstance(exc, StopTraining):
         return True
@@ -52,7 +54,8 @@ def _deliberate_stop(exc):
     frame = tb.tb_frame
     if not (frame.f_code.co_name == "on_epoch_end" and isinstance(frame.f_locals.get("self"), EarlyStopping)):
         return False
-    return linecache.getline(frame.f_code.co_filename, tb.tb_lineno).lstrip().startswith("raise")
+    code = frame.f_code.co_code
+    return 0 <= tb.tb_lasti < len(code) and dis.opname[code[tb.tb_lasti]] == "RAISE_VARARGS"
 
 
 class ReraiseInterruptMixin:

@@ -202,6 +202,24 @@ def _signal_a_handler(tmp_path, body):
     return proc.returncode, err.splitlines(), waited
 
 
+def test_the_watchdog_resends_through_interrupt_main_where_there_is_no_pthread_kill(monkeypatch):
+    # Windows has no pthread_kill: the re-send falls back to _thread.interrupt_main
+    import threading
+
+    from sklearn_wavefront.cli import _signals
+
+    monkeypatch.delattr(signal, "pthread_kill", raising=False)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _signals._send(signal.SIGINT, threading.main_thread().ident)
+            for _ in range(1000):  # the flag is seen at the next check between bytecodes
+                time.sleep(0.001)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.slow
 def test_an_interrupt_that_a_library_swallows_still_ends_the_command(tmp_path):
     # Python run by C code (a ctypes callback, a finalizer) prints an exception raised in it and goes
     # on, and some libraries catch KeyboardInterrupt: the command raises it again until handled, even

@@ -211,7 +211,7 @@ def test_block_energy_equals_pooled_squares_and_its_gradient_finite_differences(
 
     y = torch.randn(2, 3, length, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
     torch.testing.assert_close(_block_energy(y, 8), F.avg_pool1d(y.square(), 8, 8), rtol=1e-14, atol=0)
-    assert torch.autograd.gradcheck(lambda t: _block_energy(t, 8), (y,))
+    assert torch.autograd.gradcheck(lambda t: _block_energy(t, 8), (y,), check_forward_ad=True)
     _block_energy(y, 8).sum().backward()
     assert torch.equal(y.grad[..., 160:], torch.zeros_like(y.grad[..., 160:]))
     torch.testing.assert_close(y.grad[..., :160], 2 * y.detach()[..., :160] / 8)

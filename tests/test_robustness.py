@@ -79,6 +79,16 @@ def test_early_stopping_still_ends_a_fit_quietly():
     assert len(clf.history) < 30
 
 
+def test_early_stopping_ends_a_fit_quietly_without_its_source(monkeypatch):
+    # installs without source files (compiled only, frozen apps): the deliberate stop is told from
+    # a Ctrl-C by the instruction it stopped at, not by reading the line
+    import linecache
+
+    monkeypatch.setattr(linecache, "getline", lambda *a, **k: "")
+    monkeypatch.setattr(linecache, "getlines", lambda *a, **k: [])
+    test_early_stopping_still_ends_a_fit_quietly()
+
+
 def test_a_ctrl_c_while_early_stopping_checks_its_epoch_is_an_interruption():
     # Python's SIGINT handler is C code: a Ctrl-C landing while EarlyStopping.on_epoch_end runs leaves
     # that method as the innermost frame, as its own deliberate stop does; only the latter is a `raise`

@@ -61,13 +61,21 @@ def _pool(e: torch.Tensor, window: int, stride: int, kind: str, n_frames: int) -
 class _BlockEnergy(torch.autograd.Function):
     """Mean of ``y**2`` over consecutive blocks of ``block`` samples (the last, partial block left
     out): :func:`_block_energy`. The backward is one pass, ``2 y g / block`` (autograd's rule for the
-    norm divides by it, then multiplies, then masks zero norms: three passes over ``y``)."""
+    norm divides by it, then multiplies, then masks zero norms: three passes over ``y``); forward-mode
+    AD has its ``jvp``."""
 
     @staticmethod
     def forward(ctx, y, block):
         ctx.save_for_backward(y)
+        ctx.save_for_forward(y)
         ctx.block = block
         return torch.linalg.vector_norm(_blocks(y, block), dim=-1).square() / block
+
+    @staticmethod
+    def jvp(ctx, y_tangent, _block_tangent):
+        # forward mode: d/dt mean(y**2) = 2 mean(y ydot), block by block
+        (y,) = ctx.saved_tensors
+        return (_blocks(y, ctx.block) * _blocks(y_tangent, ctx.block)).sum(-1) * (2.0 / ctx.block)
 
     @staticmethod
     def backward(ctx, g):
