@@ -180,6 +180,24 @@ def estimated_seconds(params, n_recordings, n_samples) -> float:
     return _FIXED_FRONTEND_SECONDS + _COST_PER_MSAMPLE[(base, "temporal" if kind == "temporal" else "fixed")] * msamples
 
 
+# the settings a recipe and the search over recipes share (one place for their rules)
+_SETTING_CONSTRAINTS = {
+    "sample_rate": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "lr": [Interval(Real, 0, None, closed="neither")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "patience": [Interval(Integral, 1, None, closed="left")],
+    "backend": [str],
+    "temporal_features": [Interval(Integral, 84, None, closed="left")],
+    "minirocket_kernels": [Interval(Integral, 84, None, closed="left")],
+    "segment_seconds": [Interval(Real, 0, None, closed="neither"), None],
+    "penalty_groups": ["boolean"],
+    "device": [str],
+    "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both")],
+}
+
+
 class RecipeClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     """One recipe of :func:`~sklearn_wavefront.recipes.make_estimator` as an estimator whose recipe is a
     parameter, so that a search can tune ``model``, ``kind`` and the size.
@@ -235,24 +253,12 @@ class RecipeClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **_SETTING_CONSTRAINTS,
         "model": [StrOptions(set(FRONTENDS) | set(BASELINES))],
         "kind": [StrOptions({"baseline", "fixed", "temporal", "learned", "end-to-end"})],
-        "sample_rate": [Interval(Integral, 1, None, closed="left")],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "backend": [str],
-        "temporal_features": [Interval(Integral, 84, None, closed="left")],
-        "minirocket_kernels": [Interval(Integral, 84, None, closed="left")],
-        "segment_seconds": [Interval(Real, 0, None, closed="neither"), None],
-        "penalty_groups": ["boolean"],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "device": [str],
-        "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both")],
     }
 
     def __init__(self, model="iconnet", kind="temporal", *, sample_rate=16000, n_filters=16, epochs=4,
@@ -449,6 +455,15 @@ def plan_search(candidates, n_recordings, n_samples, n_splits, budget_minutes, n
     raise AssertionError("unreachable: one candidate is always planned")
 
 
+def _choice(params, fitted, inner_ua, inner_ua_std, n_candidates) -> dict:
+    """The head of ``choice_``: what was chosen (its fitted :class:`RecipeClassifier`) and its inner score."""
+    return {
+        "name": candidate_name(params), "model": fitted.model, "kind": fitted.kind,
+        "n_filters": None if fitted.kind == "baseline" else fitted.n_filters, "epochs_run": fitted.epochs_run_,
+        "inner_ua": inner_ua, "inner_ua_std": inner_ua_std, "n_candidates": n_candidates,
+    }
+
+
 class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimator):
     """Choose the recipe by (grouped) cross-validation on the training data, refit it, predict with it.
 
@@ -512,25 +527,13 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
     """
 
     _parameter_constraints = {
-        "sample_rate": [Interval(Integral, 1, None, closed="left")],
+        **_SETTING_CONSTRAINTS,
         "candidates": [list, tuple, None],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "budget": [Interval(Real, 0, None, closed="neither")],
         "factor": [Interval(Integral, 2, None, closed="left")],
         "ensemble": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "backend": [str],
-        "temporal_features": [Interval(Integral, 84, None, closed="left")],
-        "minirocket_kernels": [Interval(Integral, 84, None, closed="left")],
-        "segment_seconds": [Interval(Real, 0, None, closed="neither"), None],
-        "penalty_groups": ["boolean"],
-        "device": [str],
         "n_jobs": [Integral, None],
-        "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both")],
         "verbose": ["verbose"],
     }
 
@@ -676,9 +679,9 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         self.search_seconds_ = time.perf_counter() - t0
         # the search's record, as plain data (a model file holds no search object): every candidate's
         # parameters, round, recordings and inner scores
-        results = {key: (list(search.cv_results_[key]) if key == "params" else np.asarray(search.cv_results_[key]))
-                   for key in ("params", "iter", "n_resources", "mean_test_score", "std_test_score", "mean_fit_time")}
-        results["params"] = [dict(params) for params in results["params"]]
+        results = {key: np.asarray(search.cv_results_[key])
+                   for key in ("iter", "n_resources", "mean_test_score", "std_test_score", "mean_fit_time")}
+        results["params"] = [dict(params) for params in search.cv_results_["params"]]
         self.cv_results_ = results
         self.n_candidates_ = [int(n) for n in search.n_candidates_]
         self.n_resources_ = [int(n) for n in search.n_resources_]
@@ -706,16 +709,8 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         self.classes_ = self.estimators_[0].classes_
         self._set_segments()
         best = self.estimators_[0]
-        self.choice_ = {
-            "name": candidate_name(self.best_params_),
-            "model": best.model,
-            "kind": best.kind,
-            "n_filters": None if best.kind == "baseline" else best.n_filters,
-            "epochs_run": best.epochs_run_,
-            "inner_ua": float(results["mean_test_score"][chosen[0]]),
-            "inner_ua_std": float(results["std_test_score"][chosen[0]]),
-            "n_candidates": len(p.candidates),
-        }
+        self.choice_ = _choice(self.best_params_, best, float(results["mean_test_score"][chosen[0]]),
+                               float(results["std_test_score"][chosen[0]]), len(p.candidates))
         if self.ensemble > 1:
             self.choice_["members"] = [candidate_name(results["params"][i]) for i in chosen]
         # what lost too: every candidate's inner score in the last round it reached (and on how many recordings)
@@ -762,10 +757,7 @@ class AutoWavefrontClassifier(ValidatedParamsMixin, ClassifierMixin, BaseEstimat
         self.estimators_ = [est]
         self.classes_ = est.classes_
         self._set_segments()
-        self.choice_ = {"name": candidate_name(params), "model": est.model, "kind": est.kind,
-                        "n_filters": None if est.kind == "baseline" else est.n_filters, "epochs_run": est.epochs_run_,
-                        "inner_ua": None, "inner_ua_std": None, "n_candidates": 1, "inner_scores": {},
-                        "note": reason}
+        self.choice_ = {**_choice(params, est, None, None, 1), "inner_scores": {}, "note": reason}
         return self
 
     def predict_proba(self, X):

@@ -792,7 +792,7 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
 
         choice = _plain_tree(inner.choice_)
         say(f"chose {choice_text(choice)}")
-    used = {k: (_plain(v) if recipe in _USED_BY.get(k, FIT_KINDS) else None) for k, v in u.items()}
+    used = {k: (_plain_tree(v) if recipe in _USED_BY.get(k, FIT_KINDS) else None) for k, v in u.items()}
     if recipe == "learned":  # the rate the front-end trained at (its own default unless lr was given)
         used["lr"] = float(segmented.estimator_.named_steps["frontend"].learning_rate)
     kept = {
@@ -803,7 +803,7 @@ def train_model(X, y, sample_rate, *, model=None, kind=None, groups=None, domain
         "length_policy": policy, **used,
         "early_stopping": bool(early_stopping), "device": device,
         "from_results": None if results is None else os.path.abspath(results["path"]),
-        "cv_score": {k: _plain(v) for k, v in cv_score.items()},
+        "cv_score": _plain_tree(cv_score),
         "choice": choice,
         "n_recordings": len(X), "initial_center_frequencies": initial,
     }
@@ -826,16 +826,7 @@ def _plain_tree(value):
         return {str(k): _plain_tree(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain_tree(v) for v in value]
-    return _plain(value)
-
-
-def _plain(value):
-    """Numbers as Python numbers (the settings go into a .skops file as plain data)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    return value.item() if isinstance(value, np.generic) else value  # numbers as Python numbers
 
 
 def _filter_records(kind, inner):
