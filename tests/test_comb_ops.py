@@ -65,6 +65,32 @@ def test_comb_filter_matches_numpy_loop(delays, alphas, n_echoes):
     np.testing.assert_allclose(y.numpy(), comb_reference(x, delays, alphas, n_echoes), atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n_echoes", [0, 1, 10, 23])
+def test_echo_table_equals_the_per_tap_rule_bit_for_bit(dtype, n_echoes):
+    """The compiled kernels' vectorised tap table and the torch path's tap-by-tap generator must be
+    the same numbers (shifts, fractions and gains), or the two CPU paths would filter differently;
+    both also match the DESIGN formula (floor(tD), tD - floor(tD), alpha^t)."""
+    from sklearn_wavefront.ops._comb_torch import _echo_table, _echo_taps
+
+    rng = np.random.default_rng(n_echoes)
+    delays = np.concatenate([rng.uniform(2, 3000, 30), [2.0, 7.5, 13.0, 40.9, 1000.0 / 3]])
+    alphas = np.concatenate([rng.uniform(-0.999, 0.999, 30), [0.9, -0.6, 0.0, 0.99, -0.99]])
+    d, a = torch.tensor(delays, dtype=dtype), torch.tensor(alphas, dtype=dtype)
+    shift, beta, gain = _echo_table(d, a, n_echoes)
+    assert shift.dtype == np.int64 and beta.dtype == gain.dtype == np.float64
+    assert shift.shape == beta.shape == gain.shape == (len(delays), n_echoes)
+    for f, (df, af) in enumerate(zip(d.tolist(), a.tolist())):
+        taps = list(_echo_taps(df, af, n_echoes))
+        assert shift[f].tolist() == [s for _, s, _, _ in taps]
+        assert beta[f].tolist() == [b for _, _, b, _ in taps]
+        assert gain[f].tolist() == [g for _, _, _, g in taps]
+        for t in range(1, n_echoes + 1):
+            assert shift[f, t - 1] == math.floor(t * df)
+            assert beta[f, t - 1] == pytest.approx(t * df - math.floor(t * df), abs=1e-9)
+            assert gain[f, t - 1] == pytest.approx(af**t, rel=1e-12, abs=1e-300)
+
+
 def test_comb_filter_shapes_dtypes_and_scalar_alpha():
     x = torch.randn(3, 1, 50)  # (batch, 1, time) accepted
     y = comb_filter(x, torch.tensor([4.5, 8.0]), 0.8)

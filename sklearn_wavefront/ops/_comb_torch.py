@@ -58,12 +58,19 @@ def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
 
 
 def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
-    """:func:`_echo_taps` of every filter as ``(F, T)`` numpy arrays: shifts (int64), betas, gains (float64)."""
-    taps = [list(_echo_taps(d, a, n_echoes)) for d, a in zip(delay.tolist(), alpha.tolist())]
-    shift = np.array([[e[1] for e in row] for row in taps], dtype=np.int64).reshape(len(taps), n_echoes)
-    beta = np.array([[e[2] for e in row] for row in taps], dtype=np.float64).reshape(len(taps), n_echoes)
-    gain = np.array([[e[3] for e in row] for row in taps], dtype=np.float64).reshape(len(taps), n_echoes)
-    return shift, beta, gain
+    """:func:`_echo_taps` of every filter as ``(F, T)`` numpy arrays: shifts (int64), betas, gains (float64).
+
+    The same float64 operations as :func:`_echo_taps`, in the same order (``t * D``, its floor, and
+    ``alpha^t`` as a running product, here a cumulative product), so the tables equal it bit for bit;
+    vectorised because it runs twice per training step (forward and backward), and the Python loop
+    over ``F T`` taps took 0.3 ms of each.
+    """
+    d = np.asarray(delay.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
+    a = np.asarray(alpha.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
+    td = np.arange(1, n_echoes + 1, dtype=np.float64) * d  # (F, T)
+    shift = np.floor(td)
+    gain = np.cumprod(np.broadcast_to(a, td.shape), axis=1)
+    return shift.astype(np.int64), td - shift, gain
 
 
 def _comb_filter_torch(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -> Tensor:
