@@ -332,12 +332,33 @@ def test_compiled_max_envelope_backward_equals_the_torch_rule(dtype, need_grad_x
         torch.testing.assert_close(got, ref, **tol)
 
 
-@pytest.mark.parametrize("n_echoes", [1, 2, 3, 4, 5, 10])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("n_echoes", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 14, 20])
+def test_compiled_filter_passes_equal_the_torch_forward_for_every_echo_count(dtype, n_echoes, monkeypatch):
+    """The kernel filters five echoes per pass, then four, two, one (whichever pass comes first also
+    adds x): every combination of passes, over a row whose first samples see echoes from before the
+    start (delays up to longer than the row), against the torch path."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import comb as C
+
+    gen = torch.Generator().manual_seed(n_echoes)
+    x = torch.randn(2, 1500, generator=gen, dtype=dtype)
+    delay = torch.tensor([2.0, 3.7, 41.9, 130.3, 1700.5], dtype=dtype)
+    alpha = torch.tensor([0.9, -0.7, 0.5, 0.95, 0.3], dtype=dtype)
+    compiled = C._comb_envelope_torch(x, delay, alpha, n_echoes, 100, 50, "max", 0)
+    monkeypatch.setattr(C._numba_comb_kernels, "module", False)
+    reference = C._comb_envelope_torch(x, delay, alpha, n_echoes, 100, 50, "max", 0)
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(compiled[0], reference[0], **tol)
+    assert torch.equal(compiled[1], reference[1])
+
+
+@pytest.mark.parametrize("n_echoes", [1, 2, 3, 4, 5, 9, 10])
 def test_compiled_max_envelope_keeps_torch_nan_and_tie_rules(n_echoes, monkeypatch):
     """Where validation is skipped (the operator called directly), NaN frames and ties still pick the
     sample max_pool1d picks: the last NaN, the first of equal maxima; an infinity wins its frames;
     a NaN after the last frame changes nothing (the blocked maxima still serve that row). Every
-    number of echoes: the filter's first pass (four echoes plus x) is there from four echoes on."""
+    number of echoes: the filter's first pass (five or four echoes plus x) is there from four on."""
     pytest.importorskip("numba")
     from sklearn_wavefront.ops import comb as C
 
