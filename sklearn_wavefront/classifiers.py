@@ -70,6 +70,7 @@ from torch.utils.data import DataLoader, Subset
 
 from ._holdout import holdout_indices
 from ._interrupt import ReraiseInterruptMixin
+from ._optim import fused_step_kwargs
 from .registry import BACKENDS
 from ._random import global_rng_untouched, global_seed, make_generator, reset_parameters, use_generator_dropout
 from ._validation import (
@@ -633,6 +634,18 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
             # (sum cw[y]); with sample weights too, by sum w cw[y], so all-ones w changes nothing
             norm = weights * class_weight.to(losses.device, losses.dtype)[y_true.to(losses.device).long()]
         return (weights * losses).sum() / norm.sum().clamp_min(torch.finfo(losses.dtype).tiny)
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimiser arguments, plus torch's fused step for Adam / AdamW on one CPU or CUDA
+        device unless ``optimizer__fused`` or ``optimizer__foreach`` was given (see
+        :mod:`sklearn_wavefront._optim`: the for-loop step cost 0.66 ms of each end-to-end comb step,
+        the fused one 0.14 ms)."""
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        optimizer = getattr(self, prefix, None)
+        if args:
+            args = (list(args[0]), *args[1:])  # skorch may hand a generator: read once, kept for the optimiser
+            kwargs = fused_step_kwargs(optimizer, args[0], kwargs)
+        return args, kwargs
 
     def check_data(self, X, y):
         super().check_data(X, y)
