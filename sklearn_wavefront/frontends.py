@@ -62,7 +62,7 @@ from torch import nn
 
 from ._dtypes import numpy_dtype
 from ._holdout import holdout_indices
-from ._optim import fused_step_kwargs
+from ._optim import multi_tensor_step_kwargs
 from ._random import global_rng_untouched, make_generator, reset_parameters
 from ._validation import (
     ValidatedParamsMixin,
@@ -396,7 +396,7 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         from ``gen``: on the same split, a run of ``n`` epochs is the first ``n`` epochs of a longer one.
         Returns ``(loss_curve, validation_loss_curve, best_epoch)``."""
         trained = [*params, *(p for p in head.parameters() if p.requires_grad)]
-        opt = torch.optim.Adam(trained, **fused_step_kwargs(torch.optim.Adam, trained, {"lr": self.learning_rate}))
+        opt = torch.optim.Adam(trained, **multi_tensor_step_kwargs(torch.optim.Adam, trained, {"lr": self.learning_rate}))
         loss_fn = nn.CrossEntropyLoss(reduction="none")
         X_t = torch.tensor(X, dtype=torch.float32)  # stays on the CPU; each batch goes to the device
         y_t = torch.as_tensor(y_codes, dtype=torch.long).to(device)

@@ -175,6 +175,44 @@ def test_cached_spectra_follow_parameter_changes():
     assert z.requires_grad
 
 
+def _change_through_data(fb):
+    fb.low_hz_raw.data.add_(0.3)  # .data has a version counter of its own
+
+
+def _change_by_a_fused_adam_step(fb):
+    for p in fb.parameters():
+        p.grad = torch.ones_like(p)
+    torch.optim.Adam(fb.parameters(), lr=0.5, fused=True).step()
+
+
+@pytest.mark.parametrize("change", [_change_through_data, _change_by_a_fused_adam_step])
+def test_cached_spectra_follow_changes_that_leave_the_version_counter_alone(change, monkeypatch):
+    """Writes that do not advance a parameter's version counter (torch 2.13's fused Adam step, a
+    write through ``.data``) still reach the next no-gradient call: the cache compares values. An
+    unchanged filterbank is still served from the cache (the spectra are not recomputed)."""
+    fb = FIRWindowFilterbank(sample_rate=16000, n_filters=8, kernel_size=127, stride=160)
+    x = torch.randn(2, 4000)
+    with torch.no_grad():
+        before = fb(x)
+    calls = []
+    real = type(fb).kernels
+    monkeypatch.setattr(type(fb), "kernels", lambda self: calls.append(1) or real(self))
+    with torch.no_grad():
+        assert torch.equal(fb(x), before) and calls == []  # unchanged: the cache serves it
+    versions = [p._version for p in fb.parameters()]
+    change(fb)
+    with torch.no_grad():
+        after = fb(x)
+        fresh = FIRWindowFilterbank(sample_rate=16000, n_filters=8, kernel_size=127, stride=160)
+        fresh.load_state_dict(fb.state_dict())
+        reference = fresh(x)
+    assert calls == [1, 1]  # recomputed for fb, and computed for the fresh copy
+    torch.testing.assert_close(after, reference, rtol=0, atol=0)
+    assert not torch.allclose(after, before)
+    if change is _change_through_data:
+        assert [p._version for p in fb.parameters()] == versions  # what the old key could not see
+
+
 # ------------------------------------------------------------------------------------ front-ends
 @pytest.mark.parametrize("cls", [IConNetFrontend, SincFrontend, GammatoneFrontend])
 def test_multirate_parameter_is_validated_and_read_by_transform(cls):

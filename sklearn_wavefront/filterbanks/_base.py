@@ -28,6 +28,16 @@ __all__ = ["Filterbank", "FIRFilterbank", "apply_envelope", "pool_frames", "comp
 #: so nothing of it is pickled, deep-copied or kept alive with the module
 _MULTIRATE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
+
+def _same_values(kept: list, tensors: list) -> bool:
+    """Whether ``tensors`` hold what ``kept`` (copies taken earlier) holds: shapes, dtypes, devices
+    and values (a NaN never equals itself, so such a filterbank is never served from the cache)."""
+    return len(kept) == len(tensors) and all(
+        a.shape == b.shape and a.dtype == b.dtype and a.device == b.device and torch.equal(a, b.detach())
+        for a, b in zip(kept, tensors)
+    )
+
+
 ENVELOPES = {"abs", "square"}
 POOLINGS = {"mean", "max"}
 COMPRESSIONS = {None, "log1p", "log", "db"}
@@ -392,13 +402,16 @@ class FIRFilterbank(Filterbank):
         ``(m, odd, idx, spec)`` with ``spec`` the group's kernel spectra on its zone bins (the
         conjugated spectrum of the reversed kernels, ``(F_g, L / 2 + 1)``), and the permutation back
         to filter order. Reused between calls that record no gradient while the parameters and
-        buffers are unchanged (``transform`` filters one recording at a time: the spectra and the
-        plan are computed once per ``transform``, not per recording)."""
+        buffers hold the same values (``transform`` filters one recording at a time: the spectra and
+        the plan are computed once per ``transform``, not per recording). The values are compared
+        with a copy kept beside the spectra (a few hundred numbers), not by version counters: torch's
+        fused Adam step and writes through ``.data`` change a parameter without advancing its
+        counter, and a cache keyed on it served the filters of before such a step."""
         tensors = list(self.parameters()) + list(self.buffers())
         cacheable = not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
-        key = (n_fft, dtype, str(device), tuple((t.data_ptr(), t._version) for t in tensors))
+        key = (n_fft, dtype, str(device))
         store = _MULTIRATE_CACHE.setdefault(self, {})
-        if cacheable and store.get("key") == key:
+        if cacheable and store.get("key") == key and _same_values(store["values"], tensors):
             return store["value"]
         h = self.kernels().to(dtype)
         spec_h = torch.fft.rfft(h.flip(-1), n_fft).conj_physical()
@@ -416,6 +429,7 @@ class FIRFilterbank(Filterbank):
         value = (groups, inverse)
         if cacheable:
             store["key"], store["value"] = key, value
+            store["values"] = [t.detach().clone() for t in tensors]
         return value
 
     def _multirate_groups(self, factor: np.ndarray, zone: np.ndarray, n_fft: int, device) -> list:
