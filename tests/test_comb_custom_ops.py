@@ -336,20 +336,54 @@ def test_compiled_max_envelope_backward_equals_the_torch_rule(dtype, need_grad_x
 @pytest.mark.parametrize("n_echoes", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 14, 20])
 def test_compiled_filter_passes_equal_the_torch_forward_for_every_echo_count(dtype, n_echoes, monkeypatch):
     """The kernel filters five echoes per pass, then four, two, one (whichever pass comes first also
-    adds x): every combination of passes, over a row whose first samples see echoes from before the
-    start (delays up to longer than the row), against the torch path."""
+    adds x): every combination of passes, over rows of three tiles whose first samples see echoes
+    from before the start (delays up to longer than the row), against the torch path; frames of
+    one sample, so every |y[n]| is compared, not only the frames' maxima."""
     pytest.importorskip("numba")
     from sklearn_wavefront.ops import comb as C
 
     gen = torch.Generator().manual_seed(n_echoes)
-    x = torch.randn(2, 1500, generator=gen, dtype=dtype)
-    delay = torch.tensor([2.0, 3.7, 41.9, 130.3, 1700.5], dtype=dtype)
+    x = torch.randn(2, 9001, generator=gen, dtype=dtype)
+    delay = torch.tensor([2.0, 3.7, 41.9, 1130.3, 9500.5], dtype=dtype)
     alpha = torch.tensor([0.9, -0.7, 0.5, 0.95, 0.3], dtype=dtype)
-    compiled = C._comb_envelope_torch(x, delay, alpha, n_echoes, 100, 50, "max", 0)
+    compiled = C._comb_envelope_torch(x, delay, alpha, n_echoes, 1, 1, "max", 0)
     monkeypatch.setattr(C._numba_comb_kernels, "module", False)
-    reference = C._comb_envelope_torch(x, delay, alpha, n_echoes, 100, 50, "max", 0)
+    reference = C._comb_envelope_torch(x, delay, alpha, n_echoes, 1, 1, "max", 0)
     tol = dict(rtol=1e-6, atol=1e-6) if dtype == torch.float32 else dict(rtol=1e-13, atol=1e-13)
     torch.testing.assert_close(compiled[0], reference[0], **tol)
+    assert torch.equal(compiled[1], reference[1])
+
+
+def test_compiled_kernel_scratch_stays_within_twice_the_row_for_any_delay(monkeypatch):
+    """Delays are only bounded below: echoes longer than the row read zeros, so the shifts reach the
+    kernel capped at the row's length, and its zero-led copy of a row stays under 2 N + 1 samples
+    (uncapped, a delay of 1e12 samples would ask for terabytes); the frames equal the torch path's."""
+    pytest.importorskip("numba")
+    from sklearn_wavefront.ops import comb as C
+
+    kernels = C._numba_comb_kernels()
+    seen = []
+    real = kernels.comb_max_envelope_kernel
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(kernels, name)
+
+        @staticmethod
+        def comb_max_envelope_kernel(x, shifts, *rest):
+            seen.append(int(shifts.max()))
+            if seen[-1] > x.shape[-1]:  # never hand the kernel an allocation it cannot make
+                raise AssertionError(f"shifts of up to {seen[-1]} samples reach the kernel for rows of {x.shape[-1]}")
+            return real(x, shifts, *rest)
+
+    x = torch.randn(2, 3000, generator=torch.Generator().manual_seed(3))
+    delay, alpha = torch.tensor([5.5, 1e12, 2999.0]), torch.tensor([0.9, 0.9, 0.5])
+    monkeypatch.setattr(C._numba_comb_kernels, "module", Spy())
+    compiled = C._comb_envelope_torch(x, delay, alpha, 10, 200, 100, "max", 0)
+    assert seen == [3000]
+    monkeypatch.setattr(C._numba_comb_kernels, "module", False)
+    reference = C._comb_envelope_torch(x, delay, alpha, 10, 200, 100, "max", 0)
+    torch.testing.assert_close(compiled[0], reference[0], rtol=1e-6, atol=1e-6)
     assert torch.equal(compiled[1], reference[1])
 
 

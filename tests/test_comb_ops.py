@@ -89,6 +89,10 @@ def test_echo_table_equals_the_per_tap_rule_bit_for_bit(dtype, n_echoes):
             assert shift[f, t - 1] == math.floor(t * df)
             assert beta[f, t - 1] == pytest.approx(t * df - math.floor(t * df), abs=1e-9)
             assert gain[f, t - 1] == pytest.approx(af**t, rel=1e-12, abs=1e-300)
+    # an echo past 2**62 samples (legal: delays are only bounded below) is capped there, never
+    # wrapped to a negative int64 by the cast
+    huge, _, _ = _echo_table(torch.tensor([1e18], dtype=torch.float64), torch.tensor([0.5]), max(n_echoes, 10))
+    assert huge.min() >= 1e18 and huge.max() == 2**62
 
 
 def test_comb_filter_shapes_dtypes_and_scalar_alpha():

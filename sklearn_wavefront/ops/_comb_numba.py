@@ -221,6 +221,9 @@ def comb_max_envelope_kernel(x, shifts, c0, c1, window, stride, pad, z, argmax, 
     ties; a NaN wins, the last NaN). Without ``need_argmax`` (no gradient to come) ``argmax`` is
     left as it was where frames are whole hops (the blocked maxima), except in rows with a NaN or an
     infinity that a frame sees; the per-frame scan (other windows, those rows) always writes it.
+
+    Allocates one row of ``max(shifts) + 1 + N`` samples (each recording after that many zeros):
+    callers cap the shifts at ``N`` (a longer echo reads only zeros), which keeps it under ``2 N + 1``.
     """
     n_b, n = x.shape
     blocked = window % stride == 0

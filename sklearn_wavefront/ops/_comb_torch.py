@@ -57,6 +57,9 @@ def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
         yield t, s, td - s, gain
 
 
+_SHIFT_CAP = float(2**62)  # beyond any row's length, and exact in float64 and int64
+
+
 def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
     """:func:`_echo_taps` of every filter as ``(F, T)`` numpy arrays: shifts (int64), betas, gains (float64).
 
@@ -64,13 +67,16 @@ def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
     ``alpha^t`` as a running product, here a cumulative product), so the tables equal it bit for bit;
     vectorised because it runs twice per training step (forward and backward), and the Python loop
     over ``F T`` taps took 0.3 ms of each.
+
+    Shifts past ``2**62`` samples (delays that large are legal: every such echo falls before the
+    start of any row) are capped there, where the int64 cast would overflow.
     """
     d = np.asarray(delay.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
     a = np.asarray(alpha.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
     td = np.arange(1, n_echoes + 1, dtype=np.float64) * d  # (F, T)
     shift = np.floor(td)
     gain = np.cumprod(np.broadcast_to(a, td.shape), axis=1)
-    return shift.astype(np.int64), td - shift, gain
+    return np.minimum(shift, _SHIFT_CAP).astype(np.int64), td - shift, gain
 
 
 def _comb_filter_torch(x: Tensor, delay: Tensor, alpha: Tensor, n_echoes: int) -> Tensor:
@@ -154,6 +160,9 @@ def _comb_max_envelope_numba(x, delay, alpha, n_echoes, window, stride, pad, nee
     if kernels is None or x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return None
     shifts, beta, gain = _echo_table(delay, alpha, n_echoes)
+    # an echo of N or more samples reads only the zeros before the start, whatever its shift: capped
+    # at N, the kernel's zero-led copy of a row (max shift + 1 zeros, then the row) stays under 2 N
+    np.minimum(shifts, x.shape[-1], out=shifts)
     np_dtype = numpy_dtype(x.dtype)
     c0 = (gain * (1.0 - beta)).astype(np_dtype)  # rounded once, as the torch path's add_(alpha=...)
     c1 = (gain * beta).astype(np_dtype)
