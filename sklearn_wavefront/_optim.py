@@ -8,40 +8,40 @@ tensors (one thread): 0.66 ms a step for the for-loop form, 0.38 ms with ``forea
 update rule; values agree to float rounding, and a fit is as reproducible as before.
 
 Not the fused step (``fused=True``, 0.14 ms), though faster: in torch 2.13 it writes the parameters
-without advancing their version counters, so whatever keys a cache on ``Tensor._version`` (the
-multirate filterbanks' spectra, :mod:`sklearn_wavefront.filterbanks._base`) would go on serving
-the filters of before the step; early stopping then scored stale filters (tested).
+without advancing their version counters, so whatever watches ``Tensor._version`` misses the
+change. The multirate filterbanks' spectrum cache (:mod:`sklearn_wavefront.filterbanks._base`) did,
+and with the fused step early stopping scored the filters of before each step; that cache now
+compares values, but a step that keeps torch's own bookkeeping is the safer default.
 
-A user's own choice wins: ``fused`` or ``foreach`` given (``optimizer__foreach=False`` in the skorch
-classifiers), another optimiser, ``differentiable=True``, or parameters that are not all dense
-tensors on one CPU or CUDA device keep torch's default.
+A user's own choice wins: ``fused``, ``foreach``, ``differentiable`` or ``capturable`` given (even
+as ``None``; ``optimizer__foreach=False`` in the skorch classifiers), another optimiser (a subclass
+of Adam too: its constructor may not take ``foreach``), a tensor learning rate or betas (which the
+multi-tensor step refuses without ``capturable``), or parameters that are not all dense tensors on
+one CPU or CUDA device keep torch's default.
 """
 
 from __future__ import annotations
 
 import torch
 
-#: optimisers whose multi-tensor step runs on the CPU and CUDA
+#: optimisers whose multi-tensor step runs on the CPU and CUDA (these classes exactly: a subclass
+#: may not take ``foreach``)
 _FOREACH_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW)
 _FOREACH_DEVICE_TYPES = ("cpu", "cuda")
+#: settings of the user's that keep torch's default: their own choice of implementation, or a form
+#: the multi-tensor step refuses (a tensor learning rate or betas without ``capturable``)
+_CHOSEN = ("fused", "foreach", "differentiable", "capturable")
 
 
-def _tensors(params) -> list:
-    """The parameter tensors of ``params``: tensors, or param-group dicts with a ``"params"`` entry."""
-    out = []
-    for item in params:
-        if isinstance(item, dict):
-            group = item.get("params", [])
-            out.extend([group] if isinstance(group, torch.Tensor) else list(group))
-        else:
-            out.append(item)
-    return out
+def _tensor_settings(settings: dict) -> bool:
+    return isinstance(settings.get("lr"), torch.Tensor) or any(
+        isinstance(b, torch.Tensor) for b in (settings.get("betas") or ()))
 
 
 def multi_tensor_step_kwargs(optimizer, params, kwargs: dict) -> dict:
     """``kwargs`` with ``foreach=True`` added where ``optimizer`` (a class) can take its multi-tensor step on
-    ``params`` (a list of tensors or of param-group dicts) and the caller chose nothing else; else
-    ``kwargs`` unchanged. A new dict either way.
+    ``params`` (a list of tensors or of param-group dicts whose ``"params"`` are tensors, lists or
+    tuples) and the caller chose nothing else; else ``kwargs`` unchanged. A new dict either way.
 
     Examples
     --------
@@ -55,14 +55,23 @@ def multi_tensor_step_kwargs(optimizer, params, kwargs: dict) -> dict:
     {'lr': 0.01}
     """
     kwargs = dict(kwargs)
-    if not (isinstance(optimizer, type) and issubclass(optimizer, _FOREACH_OPTIMIZERS)):
+    if optimizer not in _FOREACH_OPTIMIZERS:
         return kwargs
-    if kwargs.get("fused") is not None or kwargs.get("foreach") is not None or kwargs.get("differentiable"):
+    if any(k in kwargs for k in _CHOSEN) or _tensor_settings(kwargs):
         return kwargs
-    params = list(params)
-    if any(isinstance(g, dict) and ("fused" in g or "foreach" in g) for g in params):
-        return kwargs
-    tensors = _tensors(params)
+    tensors = []
+    for item in params:
+        if isinstance(item, dict):
+            if any(k in item for k in _CHOSEN) or _tensor_settings(item):
+                return kwargs
+            group = item.get("params", ())
+            if isinstance(group, torch.Tensor):
+                group = [group]
+            if not isinstance(group, (list, tuple)):  # a one-pass iterable: read it and the optimiser gets none
+                return kwargs
+            tensors.extend(group)
+        else:
+            tensors.append(item)
     if not tensors or not all(isinstance(t, torch.Tensor) and t.is_floating_point() and t.layout == torch.strided
                               for t in tensors):
         return kwargs

@@ -642,8 +642,7 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
         the multi-tensor one 0.38 ms)."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         optimizer = getattr(self, prefix, None)
-        if args:
-            args = (list(args[0]), *args[1:])  # skorch may hand a generator: read once, kept for the optimiser
+        if args:  # skorch's (param groups,): a list of dicts with lists of parameters
             kwargs = multi_tensor_step_kwargs(optimizer, args[0], kwargs)
         return args, kwargs
 

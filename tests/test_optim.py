@@ -33,9 +33,44 @@ def test_the_step_taken_advances_the_parameters_version_counters():
     assert all(p._version > v for p, v in zip(params, before))
 
 
-@pytest.mark.parametrize("kwargs", [{"fused": False}, {"foreach": True}, {"foreach": False}, {"differentiable": True}])
+@pytest.mark.parametrize("kwargs", [{"fused": False}, {"foreach": True}, {"foreach": False}, {"foreach": None},
+                                    {"differentiable": True}, {"capturable": False}])
 def test_the_users_own_choice_is_kept(kwargs):
     assert multi_tensor_step_kwargs(torch.optim.AdamW, _params(), kwargs) == kwargs
+
+
+class _OwnAdam(torch.optim.Adam):
+    """A user's Adam whose constructor takes no ``foreach``."""
+
+    def __init__(self, params, lr=1e-3):
+        super().__init__(params, lr=lr)
+
+
+@pytest.mark.parametrize("optimizer, kwargs, groups", [
+    (_OwnAdam, {"lr": 0.1}, None),
+    (torch.optim.Adam, {"lr": torch.tensor(0.1)}, None),
+    (torch.optim.AdamW, {"lr": 0.1, "betas": (torch.tensor(0.9), torch.tensor(0.99))}, None),
+    (torch.optim.AdamW, {"lr": 0.1}, {"lr": torch.tensor(0.1)}),
+])
+def test_settings_the_multi_tensor_step_refuses_keep_the_default_and_still_build(optimizer, kwargs, groups):
+    """A subclass that takes no ``foreach``, a tensor learning rate or betas (refused by torch's
+    multi-tensor step without ``capturable``): nothing is added, and the optimiser builds and steps
+    as it did before."""
+    params = _params()
+    given = [{"params": params, **groups}] if groups else params
+    got = multi_tensor_step_kwargs(optimizer, given, kwargs)
+    assert "foreach" not in got
+    for p in params:
+        p.grad = torch.ones_like(p)
+    optimizer(given, **got).step()
+    assert all(bool((p != 0).all()) for p in params)
+
+
+def test_a_one_pass_iterable_of_parameters_in_a_group_is_not_read():
+    params = _params()
+    group = {"params": (p for p in params)}
+    assert multi_tensor_step_kwargs(torch.optim.Adam, [group], {}) == {}
+    assert len(list(group["params"])) == 2  # still there for the optimiser
 
 
 def test_no_multi_tensor_step_for_other_optimisers_devices_or_mixed_parameters():

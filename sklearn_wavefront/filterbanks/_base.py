@@ -31,11 +31,15 @@ _MULTIRATE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _same_values(kept: list, tensors: list) -> bool:
     """Whether ``tensors`` hold what ``kept`` (copies taken earlier) holds: shapes, dtypes, devices
-    and values (a NaN never equals itself, so such a filterbank is never served from the cache)."""
-    return len(kept) == len(tensors) and all(
-        a.shape == b.shape and a.dtype == b.dtype and a.device == b.device and torch.equal(a, b.detach())
-        for a, b in zip(kept, tensors)
-    )
+    and values (a NaN never equals itself, so such a filterbank is never served from the cache).
+    The values in one reduction per device: one host sync, not one per tensor."""
+    if len(kept) != len(tensors) or any(
+            a.shape != b.shape or a.dtype != b.dtype or a.device != b.device for a, b in zip(kept, tensors)):
+        return False
+    by_device: dict = {}
+    for a, b in zip(kept, tensors):
+        by_device.setdefault(a.device, []).append(torch.eq(a, b.detach()).all())
+    return all(bool(torch.stack(flags).all()) for flags in by_device.values())
 
 
 ENVELOPES = {"abs", "square"}
@@ -404,15 +408,18 @@ class FIRFilterbank(Filterbank):
         to filter order. Reused between calls that record no gradient while the parameters and
         buffers hold the same values (``transform`` filters one recording at a time: the spectra and
         the plan are computed once per ``transform``, not per recording). The values are compared
-        with a copy kept beside the spectra (a few hundred numbers), not by version counters: torch's
-        fused Adam step and writes through ``.data`` change a parameter without advancing its
-        counter, and a cache keyed on it served the filters of before such a step."""
+        with a copy kept beside the spectra (hundreds to a few thousand numbers), not by version
+        counters: torch's fused Adam step and writes through ``.data`` change a parameter without
+        advancing its counter, and a cache keyed on it served the filters of before such a step."""
         tensors = list(self.parameters()) + list(self.buffers())
         cacheable = not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
         key = (n_fft, dtype, str(device))
         store = _MULTIRATE_CACHE.setdefault(self, {})
-        if cacheable and store.get("key") == key and _same_values(store["values"], tensors):
-            return store["value"]
+        kept = store.get("spectra")  # (key, values, result), replaced whole: never half written
+        if cacheable and kept is not None and kept[0] == key and _same_values(kept[1], tensors):
+            return kept[2]
+        # the values the spectra are computed from, copied before they are computed
+        values = [t.detach().clone() for t in tensors] if cacheable else None
         h = self.kernels().to(dtype)
         spec_h = torch.fft.rfft(h.flip(-1), n_fft).conj_physical()
         factor, zone = self.multirate_plan(spec_h.abs(), n_fft)
@@ -428,8 +435,7 @@ class FIRFilterbank(Filterbank):
             groups.append((m, odd, idx, spec / m if m > 1 else spec))  # y[jM] = irfft_L(fold) / M
         value = (groups, inverse)
         if cacheable:
-            store["key"], store["value"] = key, value
-            store["values"] = [t.detach().clone() for t in tensors]
+            store["spectra"] = (key, values, value)
         return value
 
     def _multirate_groups(self, factor: np.ndarray, zone: np.ndarray, n_fft: int, device) -> list:
