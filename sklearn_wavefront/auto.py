@@ -80,8 +80,9 @@ DEFAULT_CANDIDATES = (
 
 # Cost model: seconds of one fit on 2 CPU cores, one thread per process: a fixed part per fit plus a
 # part per million input samples (the learned and end-to-end kinds: per filter and epoch), measured by
-# benchmarks/auto_costs.py (benchmarks/results/auto/costs.txt, 2026-12-07) and checked on a whole search
-# by benchmarks/auto_budget.py. Where a figure was not measured (marked), a conservative guess.
+# benchmarks/auto_costs.py (benchmarks/results/auto/costs.txt, 2026-12-07; the comb's figure 2026-12-08,
+# after issue 21's faster kernel) and checked on a whole search by benchmarks/auto_budget.py. Where a
+# figure was not measured (marked), a conservative guess.
 _FIXED_SECONDS = {
     "dummy": 0.0, "mfcc+logreg": 0.01, "egemaps+logreg": 0.3, "compare2016+logreg": 0.3,
     "minirocket": 1.2, "mrhydra": 2.0,  # mrhydra: not measured
@@ -98,8 +99,9 @@ _COST_PER_MSAMPLE = {
     ("comb", "fixed"): 0.15,  # comb fixed and temporal: not measured
     ("comb", "temporal"): 0.25,
 }
-# comb measured (learned 0.0030, end to end 0.0021-0.0024); the FIR front-ends not measured
-_COST_PER_MSAMPLE_FILTER_EPOCH = {"comb": 0.003, "iconnet": 0.005, "sinc": 0.005, "gammatone": 0.012}
+# comb measured (learned 0.0020, end to end 0.0014-0.0016; 0.0030 and 0.0021-0.0024 before issue 21's
+# kernel); the FIR front-ends not measured
+_COST_PER_MSAMPLE_FILTER_EPOCH = {"comb": 0.002, "iconnet": 0.005, "sinc": 0.005, "gammatone": 0.012}
 _FIXED_FRONTEND_SECONDS = 0.05
 
 
