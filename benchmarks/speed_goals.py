@@ -270,7 +270,7 @@ def goal1_rows(results, folds, models=FIT_MODELS, kinds=FIT_KINDS, seeds=1):
 FIT_WHY = {
     "comb": ("the comb's FIR surrogate is full-rate work by nature (harmonics up to fs/2: nothing to "
              "decimate); its numba forward, 21 multiply-adds per sample and filter in two passes of five "
-             "echoes, is load-bound (one shifted load per product) and about half of an end-to-end step, "
+             "echoes, is load-bound (one shifted load per product) and about 60 % of an end-to-end step, "
              "the head, backward and optimiser most of the rest (benchmarks/comb_kernel.py, fit_profile.py)"),
     "gammatone": ("gammatone's broad skirts (support +-3 bandwidths at -40 dB) keep its upper half of "
                   "bands at the full rate: about half of the spectral work remains"),

@@ -18,6 +18,12 @@ as ``None``; ``optimizer__foreach=False`` in the skorch classifiers), another op
 of Adam too: its constructor may not take ``foreach``), a tensor learning rate or betas (which the
 multi-tensor step refuses without ``capturable``), or parameters that are not all dense tensors on
 one CPU or CUDA device keep torch's default.
+
+The choice is made when the optimiser is built. A setting changed later on a fitted skorch
+classifier goes straight to the live optimiser's groups, which keep ``foreach=True``: after
+``set_params(optimizer__lr=torch.tensor(...))`` or ``set_params(optimizer__differentiable=True)``
+torch refuses the next step (a tensor learning rate needs ``capturable`` with ``foreach``); build
+the classifier with ``optimizer__foreach=None`` (torch's default) for that.
 """
 
 from __future__ import annotations
@@ -34,14 +40,19 @@ _CHOSEN = ("fused", "foreach", "differentiable", "capturable")
 
 
 def _tensor_settings(settings: dict) -> bool:
-    return isinstance(settings.get("lr"), torch.Tensor) or any(
-        isinstance(b, torch.Tensor) for b in (settings.get("betas") or ()))
+    """Whether the learning rate or the betas are given as tensors."""
+    if isinstance(settings.get("lr"), torch.Tensor):
+        return True
+    betas = settings.get("betas")
+    if betas is None:
+        return False
+    return isinstance(betas, torch.Tensor) or any(isinstance(b, torch.Tensor) for b in betas)
 
 
 def multi_tensor_step_kwargs(optimizer, params, kwargs: dict) -> dict:
     """``kwargs`` with ``foreach=True`` added where ``optimizer`` (a class) can take its multi-tensor step on
-    ``params`` (a list of tensors or of param-group dicts whose ``"params"`` are tensors, lists or
-    tuples) and the caller chose nothing else; else ``kwargs`` unchanged. A new dict either way.
+    ``params`` (a list or tuple of tensors or of param-group dicts whose ``"params"`` are tensors,
+    lists or tuples) and the caller chose nothing else; else ``kwargs`` unchanged. A new dict either way.
 
     Examples
     --------
@@ -58,6 +69,8 @@ def multi_tensor_step_kwargs(optimizer, params, kwargs: dict) -> dict:
     if optimizer not in _FOREACH_OPTIMIZERS:
         return kwargs
     if any(k in kwargs for k in _CHOSEN) or _tensor_settings(kwargs):
+        return kwargs
+    if not isinstance(params, (list, tuple)):  # a one-pass iterable: read here, the optimiser would get none
         return kwargs
     tensors = []
     for item in params:

@@ -637,7 +637,8 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         """skorch's optimiser arguments, plus torch's multi-tensor step for Adam / AdamW on one CPU or
-        CUDA device unless ``optimizer__foreach`` or ``optimizer__fused`` was given (see
+        CUDA device unless ``optimizer__foreach``, ``__fused``, ``__differentiable`` or
+        ``__capturable`` was given, or a tensor learning rate or betas (see
         :mod:`sklearn_wavefront._optim`: the for-loop step cost 0.66 ms of each end-to-end comb step,
         the multi-tensor one 0.38 ms)."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)

@@ -95,6 +95,25 @@ def test_echo_table_equals_the_per_tap_rule_bit_for_bit(dtype, n_echoes):
     assert huge.min() >= 1e18 and huge.max() == 2**62
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba-if-installed", "torch"])
+def test_a_delay_that_is_not_finite_is_refused_on_both_cpu_paths(compiled, monkeypatch):
+    """The internal operator (called without the public wrapper's checks, as the filterbank's forward
+    does) refuses a NaN delay, or one whose echoes overflow, on the compiled and the torch path
+    alike: a NaN cast to an int64 shift would otherwise reach the compiled loops as a wrapped index."""
+    from sklearn_wavefront.ops import comb as C
+    from sklearn_wavefront.ops._comb_torch import _echo_table
+
+    if not compiled:
+        monkeypatch.setattr(C._numba_comb_kernels, "module", False)
+    x = torch.randn(2, 500)
+    for bad in (float("nan"), 1e308):
+        delay, alpha = torch.tensor([5.0, bad], dtype=torch.float64), torch.tensor([0.5, 0.5], dtype=torch.float64)
+        with pytest.raises(ValueError):
+            C._comb_envelope_torch(x.double(), delay, alpha, 10, 50, 25, "max", 0)
+    with pytest.raises(ValueError, match=r"finite .*filter\(s\) \[1\]"):
+        _echo_table(torch.tensor([5.0, float("nan")]), torch.tensor([0.5, 0.5]), 3)
+
+
 def test_comb_filter_shapes_dtypes_and_scalar_alpha():
     x = torch.randn(3, 1, 50)  # (batch, 1, time) accepted
     y = comb_filter(x, torch.tensor([4.5, 8.0]), 0.8)

@@ -29,7 +29,9 @@ def test_the_step_taken_advances_the_parameters_version_counters():
     for p in params:
         p.grad = torch.ones_like(p)
     before = [p._version for p in params]
-    torch.optim.AdamW(params, **multi_tensor_step_kwargs(torch.optim.AdamW, params, {"lr": 0.1})).step()
+    kwargs = multi_tensor_step_kwargs(torch.optim.AdamW, params, {"lr": 0.1})
+    assert kwargs["foreach"] is True
+    torch.optim.AdamW(params, **kwargs).step()
     assert all(p._version > v for p, v in zip(params, before))
 
 
@@ -66,11 +68,20 @@ def test_settings_the_multi_tensor_step_refuses_keep_the_default_and_still_build
     assert all(bool((p != 0).all()) for p in params)
 
 
-def test_a_one_pass_iterable_of_parameters_in_a_group_is_not_read():
+def test_a_one_pass_iterable_of_parameters_is_not_read():
     params = _params()
     group = {"params": (p for p in params)}
     assert multi_tensor_step_kwargs(torch.optim.Adam, [group], {}) == {}
     assert len(list(group["params"])) == 2  # still there for the optimiser
+    given = (p for p in params)
+    assert multi_tensor_step_kwargs(torch.optim.Adam, given, {}) == {}
+    assert len(list(given)) == 2
+
+
+def test_betas_given_as_an_array_are_read_without_error():
+    betas = np.array([0.9, 0.99])  # no truth value: "betas or ()" would raise
+    got = multi_tensor_step_kwargs(torch.optim.Adam, _params(), {"betas": betas})
+    assert got["betas"] is betas and got["foreach"] is True
 
 
 def test_no_multi_tensor_step_for_other_optimisers_devices_or_mixed_parameters():

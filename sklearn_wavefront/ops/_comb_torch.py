@@ -53,6 +53,9 @@ def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
     for t in range(1, n_echoes + 1):
         gain *= alpha_f
         td = t * delay_f
+        if not math.isfinite(td):  # floor would raise a bare ValueError (NaN) or OverflowError (inf)
+            raise ValueError(f"the comb delays must be finite (with their {n_echoes} echoes): got delay "
+                             f"{delay_f}; a NaN delay usually means the training diverged")
         s = math.floor(td)
         yield t, s, td - s, gain
 
@@ -69,11 +72,16 @@ def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
     over ``F T`` taps took 0.3 ms of each.
 
     Shifts past ``2**62`` samples (delays that large are legal: every such echo falls before the
-    start of any row) are capped there, where the int64 cast would overflow.
+    start of any row) are capped there, where the int64 cast would overflow; a delay whose echoes
+    are not finite (NaN, or overflowing to infinity) raises ``ValueError``, as the tap-by-tap rule does.
     """
     d = np.asarray(delay.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
     a = np.asarray(alpha.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
     td = np.arange(1, n_echoes + 1, dtype=np.float64) * d  # (F, T)
+    if not np.isfinite(td).all():  # the tap-by-tap rule raised here too; a NaN cast to int64 is no shift
+        bad = np.flatnonzero(~np.isfinite(td).all(axis=1)).tolist()
+        raise ValueError(f"the comb delays must be finite (with their {n_echoes} echoes): filter(s) {bad} have "
+                         f"delay {d[bad, 0].tolist()}; a NaN delay usually means the training diverged")
     shift = np.floor(td)
     gain = np.cumprod(np.broadcast_to(a, td.shape), axis=1)
     return np.minimum(shift, _SHIFT_CAP).astype(np.int64), td - shift, gain
