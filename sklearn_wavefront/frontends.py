@@ -396,7 +396,8 @@ class _BaseFrontend(ValidatedParamsMixin, TransformerMixin, BaseEstimator):
         from ``gen``: on the same split, a run of ``n`` epochs is the first ``n`` epochs of a longer one.
         Returns ``(loss_curve, validation_loss_curve, best_epoch)``."""
         trained = [*params, *(p for p in head.parameters() if p.requires_grad)]
-        opt = torch.optim.Adam(trained, **multi_tensor_step_kwargs(torch.optim.Adam, trained, {"lr": self.learning_rate}))
+        settings = multi_tensor_step_kwargs(torch.optim.Adam, trained, {"lr": self.learning_rate})
+        opt = torch.optim.Adam(trained, **settings)
         loss_fn = nn.CrossEntropyLoss(reduction="none")
         X_t = torch.tensor(X, dtype=torch.float32)  # stays on the CPU; each batch goes to the device
         y_t = torch.as_tensor(y_codes, dtype=torch.long).to(device)

@@ -373,7 +373,8 @@ def test_compiled_kernel_scratch_stays_within_twice_the_row_for_any_delay(monkey
         def comb_max_envelope_kernel(x, shifts, *rest):
             seen.append(int(shifts.max()))
             if seen[-1] > x.shape[-1]:  # never hand the kernel an allocation it cannot make
-                raise AssertionError(f"shifts of up to {seen[-1]} samples reach the kernel for rows of {x.shape[-1]}")
+                raise AssertionError(
+                    f"shifts of up to {seen[-1]} samples reach the kernel for rows of {x.shape[-1]}")
             return real(x, shifts, *rest)
 
     x = torch.randn(2, 3000, generator=torch.Generator().manual_seed(3))
