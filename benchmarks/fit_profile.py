@@ -7,8 +7,10 @@ a worker process of its own, as ``speed_goals.py`` does), one training step's pa
 its backward (gradients of the filter parameters from a fixed random weighting of the output), and
 the per-step time of a whole learned and end-to-end fit (``(fit with 3 epochs - fit with 1 epoch)
 / 2 epochs / 4 steps`` on 64 recordings): its remainder after the filterbank's forward and backward
-is the head (linear soft-max or the temporal convolutions), the optimiser, batching and Python. The
-torch profiler's top operators of one learned fit of this code are printed last (``--top``).
+is the head (linear soft-max or the temporal convolutions), the optimiser, batching and Python. Then
+one AdamW step on the end-to-end comb's parameters in torch's three implementations (for-loop, the
+CPU default; foreach, which the package asks for; fused), interleaved. The torch profiler's top
+operators of one learned fit of this code are printed last (``--top``).
 
 Run: ``python benchmarks/fit_profile.py [--base 4d4228d] [--top 12]`` (about 3 min on 2 cores; one
 torch thread; medians of ``--repeats``).
@@ -74,6 +76,24 @@ for model in ("comb", "iconnet", "sinc", "gammatone"):
             fits[epochs] = med(lambda: est.fit(X, y))
         row[kind] = (fits[3] - fits[1]) / 2 / 4
     out[model] = row
+# the optimiser's step on the end-to-end comb's parameters: torch's CPU default (for-loop) against
+# the multi-tensor step the package now asks for (sklearn_wavefront._optim) and the fused one it
+# does not take (it leaves the parameters' version counters alone); interleaved, medians
+from sklearn_wavefront.networks.heads import WaveformNet
+net = WaveformNet("comb", n_classes=4, sample_rate=16000, n_filters=32, backend="temporal")
+params = list(net.parameters())
+for p in params:
+    p.grad = torch.randn(p.shape, generator=torch.Generator().manual_seed(1))
+steps = {name: torch.optim.AdamW(params, lr=1e-6, **kw).step
+         for name, kw in (("for-loop", {"foreach": False}), ("foreach", {"foreach": True}), ("fused", {"fused": True}))}
+times = {name: [] for name in steps}
+for step in steps.values():
+    step()
+for _ in range(50 * repeats):
+    for name, step in steps.items():
+        t = time.perf_counter(); step(); times[name].append(time.perf_counter() - t)
+out["adamw_step_ms"] = {name: float(np.median(v)) * 1e3 for name, v in times.items()}
+out["adamw_tensors"] = len(params)
 print(json.dumps(out))
 if top:
     from torch.profiler import ProfilerActivity, profile
@@ -120,6 +140,11 @@ def main(argv=None):
             print(f"{model:10s} {code:5s} {r['fwd']:7.1f} {r['bwd']:7.1f} {r['learned']:13.1f} "
                   f"{r['learned'] - r['fwd'] - r['bwd']:6.1f} {r['end-to-end']:9.1f} "
                   f"{r['end-to-end'] - r['fwd'] - r['bwd']:6.1f}")
+    steps = results["new"]["adamw_step_ms"]
+    print(f"AdamW step on the end-to-end comb's {results['new']['adamw_tensors']} parameter tensors "
+          "(one thread, interleaved medians): "
+          + ", ".join(f"{name} {ms:.2f} ms" for name, ms in steps.items())
+          + f"; for-loop / foreach {steps['for-loop'] / steps['foreach']:.2f}x")
     if args.top:
         print(profile_table)
 

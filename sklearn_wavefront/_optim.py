@@ -3,11 +3,12 @@
 torch's ``Adam`` and ``AdamW`` take their for-loop implementation on the CPU unless told otherwise
 (on CUDA the multi-tensor one is already the default): about ten small tensor operations per
 parameter tensor and step, each paying torch's dispatch. ``foreach=True`` makes each of those
-operations one call over all the tensors. Measured here on the end-to-end comb's 17 parameter
-tensors (one thread): 0.66 ms a step for the for-loop form, 0.38 ms with ``foreach=True``. The same
-update rule; values agree to float rounding, and a fit is as reproducible as before.
+operations one call over all the tensors. On the end-to-end comb's 17 parameter tensors (one
+thread; ``benchmarks/fit_profile.py``, interleaved): 0.54 ms a step for the for-loop form, 0.35 ms
+with ``foreach=True``. The same update rule; values agree to float rounding, and a fit is as
+reproducible as before.
 
-Not the fused step (``fused=True``, 0.14 ms), though faster: in torch 2.13 it writes the parameters
+Not the fused step (``fused=True``, 0.12 ms), though faster: in torch 2.13 it writes the parameters
 without advancing their version counters, so whatever watches ``Tensor._version`` misses the
 change. The multirate filterbanks' spectrum cache (:mod:`sklearn_wavefront.filterbanks._base`) did,
 and with the fused step early stopping scored the filters of before each step; that cache now

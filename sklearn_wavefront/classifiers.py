@@ -639,8 +639,8 @@ class _WaveformNetBase(ReraiseInterruptMixin, DoubleBalancedMixin, NeuralNetClas
         """skorch's optimiser arguments, plus torch's multi-tensor step for Adam / AdamW on one CPU or
         CUDA device unless ``optimizer__foreach``, ``__fused``, ``__differentiable`` or
         ``__capturable`` was given, or a tensor learning rate or betas (see
-        :mod:`sklearn_wavefront._optim`: the for-loop step cost 0.66 ms of each end-to-end comb step,
-        the multi-tensor one 0.38 ms)."""
+        :mod:`sklearn_wavefront._optim`: on the end-to-end comb's parameters the for-loop step takes
+        0.54 ms, the multi-tensor one 0.35 ms; ``benchmarks/fit_profile.py``)."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         optimizer = getattr(self, prefix, None)
         if args:  # skorch's (param groups,): a list of dicts with lists of parameters

@@ -47,6 +47,12 @@ def frames_for_pad(n_samples: int, window: int, stride: int, pad: int) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+def _delay_not_finite(n_echoes: int, which: str) -> ValueError:
+    """The error of both tap tables for a delay whose echoes are not finite (``which``: the delay)."""
+    return ValueError(f"the comb delays must be finite (with their {n_echoes} echoes): {which}; a NaN delay "
+                      "usually means the training diverged")
+
+
 def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
     """Yield ``(t, s, beta, alpha^t)`` for the echoes t = 1..T of one filter."""
     gain = 1.0
@@ -54,8 +60,7 @@ def _echo_taps(delay_f: float, alpha_f: float, n_echoes: int):
         gain *= alpha_f
         td = t * delay_f
         if not math.isfinite(td):  # floor would raise a bare ValueError (NaN) or OverflowError (inf)
-            raise ValueError(f"the comb delays must be finite (with their {n_echoes} echoes): got delay "
-                             f"{delay_f}; a NaN delay usually means the training diverged")
+            raise _delay_not_finite(n_echoes, f"got delay {delay_f}")
         s = math.floor(td)
         yield t, s, td - s, gain
 
@@ -77,11 +82,11 @@ def _echo_table(delay: Tensor, alpha: Tensor, n_echoes: int):
     """
     d = np.asarray(delay.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
     a = np.asarray(alpha.detach().to(torch.float64).cpu(), dtype=np.float64).reshape(-1, 1)
-    td = np.arange(1, n_echoes + 1, dtype=np.float64) * d  # (F, T)
+    with np.errstate(over="ignore", invalid="ignore"):  # a delay that overflows is refused just below
+        td = np.arange(1, n_echoes + 1, dtype=np.float64) * d  # (F, T)
     if not np.isfinite(td).all():  # the tap-by-tap rule raised here too; a NaN cast to int64 is no shift
         bad = np.flatnonzero(~np.isfinite(td).all(axis=1)).tolist()
-        raise ValueError(f"the comb delays must be finite (with their {n_echoes} echoes): filter(s) {bad} have "
-                         f"delay {d[bad, 0].tolist()}; a NaN delay usually means the training diverged")
+        raise _delay_not_finite(n_echoes, f"filter(s) {bad} have delay {d[bad, 0].tolist()}")
     shift = np.floor(td)
     gain = np.cumprod(np.broadcast_to(a, td.shape), axis=1)
     return np.minimum(shift, _SHIFT_CAP).astype(np.int64), td - shift, gain
